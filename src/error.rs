@@ -100,7 +100,10 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// The closest of `candidates` to `name`, if it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(2);
     candidates
         .into_iter()
@@ -118,7 +121,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let above = row[j + 1];
-            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
             diagonal = above;
         }
     }
@@ -141,15 +146,23 @@ mod tests {
     #[test]
     fn suggests_close_names_only() {
         let names = ["monthly_payment", "annual_run_rate", "term_months"];
-        assert_eq!(did_you_mean("montly_payment", names), Some("monthly_payment"));
+        assert_eq!(
+            did_you_mean("montly_payment", names),
+            Some("monthly_payment")
+        );
         assert_eq!(did_you_mean("term_month", names), Some("term_months"));
         assert_eq!(did_you_mean("zzz", names), None);
     }
 
     #[test]
     fn problem_display_has_location_and_help() {
-        let p = Problem::new("content/deal.md", "unknown figure `x`").at(14, 22).help("did you mean `y`?");
-        assert_eq!(p.to_string(), "content/deal.md:14:22: unknown figure `x`\n  help: did you mean `y`?");
+        let p = Problem::new("content/deal.md", "unknown figure `x`")
+            .at(14, 22)
+            .help("did you mean `y`?");
+        assert_eq!(
+            p.to_string(),
+            "content/deal.md:14:22: unknown figure `x`\n  help: did you mean `y`?"
+        );
         assert_eq!(Problem::new("a.yaml", "m").at(3, 0).location(), "a.yaml:3");
     }
 }

@@ -9,7 +9,11 @@ use crate::error::Problem;
 
 /// Parse `text` (the contents of `path`, starting at `first_line` of that file)
 /// into `T`, turning YAML and shape errors into a [`Problem`] at the right line.
-pub fn parse<T: DeserializeOwned>(path: &Path, text: &str, first_line: usize) -> Result<T, Problem> {
+pub fn parse<T: DeserializeOwned>(
+    path: &Path,
+    text: &str,
+    first_line: usize,
+) -> Result<T, Problem> {
     serde_yaml::from_str(text).map_err(|err| {
         let (line, column) = err
             .location()
@@ -46,6 +50,8 @@ fn help_for(message: &str) -> &'static str {
 /// for values, so this scans the text; it is used only to point error messages.
 pub fn key_position(text: &str, section: Option<&str>, key: &str) -> Option<(usize, usize)> {
     let mut in_section = section.is_none();
+    // Only direct children count: the indent of the section's first key.
+    let mut child_indent = if section.is_none() { Some(0) } else { None };
     for (i, line) in text.lines().enumerate() {
         let indent = line.len() - line.trim_start().len();
         let trimmed = line.trim_start();
@@ -57,17 +63,24 @@ pub fn key_position(text: &str, section: Option<&str>, key: &str) -> Option<(usi
                 in_section = trimmed
                     .strip_prefix(section)
                     .is_some_and(|rest| rest.trim_start().starts_with(':'));
+                child_indent = None;
                 continue;
             }
-        } else if indent != 0 {
-            continue;
         }
         if !in_section {
             continue;
         }
+        let child_indent = *child_indent.get_or_insert(indent);
+        if indent != child_indent {
+            continue;
+        }
         let unquoted = trimmed.trim_start_matches(['"', '\'']);
         if let Some(rest) = unquoted.strip_prefix(key) {
-            if rest.trim_start_matches(['"', '\'']).trim_start().starts_with(':') {
+            if rest
+                .trim_start_matches(['"', '\''])
+                .trim_start()
+                .starts_with(':')
+            {
                 return Some((i + 1, indent + 1));
             }
         }
@@ -85,7 +98,8 @@ mod tests {
 
     #[test]
     fn error_line_is_offset_by_first_line() {
-        let err = parse::<BTreeMap<String, String>>(Path::new("x.md"), "a: b\nc: [\n", 2).unwrap_err();
+        let err =
+            parse::<BTreeMap<String, String>>(Path::new("x.md"), "a: b\nc: [\n", 2).unwrap_err();
         assert_eq!(err.path, Path::new("x.md"));
         assert!(err.line >= 3, "{err}");
         assert!(!err.message.contains(" at line "));
@@ -93,10 +107,16 @@ mod tests {
 
     #[test]
     fn finds_keys_inside_a_section() {
-        let text = "sources:\n  a:\n    title: x\nfigures:\n  monthly:\n    value: 1\n  yearly: {}\n";
+        let text =
+            "sources:\n  a:\n    title: x\nfigures:\n  monthly:\n    value: 1\n  yearly: {}\n";
         assert_eq!(key_position(text, Some("figures"), "monthly"), Some((5, 3)));
         assert_eq!(key_position(text, Some("figures"), "yearly"), Some((7, 3)));
         assert_eq!(key_position(text, Some("figures"), "a"), None);
         assert_eq!(key_position(text, None, "figures"), Some((4, 1)));
+        assert_eq!(
+            key_position(text, Some("figures"), "value"),
+            None,
+            "fields of a figure are not figures"
+        );
     }
 }

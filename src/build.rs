@@ -1,0 +1,395 @@
+//! Rendering and writing: every output of a loaded `Site`, then an all-or-nothing swap into `public/`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::{Context, Value};
+
+use crate::content::Page;
+use crate::error::{Problem, Problems};
+use crate::figures::Figure;
+use crate::highlight;
+use crate::markdown::{self, RenderContext, TocEntry};
+use crate::site::{FIGURES_URL, Site};
+
+/// One file of the built site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// Path inside the output folder, with `/` separators.
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// What templates see as `page` (and, without `content` and `toc`, as each entry of `pages`).
+#[derive(Serialize)]
+struct PageView<'a> {
+    title: &'a str,
+    description: &'a str,
+    date: Option<&'a str>,
+    /// `27 November 2026`.
+    date_display: Option<String>,
+    url: &'a str,
+    permalink: String,
+    slug: &'a str,
+    weight: i64,
+    word_count: usize,
+    reading_minutes: usize,
+    is_home: bool,
+    template: &'a str,
+    source: &'a str,
+    figures_used: &'a [String],
+    extra: &'a BTreeMap<String, crate::yaml::Value>,
+}
+
+/// A page after its Markdown is rendered, before its template is.
+struct RenderedPage<'a> {
+    page: &'a Page,
+    html: String,
+    summary: String,
+    toc: Vec<TocEntry>,
+    word_count: usize,
+    figures_used: Vec<String>,
+}
+
+const WORDS_PER_MINUTE: usize = 220;
+
+/// Every output file of the site, rendered in memory: pages, the figures page,
+/// the code stylesheet and the static files. Touches no disk.
+pub fn render(site: &Site) -> Result<Vec<Output>, Problems> {
+    let page_urls: HashMap<String, String> = site
+        .pages
+        .iter()
+        .map(|p| (p.rel.clone(), p.url.clone()))
+        .collect();
+
+    let markdown: Vec<Result<RenderedPage, Problems>> = site
+        .pages
+        .par_iter()
+        .map(|page| render_markdown(site, page, &page_urls))
+        .collect();
+    let mut problems = Vec::new();
+    let mut rendered = Vec::with_capacity(markdown.len());
+    for result in markdown {
+        match result {
+            Ok(page) => rendered.push(page),
+            Err(Problems(found)) => problems.extend(found),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Problems(problems));
+    }
+
+    // Built once and shared: tera values are reference-counted, so each page's
+    // context clones pointers, not the list of every page.
+    let shared = shared_context(site, &rendered);
+
+    let mut outputs: Vec<Output> = Vec::with_capacity(rendered.len() + site.static_files.len() + 2);
+    let pages: Vec<Result<Output, Problem>> = rendered
+        .par_iter()
+        .map(|page| {
+            let mut context = shared.clone();
+            context.insert_value("page", page_value(site, page, true));
+            context.insert("root", &page.page.root());
+            let html = site.templates.render(page.page.template(), &context)?;
+            Ok(Output {
+                path: page.page.output_path(),
+                bytes: html.into_bytes(),
+            })
+        })
+        .collect();
+    for result in pages {
+        match result {
+            Ok(output) => outputs.push(output),
+            Err(problem) => problems.push(problem),
+        }
+    }
+
+    match render_figures_page(site, &shared) {
+        Ok(output) => outputs.push(output),
+        Err(problem) => problems.push(problem),
+    }
+    if !problems.is_empty() {
+        return Err(Problems(problems));
+    }
+
+    outputs.push(Output {
+        path: "highlight.css".to_string(),
+        bytes: highlight::stylesheet().into_bytes(),
+    });
+    let mut taken: HashMap<String, ()> = outputs.iter().map(|o| (o.path.clone(), ())).collect();
+    for file in &site.static_files {
+        if taken.insert(file.rel.clone(), ()).is_some() {
+            problems.push(
+                Problem::new(
+                    format!("static/{}", file.rel),
+                    "this file has the same path as a generated file",
+                )
+                .help("rename or move it inside static/"),
+            );
+            continue;
+        }
+        outputs.push(Output {
+            path: file.rel.clone(),
+            bytes: file.bytes.clone(),
+        });
+    }
+    if !problems.is_empty() {
+        return Err(Problems(problems));
+    }
+    outputs.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(outputs)
+}
+
+fn render_markdown<'a>(
+    site: &'a Site,
+    page: &'a Page,
+    page_urls: &HashMap<String, String>,
+) -> Result<RenderedPage<'a>, Problems> {
+    let root = page.root();
+    let cx = RenderContext {
+        path: &page.path,
+        rel: &page.rel,
+        first_line: page.body_line,
+        root: &root,
+        figures: &site.figures,
+        page_urls,
+    };
+    let body = markdown::render(&page.body, &cx);
+    let summary = match &page.front.summary {
+        Some(summary) => {
+            let cx = RenderContext {
+                first_line: page.summary_line,
+                ..cx
+            };
+            markdown::render_inline(summary, &cx).map(Some)
+        }
+        None => Ok(None),
+    };
+    match (body, summary) {
+        (Ok(body), Ok(summary)) => Ok(RenderedPage {
+            page,
+            summary: summary.unwrap_or(body.summary),
+            html: body.html,
+            toc: body.toc,
+            word_count: body.word_count,
+            figures_used: body.figures_used,
+        }),
+        (Err(Problems(mut a)), Err(Problems(b))) => {
+            a.extend(b);
+            Err(Problems(a))
+        }
+        (Err(problems), _) | (_, Err(problems)) => Err(problems),
+    }
+}
+
+fn page_value(site: &Site, rendered: &RenderedPage, with_content: bool) -> Value {
+    let page = rendered.page;
+    let view = PageView {
+        title: &page.title,
+        description: page.front.description.as_deref().unwrap_or(""),
+        date: page.front.date.as_deref(),
+        date_display: page.front.date.as_deref().and_then(date_display),
+        url: &page.url,
+        permalink: permalink(&site.config.base_url, &page.url),
+        slug: page.slug(),
+        weight: page.weight(),
+        word_count: rendered.word_count,
+        reading_minutes: rendered.word_count.div_ceil(WORDS_PER_MINUTE).max(1),
+        is_home: page.is_home,
+        template: page.template(),
+        source: &page.rel,
+        figures_used: &rendered.figures_used,
+        extra: &page.front.extra,
+    };
+    let mut map = Value::from_serializable(&view)
+        .into_map()
+        .unwrap_or_default();
+    // Rendered Markdown is HTML already: mark it safe so autoescape leaves it alone.
+    map.insert("summary".into(), Value::safe_string(&rendered.summary));
+    if with_content {
+        map.insert("content".into(), Value::safe_string(&rendered.html));
+        map.insert("toc".into(), Value::from_serializable(&rendered.toc));
+    }
+    Value::from(map)
+}
+
+fn shared_context(site: &Site, rendered: &[RenderedPage]) -> Context {
+    let mut context = Context::new();
+    context.insert("site", &site.config);
+    let listed: Vec<Value> = rendered
+        .iter()
+        .filter(|p| !p.page.is_home)
+        .map(|p| page_value(site, p, false))
+        .collect();
+    context.insert_value("pages", Value::from(listed));
+    let figures: BTreeMap<&str, &Figure> =
+        site.figures.iter().map(|f| (f.name.as_str(), f)).collect();
+    context.insert("figures", &figures);
+    context.insert("figure_list", &site.figures.iter().collect::<Vec<_>>());
+    context.insert("sources", &site.figures.sources().collect::<Vec<_>>());
+    context.insert(
+        "generator",
+        &format!("briefing {}", env!("CARGO_PKG_VERSION")),
+    );
+    context
+}
+
+fn render_figures_page(site: &Site, shared: &Context) -> Result<Output, Problem> {
+    let mut context = shared.clone();
+    let title = "Figures and sources";
+    let description =
+        "Every number in this briefing: its value, how it was derived and where it comes from.";
+    let mut page = tera::Map::new();
+    page.insert("title".into(), title.into());
+    page.insert("description".into(), description.into());
+    page.insert("date".into(), Value::none());
+    page.insert("date_display".into(), Value::none());
+    page.insert("url".into(), FIGURES_URL.into());
+    page.insert(
+        "permalink".into(),
+        permalink(&site.config.base_url, FIGURES_URL).into(),
+    );
+    page.insert("slug".into(), "figures".into());
+    page.insert("is_home".into(), false.into());
+    page.insert("template".into(), "figures.html".into());
+    page.insert("summary".into(), Value::safe_string(""));
+    page.insert("content".into(), Value::safe_string(""));
+    page.insert("toc".into(), Value::from(Vec::<Value>::new()));
+    page.insert("extra".into(), Value::from(tera::Map::new()));
+    context.insert_value("page", Value::from(page));
+    context.insert("root", "../");
+    let html = site.templates.render("figures.html", &context)?;
+    Ok(Output {
+        path: format!("{FIGURES_URL}index.html"),
+        bytes: html.into_bytes(),
+    })
+}
+
+fn permalink(base_url: &str, url: &str) -> String {
+    format!("{base_url}/{url}")
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// `2026-11-27` -> `27 November 2026`.
+fn date_display(date: &str) -> Option<String> {
+    let year = date.get(0..4)?;
+    let month: usize = date.get(5..7)?.parse().ok()?;
+    let day: u32 = date.get(8..10)?.parse().ok()?;
+    Some(format!(
+        "{day} {} {year}",
+        MONTHS.get(month.checked_sub(1)?)?
+    ))
+}
+
+/// Write `outputs` into `output_dir` all at once: they go to a fresh folder beside it,
+/// which replaces `output_dir` only when every file is written. A failure at any point
+/// leaves the previous `output_dir` as it was.
+pub fn write(outputs: &[Output], output_dir: &Path) -> anyhow::Result<()> {
+    let parent = match output_dir.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent)
+        .with_context(|| format!("cannot create {}", parent.display()))?;
+    let name = output_dir
+        .file_name()
+        .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
+    let staging = parent.join(format!(".{name}.new-{}", std::process::id()));
+    let retired = parent.join(format!(".{name}.old-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+
+    let written = write_tree(outputs, &staging);
+    if let Err(err) = written {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(err);
+    }
+    if output_dir.exists() {
+        std::fs::rename(output_dir, &retired).with_context(|| {
+            let _ = std::fs::remove_dir_all(&staging);
+            format!("cannot move the previous {} aside", output_dir.display())
+        })?;
+    }
+    if let Err(err) = std::fs::rename(&staging, output_dir) {
+        // Put the previous site back so the user is never left without one.
+        let _ = std::fs::rename(&retired, output_dir);
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(err)
+            .with_context(|| format!("cannot move the new site into {}", output_dir.display()));
+    }
+    let _ = std::fs::remove_dir_all(&retired);
+    Ok(())
+}
+
+fn write_tree(outputs: &[Output], dir: &Path) -> anyhow::Result<()> {
+    let mut folders: Vec<PathBuf> = outputs
+        .iter()
+        .filter_map(|o| Path::new(&o.path).parent().map(|p| dir.join(p)))
+        .collect();
+    folders.sort();
+    folders.dedup();
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for folder in &folders {
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("cannot create {}", folder.display()))?;
+    }
+    outputs.par_iter().try_for_each(|output| {
+        let path = dir.join(&output.path);
+        std::fs::write(&path, &output.bytes)
+            .with_context(|| format!("cannot write {}", path.display()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_as_words() {
+        assert_eq!(
+            date_display("2026-11-27").as_deref(),
+            Some("27 November 2026")
+        );
+        assert_eq!(
+            date_display("2026-01-05T10:00:00Z").as_deref(),
+            Some("5 January 2026")
+        );
+        assert_eq!(date_display("2026-13-05"), None);
+    }
+
+    #[test]
+    fn write_replaces_the_folder_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        std::fs::create_dir_all(out.join("old")).unwrap();
+        std::fs::write(out.join("old/stale.html"), "x").unwrap();
+        write(
+            &[Output {
+                path: "a/index.html".into(),
+                bytes: b"new".to_vec(),
+            }],
+            &out,
+        )
+        .unwrap();
+        assert_eq!(std::fs::read(out.join("a/index.html")).unwrap(), b"new");
+        assert!(!out.join("old").exists());
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "staging folders are cleaned up");
+    }
+}

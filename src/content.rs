@@ -1,0 +1,410 @@
+//! Loading: `content/**/*.md` into pages (front matter, title, URL, order).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Deserialize;
+use walkdir::WalkDir;
+
+use crate::error::{Problem, Problems};
+use crate::yaml;
+
+/// Front matter: the YAML block between `---` lines at the top of a page.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrontMatter {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// `YYYY-MM-DD`, optionally followed by a time.
+    pub date: Option<String>,
+    pub weight: Option<i64>,
+    #[serde(default)]
+    pub draft: bool,
+    /// Template to render the page with, e.g. `page.html`.
+    pub template: Option<String>,
+    /// Markdown shown where the page is listed; defaults to the first paragraph.
+    pub summary: Option<String>,
+    /// Overrides the last part of the URL.
+    pub slug: Option<String>,
+    #[serde(default)]
+    pub extra: BTreeMap<String, yaml::Value>,
+}
+
+/// One Markdown file of `content/`, loaded but not yet rendered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    /// Path as the user would type it, for messages: `content/deal.md`.
+    pub path: PathBuf,
+    /// Path inside `content/`, with `/` separators: `deal.md`, `markets/_index.md`.
+    pub rel: String,
+    pub front: FrontMatter,
+    pub title: String,
+    /// The Markdown after the front matter.
+    pub body: String,
+    /// 1-based line of the file where `body` starts.
+    pub body_line: usize,
+    /// URL relative to the site root, `""` for home, `deal/` for `deal.md`.
+    pub url: String,
+    pub is_home: bool,
+    /// Lines of `summary:` and `template:` in the front matter (0 when absent), for messages.
+    pub summary_line: usize,
+    pub template_line: usize,
+}
+
+impl Page {
+    pub fn weight(&self) -> i64 {
+        self.front.weight.unwrap_or(0)
+    }
+
+    /// Output file relative to the output folder.
+    pub fn output_path(&self) -> String {
+        format!("{}index.html", self.url)
+    }
+
+    pub fn template(&self) -> &str {
+        match &self.front.template {
+            Some(template) => template,
+            None if self.is_home => "index.html",
+            None => "page.html",
+        }
+    }
+
+    /// `../` once per folder level of the URL: the way back to the site root.
+    pub fn root(&self) -> String {
+        "../".repeat(self.url.matches('/').count())
+    }
+
+    pub fn slug(&self) -> &str {
+        self.url
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+    }
+}
+
+/// Every page below `content_dir`, drafts only when asked, in reading order:
+/// home first, then by weight, then by title.
+pub fn load_pages(root: &Path, content_dir: &Path, drafts: bool) -> Result<Vec<Page>, Problems> {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for entry in WalkDir::new(content_dir)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
+        match entry {
+            Ok(entry) if entry.file_type().is_file() => {
+                let path = entry.path();
+                if path.extension().is_some_and(|ext| ext == "md") && !is_hidden(path, content_dir)
+                {
+                    files.push(path.to_path_buf());
+                }
+            }
+            Ok(_) => {}
+            Err(err) => {
+                let path = err.path().unwrap_or(content_dir).to_path_buf();
+                problems.push(Problem::new(
+                    display_path(root, &path),
+                    format!("cannot read: {err}"),
+                ));
+            }
+        }
+    }
+
+    let loaded: Vec<Result<Page, Problem>> = files
+        .par_iter()
+        .map(|path| {
+            let shown = display_path(root, path);
+            let text = std::fs::read_to_string(path)
+                .map_err(|err| Problem::new(&shown, format!("cannot read: {err}")))?;
+            let rel = path
+                .strip_prefix(content_dir)
+                .unwrap_or(path)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            parse_page(&shown, &rel, &text)
+        })
+        .collect();
+
+    let mut pages = Vec::new();
+    for result in loaded {
+        match result {
+            Ok(page) if page.front.draft && !drafts => {}
+            Ok(page) => pages.push(page),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    problems.extend(check_unique_urls(&pages));
+    if !problems.is_empty() {
+        return Err(Problems(problems));
+    }
+    sort_pages(&mut pages);
+    Ok(pages)
+}
+
+fn is_hidden(path: &Path, content_dir: &Path) -> bool {
+    path.strip_prefix(content_dir)
+        .unwrap_or(path)
+        .components()
+        .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+}
+
+/// The path relative to the site root when it is inside it, so messages read `content/x.md`.
+pub fn display_path(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root).unwrap_or(path).to_path_buf()
+}
+
+pub fn sort_pages(pages: &mut [Page]) {
+    pages.sort_by(|a, b| {
+        b.is_home
+            .cmp(&a.is_home)
+            .then(a.weight().cmp(&b.weight()))
+            .then_with(|| a.title.to_lowercase().cmp(&b.title.to_lowercase()))
+            .then_with(|| a.rel.cmp(&b.rel))
+    });
+}
+
+/// Parse one page's text. `path` is used in messages, `rel` is the path inside `content/`.
+pub fn parse_page(path: &Path, rel: &str, text: &str) -> Result<Page, Problem> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let (front, front_text, body, body_line) = split_front_matter(path, text)?;
+    // The front matter starts on line 2, after the opening `---`.
+    let front_line =
+        |key: &str| yaml::key_position(front_text, None, key).map_or(0, |(line, _)| line + 1);
+    if let Some(date) = &front.date {
+        check_date(date).map_err(|message| {
+            Problem::new(path, message)
+                .at(front_line("date"), 1)
+                .help("write dates as `date: 2026-11-27` (optionally with a time: `2026-11-27T09:30:00Z`)")
+        })?;
+    }
+    if let Some(template) = &front.template {
+        if template.trim().is_empty() {
+            return Err(Problem::new(path, "`template` is empty")
+                .at(front_line("template"), 1)
+                .help(
+                    "name a file of templates/, e.g. `template: page.html`, or remove the line",
+                ));
+        }
+    }
+
+    let mut body = body.to_string();
+    let title = match front.title.clone().filter(|t| !t.trim().is_empty()) {
+        Some(title) => title,
+        None => match take_first_heading(&body) {
+            Some((title, rest)) => {
+                body = rest;
+                title
+            }
+            None => title_from_file_name(rel),
+        },
+    };
+
+    let is_home = rel == "_index.md";
+    let url = page_url(rel, front.slug.as_deref());
+    Ok(Page {
+        path: path.to_path_buf(),
+        rel: rel.to_string(),
+        front,
+        title,
+        body,
+        body_line,
+        url,
+        is_home,
+        summary_line: front_line("summary"),
+        template_line: front_line("template"),
+    })
+}
+
+/// The front matter, its YAML text, the body and the line where the body starts.
+fn split_front_matter<'t>(
+    path: &Path,
+    text: &'t str,
+) -> Result<(FrontMatter, &'t str, &'t str, usize), Problem> {
+    let Some(after_open) = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))
+    else {
+        return Ok((FrontMatter::default(), "", text, 1));
+    };
+    let mut offset = 0;
+    for line in after_open.split_inclusive('\n') {
+        if line.trim_end() == "---" {
+            let yaml_text = &after_open[..offset];
+            let body = &after_open[offset + line.len()..];
+            let front: FrontMatter = if yaml_text.trim().is_empty() {
+                FrontMatter::default()
+            } else {
+                yaml::parse(path, yaml_text, 2).map_err(|p| {
+                    let help = front_matter_help(&p.message);
+                    p.help(help)
+                })?
+            };
+            let body_line = 2 + yaml_text.matches('\n').count() + 1;
+            return Ok((front, yaml_text, body, body_line));
+        }
+        offset += line.len();
+    }
+    Err(Problem::new(path, "front matter is not closed")
+        .at(1, 1)
+        .help("end the front matter with a line holding only `---`"))
+}
+
+fn front_matter_help(message: &str) -> String {
+    if message.contains("unknown field") {
+        "front matter accepts title, description, date, weight, draft, template, summary, slug and extra (put your own keys under `extra:`)".to_string()
+    } else {
+        "front matter is YAML between two `---` lines: `key: value`, one per line; quote titles that contain `: `".to_string()
+    }
+}
+
+fn check_date(date: &str) -> Result<(), String> {
+    let day = date.get(..10).unwrap_or(date);
+    let parts: Vec<&str> = day.split('-').collect();
+    let valid = parts.len() == 3
+        && parts[0].len() == 4
+        && parts[1].len() == 2
+        && parts[2].len() == 2
+        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        && (1..=12).contains(&parts[1].parse::<u32>().unwrap_or(0))
+        && (1..=31).contains(&parts[2].parse::<u32>().unwrap_or(0));
+    let rest_ok = date.len() == 10 || date[10..].starts_with(['T', ' ']);
+    if valid && rest_ok {
+        Ok(())
+    } else {
+        Err(format!("`date` is not a date: `{date}`"))
+    }
+}
+
+/// A page without a title in its front matter takes its first `# Heading`, which is then
+/// removed from the body so the template does not show it twice.
+fn take_first_heading(body: &str) -> Option<(String, String)> {
+    let mut in_fence = false;
+    let mut offset = 0;
+    for line in body.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            in_fence = !in_fence;
+        }
+        if let Some(title) = trimmed.strip_prefix("# ").filter(|_| !in_fence) {
+            let title = title.trim().trim_end_matches('#').trim().to_string();
+            if !title.is_empty() {
+                // An empty line in its place keeps the line numbers of what follows.
+                let rest = format!("{}\n{}", &body[..offset], &body[offset + line.len()..]);
+                return Some((title, rest));
+            }
+        }
+        offset += line.len();
+    }
+    None
+}
+
+fn title_from_file_name(rel: &str) -> String {
+    let stem = rel.trim_end_matches(".md");
+    let stem = stem.strip_suffix("/_index").unwrap_or(stem);
+    let name = stem.rsplit('/').next().unwrap_or(stem);
+    let name = if name == "_index" { "Home" } else { name };
+    let words = name.replace(['-', '_'], " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// `deal.md` -> `deal/`, `markets/_index.md` -> `markets/`, `_index.md` -> ``.
+fn page_url(rel: &str, slug: Option<&str>) -> String {
+    let stem = rel.trim_end_matches(".md");
+    let (parent, name) = match stem.rsplit_once('/') {
+        Some((parent, name)) => (format!("{parent}/"), name),
+        None => (String::new(), stem),
+    };
+    if name == "_index" {
+        return parent;
+    }
+    let name = slug
+        .map(str::to_string)
+        .unwrap_or_else(|| crate::markdown::slugify(name));
+    format!("{parent}{name}/")
+}
+
+fn check_unique_urls(pages: &[Page]) -> Vec<Problem> {
+    let mut seen: BTreeMap<&str, &Page> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for page in pages {
+        if let Some(first) = seen.insert(&page.url, page) {
+            problems.push(
+                Problem::new(
+                    &page.path,
+                    format!(
+                        "this page has the same URL `/{}` as {}",
+                        page.url,
+                        first.path.display()
+                    ),
+                )
+                .help(
+                    "rename one of the files or give one a different `slug:` in its front matter",
+                ),
+            );
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(rel: &str, text: &str) -> Result<Page, Problem> {
+        parse_page(Path::new(rel), rel, text)
+    }
+
+    #[test]
+    fn front_matter_is_read_and_body_line_follows_it() {
+        let p = page("deal.md", "---\ntitle: The deal\nweight: 10\n---\nBody\n").unwrap();
+        assert_eq!(p.title, "The deal");
+        assert_eq!(p.weight(), 10);
+        assert_eq!(p.body, "Body\n");
+        assert_eq!(p.body_line, 5);
+        assert_eq!(p.url, "deal/");
+        assert_eq!(p.root(), "../");
+    }
+
+    #[test]
+    fn title_comes_from_first_heading_without_front_matter() {
+        let p = page("notes.md", "Intro\n\n# Real title\n\nText\n").unwrap();
+        assert_eq!(p.title, "Real title");
+        assert!(!p.body.contains("Real title"));
+        assert_eq!(p.body.lines().count(), 5, "line numbers must not shift");
+    }
+
+    #[test]
+    fn title_falls_back_to_file_name() {
+        assert_eq!(
+            page("market-notes.md", "text").unwrap().title,
+            "Market notes"
+        );
+    }
+
+    #[test]
+    fn urls_for_index_and_nested_pages() {
+        assert_eq!(page_url("_index.md", None), "");
+        assert_eq!(page_url("a/_index.md", None), "a/");
+        assert_eq!(page_url("a/B c.md", None), "a/b-c/");
+        assert_eq!(page_url("a/x.md", Some("y")), "a/y/");
+        assert_eq!(page("_index.md", "x").unwrap().template(), "index.html");
+    }
+
+    #[test]
+    fn bad_front_matter_points_at_the_file_line() {
+        let err = page("x.md", "---\ntitle: ok\nweight: [\n---\n").unwrap_err();
+        assert!(err.line >= 3, "{err}");
+        let err = page("x.md", "---\ntitle: ok\n").unwrap_err();
+        assert!(err.message.contains("not closed"));
+        let err = page("x.md", "---\ntitle: ok\ndate: 27/11/2026\n---\n").unwrap_err();
+        assert_eq!(err.line, 3);
+    }
+}

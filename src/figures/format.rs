@@ -1,0 +1,381 @@
+//! Figures: format values for the prose with one policy ("$1.25 billion a month", "300 MW", "May 2029").
+
+use super::units::{Declared, Unit};
+
+/// A figure as the prose shows it, and as a key-figure card shows it (without the unit tail).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Formatted {
+    pub display: String,
+    pub number: String,
+}
+
+/// Significant digits when a figure gives no `precision:`.
+pub const DEFAULT_PRECISION: usize = 3;
+
+/// Format `value` (in `unit`) with the default precision, e.g. `(1.25e9, "USD/month", None)`
+/// gives "$1.25 billion a month".
+pub fn format_value(value: f64, unit: &str, qualifier: Option<&str>) -> Result<String, String> {
+    format(value, unit, DEFAULT_PRECISION, qualifier).map(|f| f.display)
+}
+
+/// Format `value` (in `unit`) to `precision` significant digits, with an optional qualifier
+/// ("more than") in front.
+pub fn format(
+    value: f64,
+    unit: &str,
+    precision: usize,
+    qualifier: Option<&str>,
+) -> Result<Formatted, String> {
+    let declared = Declared::parse(unit).map_err(|e| e.message)?;
+    format_declared(value, &declared, unit, precision, qualifier)
+}
+
+pub(crate) fn format_declared(
+    value: f64,
+    unit: &Declared,
+    unit_text: &str,
+    precision: usize,
+    qualifier: Option<&str>,
+) -> Result<Formatted, String> {
+    if !value.is_finite() {
+        return Err("the value is not a finite number".to_string());
+    }
+    let precision = precision.clamp(1, 15);
+    let (number, tail) = match unit {
+        Declared::Date => (date(value)?, String::new()),
+        Declared::Measure(unit) => measure(value, unit, unit_text, precision),
+    };
+    let (display, number) = match qualifier.map(str::trim).filter(|q| !q.is_empty()) {
+        Some(q) => (format!("{q} {number}{tail}"), format!("{q} {number}")),
+        None => (format!("{number}{tail}"), number),
+    };
+    Ok(Formatted { display, number })
+}
+
+/// The number and the unit words after it.
+fn measure(value: f64, unit: &Unit, unit_text: &str, precision: usize) -> (String, String) {
+    match unit.atoms() {
+        [] | [("count", 1)] => (plain(value, precision), String::new()),
+        [("%", 1)] => (format!("{}%", plain(value, precision)), String::new()),
+        [(atom, 1)] if time_word(atom).is_some() => {
+            let number = plain(value, precision);
+            let word = time_word(atom).unwrap_or(atom);
+            let plural = if number == "1" || number == "-1" {
+                ""
+            } else {
+                "s"
+            };
+            let tail = format!(" {word}{plural}");
+            (number, tail)
+        }
+        [("USD", 1), per @ ..] if per.iter().all(|(_, p)| *p < 0) => {
+            (money(value, precision), money_tail(per))
+        }
+        _ => (plain(value, precision), format!(" {}", unit_text.trim())),
+    }
+}
+
+fn time_word(atom: &str) -> Option<&'static str> {
+    Some(match atom {
+        "s" => "second",
+        "min" => "minute",
+        "h" => "hour",
+        "day" => "day",
+        "week" => "week",
+        "month" => "month",
+        "year" => "year",
+        _ => return None,
+    })
+}
+
+/// " per MW a month": every denominator reads "per", except the first time, which reads "a".
+fn money_tail(per: &[(&str, i32)]) -> String {
+    let mut tail = String::new();
+    let mut rate = None;
+    for &(atom, power) in per {
+        match time_word(atom) {
+            Some(word) if rate.is_none() && power == -1 => rate = Some(word),
+            _ if power == -1 => tail.push_str(&format!(" per {atom}")),
+            _ => tail.push_str(&format!(" per {atom}^{}", -power)),
+        }
+    }
+    if let Some(word) = rate {
+        let article = if word == "hour" { "an" } else { "a" };
+        tail.push_str(&format!(" {article} {word}"));
+    }
+    tail
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// Months since year 0 as "May 2029".
+fn date(months: f64) -> Result<String, String> {
+    let months = months.round();
+    if !(12.0..=12.0 * 10_000.0 - 1.0).contains(&months) {
+        return Err(format!(
+            "the date is outside the years 1 to 9999 ({months} months after year 0)"
+        ));
+    }
+    // In range by the check above, so the conversion is exact.
+    let months = months as i64;
+    let name = MONTHS
+        .get(months.rem_euclid(12) as usize)
+        .copied()
+        .unwrap_or("?");
+    Ok(format!("{name} {}", months.div_euclid(12)))
+}
+
+/// `value` rounded to `precision` significant digits, and the power of ten of its first digit.
+fn round_sig(value: f64, precision: usize) -> (f64, i32) {
+    let text = format!("{:.*e}", precision - 1, value);
+    // Rounding up near f64::MAX would overflow to infinity; keep the value as it is then.
+    let rounded = text
+        .parse()
+        .ok()
+        .filter(|r: &f64| r.is_finite())
+        .unwrap_or(value);
+    let exponent = text
+        .split_once('e')
+        .and_then(|(_, e)| e.parse().ok())
+        .unwrap_or(0);
+    (rounded, exponent)
+}
+
+/// Money: scale words from a million, grouped digits below that, cents below $100.
+fn money(value: f64, precision: usize) -> String {
+    let (rounded, exponent) = round_sig(value, precision);
+    let magnitude = rounded.abs();
+    let digits = if magnitude >= 1e6 || (magnitude > 0.0 && magnitude < 0.01) {
+        magnitude_text(magnitude, exponent, precision)
+    } else if magnitude >= 100.0 {
+        decimal(magnitude, exponent, precision)
+    } else if magnitude.fract() == 0.0 {
+        format!("{magnitude}")
+    } else {
+        format!("{magnitude:.2}")
+    };
+    signed(rounded, format!("${digits}"))
+}
+
+/// A plain number: scale words from a million, grouped digits below.
+fn plain(value: f64, precision: usize) -> String {
+    let (rounded, exponent) = round_sig(value, precision);
+    signed(rounded, magnitude_text(rounded.abs(), exponent, precision))
+}
+
+fn signed(rounded: f64, text: String) -> String {
+    // A value that rounds to zero prints as "0", never "-0".
+    if rounded < 0.0 && text.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
+        format!("-{text}")
+    } else {
+        text
+    }
+}
+
+/// A non-negative rounded value as "41.7 billion", "950,000", "2.63" or, far out, "1.2e21".
+fn magnitude_text(magnitude: f64, exponent: i32, precision: usize) -> String {
+    const WORDS: [(&str, i32); 3] = [("trillion", 12), ("billion", 9), ("million", 6)];
+    if magnitude == 0.0 {
+        return "0".to_string();
+    }
+    // Beyond a million trillion, or below a thousandth, words and zeros stop being readable.
+    if !(-3..18).contains(&exponent) {
+        return scientific(magnitude, precision);
+    }
+    for (word, power) in WORDS {
+        if exponent >= power {
+            let scaled = magnitude / 10f64.powi(power);
+            return format!("{} {word}", decimal(scaled, exponent - power, precision));
+        }
+    }
+    decimal(magnitude, exponent, precision)
+}
+
+/// Enough decimals for `precision` significant digits, trailing zeros trimmed, digits grouped.
+fn decimal(magnitude: f64, exponent: i32, precision: usize) -> String {
+    let decimals =
+        usize::try_from(i64::try_from(precision).unwrap_or(15) - 1 - i64::from(exponent))
+            .unwrap_or(0);
+    let text = format!("{magnitude:.decimals$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &text
+    };
+    let (int, frac) = match text.split_once('.') {
+        Some((int, frac)) => (int, Some(frac)),
+        None => (text, None),
+    };
+    let mut grouped = group(int);
+    if let Some(frac) = frac {
+        grouped.push('.');
+        grouped.push_str(frac);
+    }
+    grouped
+}
+
+fn group(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn scientific(magnitude: f64, precision: usize) -> String {
+    let text = format!("{:.*e}", precision - 1, magnitude);
+    match text.split_once('e') {
+        Some((mantissa, exponent)) if mantissa.contains('.') => {
+            let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+            format!("{mantissa}e{exponent}")
+        }
+        _ => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn show(value: f64, unit: &str) -> String {
+        match format_value(value, unit, None) {
+            Ok(text) => text,
+            Err(e) => panic!("{value} {unit}: {e}"),
+        }
+    }
+
+    fn card(value: f64, unit: &str) -> String {
+        match format(value, unit, DEFAULT_PRECISION, None) {
+            Ok(f) => f.number,
+            Err(e) => panic!("{value} {unit}: {e}"),
+        }
+    }
+
+    #[test]
+    fn money_uses_scale_words_from_a_million() {
+        assert_eq!(show(1.25e9, "USD"), "$1.25 billion");
+        assert_eq!(show(15e9, "USD"), "$15 billion");
+        assert_eq!(show(14_999_999_999.999998, "USD"), "$15 billion");
+        assert_eq!(show(41_666_666_666.0, "USD"), "$41.7 billion");
+        assert_eq!(show(4_166_666.67, "USD"), "$4.17 million");
+        assert_eq!(show(2.5e12, "USD"), "$2.5 trillion");
+        assert_eq!(show(999_999.0, "USD"), "$1 million");
+        assert_eq!(show(1.2e15, "USD"), "$1,200 trillion");
+    }
+
+    #[test]
+    fn money_below_a_million_is_grouped_and_below_100_has_cents() {
+        assert_eq!(show(950_000.0, "USD"), "$950,000");
+        assert_eq!(show(12_500.0, "USD"), "$12,500");
+        assert_eq!(show(12_345.0, "USD"), "$12,300");
+        assert_eq!(show(123.456, "USD"), "$123");
+        assert_eq!(show(5.7039, "USD"), "$5.70");
+        assert_eq!(show(42.56, "USD"), "$42.60");
+        assert_eq!(show(5.0, "USD"), "$5");
+        assert_eq!(show(0.5, "USD"), "$0.50");
+        assert_eq!(show(0.00123, "USD"), "$0.00123");
+        assert_eq!(show(0.0, "USD"), "$0");
+    }
+
+    #[test]
+    fn money_rates_read_a_month_and_per() {
+        assert_eq!(show(1.25e9, "USD/month"), "$1.25 billion a month");
+        assert_eq!(show(15e9, "USD/year"), "$15 billion a year");
+        assert_eq!(
+            show(4_166_666.67, "USD/MW/month"),
+            "$4.17 million per MW a month"
+        );
+        assert_eq!(show(50e6, "USD/MW/year"), "$50 million per MW a year");
+        assert_eq!(show(5.7039, "USD/kWh"), "$5.70 per kWh");
+        assert_eq!(show(20.0, "USD/h"), "$20 an hour");
+        assert_eq!(show(3.0, "USD/MW^2"), "$3 per MW^2");
+    }
+
+    #[test]
+    fn power_energy_time_percent_counts_and_dates() {
+        assert_eq!(show(300.0, "MW"), "300 MW");
+        assert_eq!(show(2.6298, "TWh"), "2.63 TWh");
+        assert_eq!(show(36.0, "month"), "36 months");
+        assert_eq!(show(1.0, "month"), "1 month");
+        assert_eq!(show(3.0, "year"), "3 years");
+        assert_eq!(show(12.0, "day"), "12 days");
+        assert_eq!(show(1.5, "h"), "1.5 hours");
+        assert_eq!(show(11.111, "%"), "11.1%");
+        assert_eq!(show(214_123.0, "count"), "214,000");
+        assert_eq!(show(7.0, "1"), "7");
+        assert_eq!(show(2_500_000.0, "count"), "2.5 million");
+        assert_eq!(show(2029.0 * 12.0 + 4.0, "date"), "May 2029");
+        assert_eq!(show(2026.0 * 12.0, "date"), "January 2026");
+        assert_eq!(show(0.125, "MW/month"), "0.125 MW/month");
+    }
+
+    #[test]
+    fn cards_drop_the_unit_tail() {
+        assert_eq!(card(1.25e9, "USD/month"), "$1.25 billion");
+        assert_eq!(card(300.0, "MW"), "300");
+        assert_eq!(card(36.0, "month"), "36");
+        assert_eq!(card(2029.0 * 12.0 + 4.0, "date"), "May 2029");
+        assert_eq!(card(11.111, "%"), "11.1%");
+    }
+
+    #[test]
+    fn qualifier_goes_in_front() {
+        assert_eq!(
+            format_value(40e9, "USD", Some("more than")),
+            Ok("more than $40 billion".to_string())
+        );
+        let f = format(40e9, "USD/year", 3, Some(" about ")).unwrap();
+        assert_eq!(f.display, "about $40 billion a year");
+        assert_eq!(f.number, "about $40 billion");
+    }
+
+    #[test]
+    fn precision_sets_significant_digits() {
+        let two = |v: f64, unit: &str| format(v, unit, 2, None).unwrap().display;
+        assert_eq!(two(41_666_666_666.0, "USD"), "$42 billion");
+        assert_eq!(two(2.6298, "TWh"), "2.6 TWh");
+        let five = |v: f64, unit: &str| format(v, unit, 5, None).unwrap().display;
+        assert_eq!(five(41_666_666_666.0, "USD"), "$41.667 billion");
+        assert_eq!(five(123.456, "USD"), "$123.46");
+        assert_eq!(
+            format(1.26e9, "USD", 1, None).unwrap().display,
+            "$1 billion"
+        );
+        // Out-of-range precision is clamped rather than refused.
+        assert_eq!(
+            format(1.26e9, "USD", 0, None).unwrap().display,
+            "$1 billion"
+        );
+    }
+
+    #[test]
+    fn never_minus_zero_and_extremes_stay_readable() {
+        assert_eq!(show(-0.0, "USD"), "$0");
+        assert_eq!(show(-0.0, "MW"), "0 MW");
+        assert_eq!(show(-5e9, "USD"), "-$5 billion");
+        assert_eq!(show(-2.5, "MW"), "-2.5 MW");
+        assert_eq!(show(1.234e21, "USD"), "$1.23e21");
+        assert_eq!(show(1.5e-7, "MW"), "1.5e-7 MW");
+        assert_eq!(show(f64::MAX, "count"), "1.8e308");
+        assert!(format_value(f64::NAN, "USD", None).is_err());
+        assert!(format_value(f64::INFINITY, "USD", None).is_err());
+        assert!(format_value(1e30, "date", None).is_err());
+        assert!(format_value(1.0, "parsecs", None).is_err());
+    }
+}

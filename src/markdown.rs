@@ -1,0 +1,713 @@
+//! Rendering: one page's Markdown into HTML, with figure references resolved, headings
+//! anchored, code highlighted, links to other pages rewritten and a table of contents.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+use std::path::Path;
+
+use pulldown_cmark::{
+    CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd, html,
+};
+use serde::Serialize;
+
+use crate::error::{Problem, Problems, line_col};
+use crate::figures::{Figure, Figures, Kind};
+use crate::highlight::{self, escape_html};
+
+/// What the Markdown of a page needs to know about the rest of the site.
+pub struct RenderContext<'a> {
+    /// The page's file, for messages.
+    pub path: &'a Path,
+    /// The page's path inside `content/`, to resolve links to other `.md` files.
+    pub rel: &'a str,
+    /// Line of the file where the Markdown starts (after the front matter).
+    pub first_line: usize,
+    /// From this page to the site root: `""` or `../` repeated.
+    pub root: &'a str,
+    pub figures: &'a Figures,
+    /// Path inside `content/` -> URL relative to the site root, for every page.
+    pub page_urls: &'a HashMap<String, String>,
+}
+
+/// One entry of a page's table of contents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TocEntry {
+    pub level: u8,
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rendered {
+    pub html: String,
+    pub toc: Vec<TocEntry>,
+    /// HTML of the first paragraph, for listings.
+    pub summary: String,
+    pub word_count: usize,
+    /// Names of the figures the page refers to, in first-use order.
+    pub figures_used: Vec<String>,
+    /// Whether any code block was highlighted, so the page needs `highlight.css`.
+    pub has_code: bool,
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_SMART_PUNCTUATION
+}
+
+/// Render a whole page body.
+pub fn render(markdown: &str, cx: &RenderContext) -> Result<Rendered, Problems> {
+    let mut renderer = Renderer::new(markdown, cx);
+    let events = merge_text(Parser::new_ext(markdown, options()).into_offset_iter());
+    let mut out: Vec<Event> = Vec::with_capacity(events.len());
+    let mut footnotes: Vec<Event> = Vec::new();
+    let mut iter = events.into_iter();
+    let mut in_footnote = 0usize;
+    let mut first_paragraph: Option<Range<usize>> = None;
+    let mut depth = 0usize;
+
+    while let Some((event, range)) = iter.next() {
+        let target = if in_footnote > 0 {
+            &mut footnotes
+        } else {
+            &mut out
+        };
+        match event {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
+                let mut inner = Vec::new();
+                for (event, range) in iter.by_ref() {
+                    if matches!(event, Event::End(TagEnd::Heading(_))) {
+                        break;
+                    }
+                    renderer.inline(event, range, &mut inner);
+                }
+                target.push(renderer.heading(level, id, &classes, &attrs, inner));
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let mut code = String::new();
+                for (event, _) in iter.by_ref() {
+                    match event {
+                        Event::Text(text) => code.push_str(&text),
+                        Event::End(TagEnd::CodeBlock) => break,
+                        _ => {}
+                    }
+                }
+                let language = match &kind {
+                    CodeBlockKind::Fenced(info) => info.to_string(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                target.push(Event::Html(code_block(&code, &language).into()));
+                renderer.has_code = true;
+            }
+            Event::Start(Tag::FootnoteDefinition(label)) => {
+                in_footnote += 1;
+                footnotes.push(Event::Start(Tag::FootnoteDefinition(label)));
+            }
+            Event::End(TagEnd::FootnoteDefinition) => {
+                in_footnote -= 1;
+                footnotes.push(Event::End(TagEnd::FootnoteDefinition));
+            }
+            Event::Start(Tag::Paragraph) => {
+                if depth == 0 && in_footnote == 0 && first_paragraph.is_none() {
+                    first_paragraph = Some(target.len()..target.len());
+                }
+                depth += 1;
+                target.push(Event::Start(Tag::Paragraph));
+            }
+            Event::End(TagEnd::Paragraph) => {
+                depth -= 1;
+                target.push(Event::End(TagEnd::Paragraph));
+                if depth == 0 && in_footnote == 0 {
+                    if let Some(range) = &mut first_paragraph {
+                        if range.start == range.end {
+                            range.end = target.len();
+                        }
+                    }
+                }
+            }
+            Event::Start(tag) => {
+                depth += 1;
+                renderer.inline(Event::Start(tag), range, target);
+            }
+            Event::End(tag) => {
+                depth = depth.saturating_sub(1);
+                target.push(Event::End(tag));
+            }
+            other => renderer.inline(other, range, target),
+        }
+    }
+
+    if !renderer.problems.is_empty() {
+        return Err(Problems(renderer.problems));
+    }
+
+    let mut html_out = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut html_out, out.iter().cloned());
+    if !footnotes.is_empty() {
+        html_out.push_str("<section class=\"footnotes\" aria-label=\"Notes\">\n");
+        html::push_html(&mut html_out, footnotes.into_iter());
+        html_out.push_str("</section>\n");
+    }
+    let summary = match first_paragraph {
+        Some(range) if range.start < range.end => {
+            let mut summary = String::new();
+            html::push_html(&mut summary, out[range].iter().cloned());
+            summary
+        }
+        _ => String::new(),
+    };
+    Ok(Rendered {
+        html: html_out,
+        toc: renderer.toc,
+        summary,
+        word_count: renderer.words,
+        figures_used: renderer.figures_used,
+        has_code: renderer.has_code,
+    })
+}
+
+/// Render a short piece of Markdown (a front-matter summary) without the `<p>` around it.
+pub fn render_inline(markdown: &str, cx: &RenderContext) -> Result<String, Problems> {
+    let rendered = render(markdown, cx)?;
+    let html = rendered.html.trim();
+    let html = html
+        .strip_prefix("<p>")
+        .and_then(|h| h.strip_suffix("</p>"))
+        .filter(|h| !h.contains("<p>"))
+        .unwrap_or(html);
+    Ok(html.to_string())
+}
+
+/// pulldown-cmark splits text at characters that might start markup (`_`, quotes, ...):
+/// join neighbouring text events so a `{{ figure_name }}` arrives in one piece.
+fn merge_text<'a>(
+    events: impl Iterator<Item = (Event<'a>, Range<usize>)>,
+) -> Vec<(Event<'a>, Range<usize>)> {
+    let mut merged: Vec<(Event<'a>, Range<usize>)> = Vec::new();
+    for (event, range) in events {
+        if let (Event::Text(text), Some((Event::Text(previous), previous_range))) =
+            (&event, merged.last_mut())
+        {
+            let mut joined = previous.to_string();
+            joined.push_str(text);
+            *previous = CowStr::from(joined);
+            previous_range.end = range.end;
+            continue;
+        }
+        merged.push((event, range));
+    }
+    merged
+}
+
+struct Renderer<'c> {
+    markdown: &'c str,
+    cx: &'c RenderContext<'c>,
+    problems: Vec<Problem>,
+    toc: Vec<TocEntry>,
+    ids: HashSet<String>,
+    words: usize,
+    figures_used: Vec<String>,
+    has_code: bool,
+}
+
+impl<'c> Renderer<'c> {
+    fn new(markdown: &'c str, cx: &'c RenderContext<'c>) -> Self {
+        Renderer {
+            markdown,
+            cx,
+            problems: Vec::new(),
+            toc: Vec::new(),
+            ids: HashSet::new(),
+            words: 0,
+            figures_used: Vec::new(),
+            has_code: false,
+        }
+    }
+
+    fn problem_at(&self, offset: usize, message: String) -> Problem {
+        let (line, column) = line_col(self.markdown, offset);
+        Problem::new(self.cx.path, message).at(line + self.cx.first_line - 1, column)
+    }
+
+    /// Handle one inline-level event, pushing what it becomes onto `out`.
+    fn inline<'a>(&mut self, event: Event<'a>, range: Range<usize>, out: &mut Vec<Event<'a>>) {
+        match event {
+            Event::Text(text) => {
+                self.words += text.split_whitespace().count();
+                self.resolve_figures(text, range, out);
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest_url = self.rewrite_link(link_type, dest_url, &range);
+                out.push(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
+            }
+            Event::Code(code) => {
+                self.words += code.split_whitespace().count();
+                out.push(Event::Code(code));
+            }
+            other => out.push(other),
+        }
+    }
+
+    /// Split `text` at `{{ name }}` references, replacing each with the figure's markup.
+    fn resolve_figures<'a>(
+        &mut self,
+        text: CowStr<'a>,
+        range: Range<usize>,
+        out: &mut Vec<Event<'a>>,
+    ) {
+        if !text.contains("{{") {
+            out.push(Event::Text(text));
+            return;
+        }
+        let source = self.markdown.get(range.clone()).unwrap_or("");
+        let source_starts: Vec<usize> = source
+            .match_indices("{{")
+            .map(|(i, _)| range.start + i)
+            .collect();
+        let mut rest: &str = &text;
+        let mut occurrence = 0;
+        while let Some(start) = rest.find("{{") {
+            if start > 0 {
+                out.push(Event::Text(rest[..start].to_string().into()));
+            }
+            let offset = source_starts
+                .get(occurrence)
+                .copied()
+                .unwrap_or(range.start);
+            occurrence += 1;
+            let after = &rest[start + 2..];
+            let Some(end) = after.find("}}") else {
+                self.problems.push(
+                    self.problem_at(offset, "unclosed figure reference `{{`".to_string())
+                        .help("close it as `{{ figure_name }}` (inside a table, write a filter's bar as `\\|`); to show braces literally, put them in a `code span`"),
+                );
+                rest = "";
+                break;
+            };
+            match self.reference(after[..end].trim(), offset) {
+                Ok(html) => out.push(Event::InlineHtml(html.into())),
+                Err(problem) => self.problems.push(problem),
+            }
+            rest = &after[end + 2..];
+        }
+        if !rest.is_empty() {
+            out.push(Event::Text(rest.to_string().into()));
+        }
+    }
+
+    /// The HTML for the reference `name | filter` found at `offset`.
+    fn reference(&mut self, inner: &str, offset: usize) -> Result<String, Problem> {
+        let mut parts = inner.split('|').map(str::trim);
+        let name = parts.next().unwrap_or("");
+        let filter = parts.next();
+        if parts.next().is_some() {
+            return Err(self
+                .problem_at(
+                    offset,
+                    format!("figure reference `{{{{ {inner} }}}}` has more than one filter"),
+                )
+                .help("use one of `{{ name }}`, `{{ name | number }}` or `{{ name | plain }}`"));
+        }
+        if !is_identifier(name) {
+            return Err(self
+                .problem_at(
+                    offset,
+                    format!("`{{{{ {inner} }}}}` is not a figure reference"),
+                )
+                .help(
+                    "write a figure's name from data/figures.yaml, e.g. `{{ monthly_payment }}`",
+                ));
+        }
+        let Some(figure) = self.cx.figures.get(name) else {
+            let help = match self.cx.figures.suggest(name) {
+                Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                None if self.cx.figures.is_empty() => {
+                    "declare it under `figures:` in data/figures.yaml (there is no figure yet)"
+                        .to_string()
+                }
+                None => "declare it under `figures:` in data/figures.yaml, or correct the name"
+                    .to_string(),
+            };
+            return Err(self
+                .problem_at(offset, format!("unknown figure `{name}`"))
+                .help(help));
+        };
+        if !self.figures_used.iter().any(|used| used == name) {
+            self.figures_used.push(name.to_string());
+        }
+        match filter {
+            None => Ok(figure_html(figure, &figure.display, self.cx.root)),
+            Some("number") => Ok(figure_html(figure, &figure.number, self.cx.root)),
+            Some("plain") => Ok(escape_html(&figure.display)),
+            Some(other) => Err(self
+                .problem_at(offset, format!("unknown figure filter `{other}`"))
+                .help("the filters are `number` (the number without its unit words) and `plain` (text without the link)")),
+        }
+    }
+
+    /// A link to another page's Markdown file becomes a link to that page.
+    fn rewrite_link<'a>(
+        &mut self,
+        link_type: LinkType,
+        dest: CowStr<'a>,
+        range: &Range<usize>,
+    ) -> CowStr<'a> {
+        if !matches!(
+            link_type,
+            LinkType::Inline | LinkType::Reference | LinkType::Collapsed | LinkType::Shortcut
+        ) {
+            return dest;
+        }
+        let (path, fragment) = match dest.split_once('#') {
+            Some((path, fragment)) => (path, Some(fragment)),
+            None => (&*dest, None),
+        };
+        if !path.ends_with(".md") || path.contains("://") || path.starts_with("//") {
+            return dest;
+        }
+        let target = resolve_relative(self.cx.rel, path);
+        match self.cx.page_urls.get(&target) {
+            Some(url) => {
+                let mut href = format!("{}{}", self.cx.root, url);
+                if href.is_empty() {
+                    href.push_str("./");
+                }
+                if let Some(fragment) = fragment {
+                    href.push('#');
+                    href.push_str(fragment);
+                }
+                href.into()
+            }
+            None => {
+                let help = match crate::error::did_you_mean(
+                    &target,
+                    self.cx.page_urls.keys().map(String::as_str),
+                ) {
+                    Some(suggestion) => {
+                        format!("did you mean `{suggestion}`? (paths are relative to this file)")
+                    }
+                    None => "link to a .md file inside content/, relative to this file".to_string(),
+                };
+                self.problems.push(
+                    self.problem_at(
+                        range.start,
+                        format!("link to `{path}`, which is not a page of this site"),
+                    )
+                    .help(help),
+                );
+                dest
+            }
+        }
+    }
+
+    fn heading<'a>(
+        &mut self,
+        level: HeadingLevel,
+        id: Option<CowStr<'a>>,
+        classes: &[CowStr<'a>],
+        attrs: &[(CowStr<'a>, Option<CowStr<'a>>)],
+        inner: Vec<Event<'a>>,
+    ) -> Event<'a> {
+        let title = plain_text(&inner);
+        let base = match id {
+            Some(id) => id.to_string(),
+            None => slugify(&title),
+        };
+        let id = self.unique_id(base);
+        let mut inner_html = String::new();
+        html::push_html(&mut inner_html, inner.into_iter());
+        let level_number = level as u8;
+        let mut open = format!("<h{level_number} id=\"{}\"", escape_html(&id));
+        if !classes.is_empty() {
+            let classes: Vec<&str> = classes.iter().map(|c| c.as_ref()).collect();
+            open.push_str(&format!(" class=\"{}\"", escape_html(&classes.join(" "))));
+        }
+        for (name, value) in attrs {
+            open.push_str(&format!(
+                " {}=\"{}\"",
+                escape_html(name),
+                escape_html(value.as_deref().unwrap_or(""))
+            ));
+        }
+        self.toc.push(TocEntry {
+            level: level_number,
+            id: id.clone(),
+            title,
+        });
+        Event::Html(
+            format!(
+                "{open}>{inner_html} <a class=\"anchor\" href=\"#{id}\" aria-label=\"Link to this section\">#</a></h{level_number}>\n",
+                id = escape_html(&id)
+            )
+            .into(),
+        )
+    }
+
+    fn unique_id(&mut self, base: String) -> String {
+        let mut id = base.clone();
+        let mut n = 1;
+        while !self.ids.insert(id.clone()) {
+            id = format!("{base}-{n}");
+            n += 1;
+        }
+        id
+    }
+}
+
+/// `<a class="fig ...">` with the figure's kind and provenance; the link leads to its
+/// row on the figures page, so the number can be traced even without hover.
+pub fn figure_html(figure: &Figure, text: &str, root: &str) -> String {
+    let kind = match figure.kind {
+        Kind::Reported => "reported",
+        Kind::Assumption => "assumption",
+        Kind::Derived => "derived",
+    };
+    let estimate = if figure.estimate { " fig-estimate" } else { "" };
+    format!(
+        "<a class=\"fig fig-{kind}{estimate}\" href=\"{root}figures/#fig-{name}\" title=\"{title}\">{text}</a>",
+        name = escape_html(&figure.name),
+        title = escape_html(&provenance(figure)),
+        text = escape_html(text),
+    )
+}
+
+/// One line saying where a figure comes from.
+pub fn provenance(figure: &Figure) -> String {
+    match figure.kind {
+        Kind::Reported => format!(
+            "{}: reported, source: {}",
+            figure.label,
+            figure.source.as_deref().unwrap_or("?")
+        ),
+        Kind::Assumption => format!(
+            "{}: assumption. {}",
+            figure.label,
+            figure.why.as_deref().unwrap_or("")
+        ),
+        Kind::Derived if figure.estimate => format!(
+            "{}: estimate = {}; rests on {}",
+            figure.label,
+            figure.formula.as_deref().unwrap_or(""),
+            figure.assumptions.join(", ")
+        ),
+        Kind::Derived => format!(
+            "{}: derived = {}",
+            figure.label,
+            figure.formula.as_deref().unwrap_or("")
+        ),
+    }
+}
+
+fn code_block(code: &str, language: &str) -> String {
+    let token = language.split([',', ' ', '{']).next().unwrap_or("").trim();
+    let lang_attr = if token.is_empty() {
+        String::new()
+    } else {
+        format!(" data-lang=\"{}\"", escape_html(token))
+    };
+    let class = if highlight::is_known(token) {
+        format!(" class=\"language-{}\"", escape_html(token))
+    } else {
+        String::new()
+    };
+    format!(
+        "<pre class=\"code\"{lang_attr}><code{class}>{}</code></pre>\n",
+        highlight::highlight(code, token)
+    )
+}
+
+fn plain_text(events: &[Event]) -> String {
+    let mut text = String::new();
+    for event in events {
+        match event {
+            Event::Text(t) | Event::Code(t) => text.push_str(t),
+            Event::InlineHtml(html) => text.push_str(&strip_tags(html)),
+            _ => {}
+        }
+    }
+    text.trim().to_string()
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `markets/asia.md` + `../deal.md` -> `deal.md`.
+fn resolve_relative(from: &str, link: &str) -> String {
+    let mut parts: Vec<&str> = if link.starts_with('/') {
+        Vec::new()
+    } else {
+        from.split('/').collect()
+    };
+    if !link.starts_with('/') {
+        parts.pop();
+    }
+    for part in link.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    parts.join("/")
+}
+
+/// A URL- and id-safe form of `text`: lower case, words joined by `-`.
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    let mut dash = false;
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            if dash && !slug.is_empty() {
+                slug.push('-');
+            }
+            dash = false;
+            slug.extend(c.to_lowercase());
+        } else if c.is_whitespace() || c == '-' || c == '_' || c == '.' || c == '/' {
+            dash = true;
+        }
+    }
+    if slug.is_empty() {
+        "section".to_string()
+    } else {
+        slug
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cx<'a>(figures: &'a Figures, urls: &'a HashMap<String, String>) -> RenderContext<'a> {
+        RenderContext {
+            path: Path::new("content/a.md"),
+            rel: "a.md",
+            first_line: 1,
+            root: "../",
+            figures,
+            page_urls: urls,
+        }
+    }
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slugify("The deal, in detail"), "the-deal-in-detail");
+        assert_eq!(slugify("  Été & co_op  "), "été-co-op");
+        assert_eq!(slugify("!!!"), "section");
+    }
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(resolve_relative("a.md", "b.md"), "b.md");
+        assert_eq!(resolve_relative("m/a.md", "../b.md"), "b.md");
+        assert_eq!(resolve_relative("m/a.md", "c/b.md"), "m/c/b.md");
+        assert_eq!(resolve_relative("m/a.md", "/b.md"), "b.md");
+    }
+
+    #[test]
+    fn headings_get_unique_ids_and_toc() {
+        let figures = Figures::empty();
+        let urls = HashMap::new();
+        let r = render(
+            "## Intro\n\n## Intro\n\n### Deep {#custom}\n",
+            &cx(&figures, &urls),
+        )
+        .unwrap();
+        let ids: Vec<&str> = r.toc.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["intro", "intro-1", "custom"]);
+        assert!(
+            r.html
+                .contains("<h2 id=\"intro-1\">Intro <a class=\"anchor\" href=\"#intro-1\"")
+        );
+    }
+
+    #[test]
+    fn braces_in_code_are_left_alone() {
+        let figures = Figures::empty();
+        let urls = HashMap::new();
+        let r = render("`{{ x }}`\n\n```\n{{ y }}\n```\n", &cx(&figures, &urls)).unwrap();
+        assert!(r.html.contains("<code>{{ x }}</code>"));
+        assert!(r.html.contains("{{ y }}"));
+    }
+
+    #[test]
+    fn unknown_figure_points_at_line_and_column() {
+        let figures = Figures::empty();
+        let urls = HashMap::new();
+        let mut c = cx(&figures, &urls);
+        c.first_line = 4;
+        let err = render("Text\n\nPaid {{ nope }} monthly.\n", &c).unwrap_err();
+        assert_eq!((err.0[0].line, err.0[0].column), (6, 6));
+    }
+
+    #[test]
+    fn md_links_become_page_links() {
+        let figures = Figures::empty();
+        let urls = HashMap::from([
+            ("b.md".to_string(), "b/".to_string()),
+            ("_index.md".to_string(), String::new()),
+        ]);
+        let r = render("[b](b.md#x) [home](_index.md)", &cx(&figures, &urls)).unwrap();
+        assert!(r.html.contains("href=\"../b/#x\""), "{}", r.html);
+        assert!(r.html.contains("href=\"../\""), "{}", r.html);
+        let err = render("\n[c](c.md)", &cx(&figures, &urls)).unwrap_err();
+        assert_eq!(err.0[0].line, 2);
+    }
+
+    #[test]
+    fn footnotes_move_to_the_end() {
+        let figures = Figures::empty();
+        let urls = HashMap::new();
+        let r = render("A[^1] b.\n\n[^1]: Note.\n\nLast.\n", &cx(&figures, &urls)).unwrap();
+        let note = r.html.find("Note.").unwrap();
+        assert!(r.html.find("Last.").unwrap() < note);
+        assert!(r.html.contains("class=\"footnotes\""));
+        assert_eq!(
+            r.summary,
+            "<p>A<sup class=\"footnote-reference\"><a href=\"#1\">1</a></sup> b.</p>\n"
+        );
+    }
+}

@@ -1,0 +1,220 @@
+//! Loading: the whole site read into one `Site` value before anything is rendered.
+
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use crate::config::{self, Config};
+use crate::content::{self, Page, display_path};
+use crate::error::{Problem, Problems, did_you_mean};
+use crate::figures::{self, Figures};
+use crate::templates::Templates;
+
+pub const FIGURES_FILE: &str = "data/figures.yaml";
+/// URL of the generated "Figures and sources" page.
+pub const FIGURES_URL: &str = "figures/";
+
+/// The default theme's static files, used unless the site's `static/` has a file of the same name.
+pub const BUILT_IN_STATIC: &[(&str, &[u8])] = &[
+    ("style.css", include_bytes!("../static/style.css")),
+    ("favicon.svg", include_bytes!("../static/favicon.svg")),
+];
+
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Include pages marked `draft: true`.
+    pub drafts: bool,
+    /// Replaces `base_url` of briefing.yaml (for a preview or a staging host).
+    pub base_url: Option<String>,
+}
+
+/// A file copied as is into the output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaticFile {
+    /// Path inside the output folder, with `/` separators.
+    pub rel: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Everything a build needs, read from disk once.
+pub struct Site {
+    pub root: PathBuf,
+    pub config: Config,
+    pub figures: Figures,
+    pub pages: Vec<Page>,
+    pub templates: Templates,
+    pub static_files: Vec<StaticFile>,
+}
+
+impl Site {
+    /// Read the site in `root`, reporting every problem found in any of its parts.
+    pub fn load(root: &Path, options: &LoadOptions) -> Result<Site, Problems> {
+        let mut problems = Vec::new();
+
+        let config = keep(
+            &mut problems,
+            Config::load(root).map(|mut config| {
+                if let Some(base_url) = &options.base_url {
+                    config.base_url = base_url.trim_end_matches('/').to_string();
+                }
+                config
+            }),
+        );
+        let figures = keep(&mut problems, load_figures(root));
+        let pages = keep(
+            &mut problems,
+            content::load_pages(root, &root.join("content"), options.drafts),
+        );
+        let templates = keep(
+            &mut problems,
+            Templates::load(root, &root.join("templates")),
+        );
+        let static_files = keep(&mut problems, load_static(root, &root.join("static")));
+
+        if let (Some(config), Some(figures)) = (&config, &figures) {
+            problems.extend(check_key_figures(config, figures));
+        }
+        if let (Some(pages), Some(templates)) = (&pages, &templates) {
+            problems.extend(check_page_templates(pages, templates));
+        }
+        if let Some(pages) = &pages {
+            if let Some(page) = pages.iter().find(|p| p.url == FIGURES_URL) {
+                problems.push(
+                    Problem::new(
+                        &page.path,
+                        "this page would take the URL of the generated figures page `/figures/`",
+                    )
+                    .help("rename the file or give it another `slug:`"),
+                );
+            }
+        }
+
+        match (config, figures, pages, templates, static_files) {
+            (Some(config), Some(figures), Some(pages), Some(templates), Some(static_files))
+                if problems.is_empty() =>
+            {
+                Ok(Site {
+                    root: root.to_path_buf(),
+                    config,
+                    figures,
+                    pages,
+                    templates,
+                    static_files,
+                })
+            }
+            _ => Err(Problems(problems)),
+        }
+    }
+}
+
+/// The value of a step that worked; the problems of one that did not, kept for the report.
+fn keep<T>(problems: &mut Vec<Problem>, result: Result<T, Problems>) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(Problems(found)) => {
+            problems.extend(found);
+            None
+        }
+    }
+}
+
+fn load_figures(root: &Path) -> Result<Figures, Problems> {
+    let path = root.join(FIGURES_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => figures::load(&display_path(root, &path), &text),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Figures::empty()),
+        Err(err) => {
+            Err(Problem::new(display_path(root, &path), format!("cannot read: {err}")).into())
+        }
+    }
+}
+
+fn load_static(root: &Path, dir: &Path) -> Result<Vec<StaticFile>, Problems> {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    if dir.is_dir() {
+        for entry in WalkDir::new(dir).follow_links(true).sort_by_file_name() {
+            match entry {
+                Ok(entry) if entry.file_type().is_file() => {
+                    let rel = entry
+                        .path()
+                        .strip_prefix(dir)
+                        .unwrap_or(entry.path())
+                        .components()
+                        .map(|c| c.as_os_str().to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join("/");
+                    match std::fs::read(entry.path()) {
+                        Ok(bytes) => files.push(StaticFile { rel, bytes }),
+                        Err(err) => problems.push(Problem::new(
+                            display_path(root, entry.path()),
+                            format!("cannot read: {err}"),
+                        )),
+                    }
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    let path = err.path().unwrap_or(dir).to_path_buf();
+                    problems.push(Problem::new(
+                        display_path(root, &path),
+                        format!("cannot read: {err}"),
+                    ));
+                }
+            }
+        }
+    }
+    for (rel, bytes) in BUILT_IN_STATIC {
+        if !files.iter().any(|f| f.rel == *rel) {
+            files.push(StaticFile {
+                rel: rel.to_string(),
+                bytes: bytes.to_vec(),
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(files)
+    } else {
+        Err(Problems(problems))
+    }
+}
+
+fn check_key_figures(config: &Config, figures: &Figures) -> Vec<Problem> {
+    config
+        .key_figures
+        .iter()
+        .filter(|name| figures.get(name).is_none())
+        .map(|name| {
+            let help = match figures.suggest(name) {
+                Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                None => format!("name a figure declared in {FIGURES_FILE}"),
+            };
+            Problem::new(
+                config::FILE_NAME,
+                format!("`key_figures` names an unknown figure `{name}`"),
+            )
+            .at(config.key_figures_line, 1)
+            .help(help)
+        })
+        .collect()
+}
+
+fn check_page_templates(pages: &[Page], templates: &Templates) -> Vec<Problem> {
+    pages
+        .iter()
+        .filter(|page| !templates.has(page.template()))
+        .map(|page| {
+            let name = page.template();
+            let help = match did_you_mean(name, templates.names()) {
+                Some(suggestion) => {
+                    format!("did you mean `{suggestion}`? (or create templates/{name})")
+                }
+                None => {
+                    format!("create templates/{name}, or remove `template:` to use the default")
+                }
+            };
+            Problem::new(&page.path, format!("template `{name}` does not exist"))
+                .at(page.template_line, 1)
+                .help(help)
+        })
+        .collect()
+}

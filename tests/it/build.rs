@@ -1,0 +1,114 @@
+//! Building to disk: the CLI, the output folder, and all-or-nothing writes.
+
+use crate::support::{SiteTest, snapshot_tree};
+
+#[test]
+fn build_writes_every_page_and_asset() {
+    let site = SiteTest::from_dir("basic");
+    let out = site.cli(&["build"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for file in [
+        "index.html",
+        "alpha/index.html",
+        "beta/index.html",
+        "gamma/index.html",
+        "figures/index.html",
+        "style.css",
+        "highlight.css",
+    ] {
+        assert!(site.path("public").join(file).is_file(), "missing {file}");
+    }
+    assert!(!site.path("public/draft").exists());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Built 4 pages"));
+}
+
+#[test]
+fn failed_build_leaves_public_byte_for_byte() {
+    let site = SiteTest::from_dir("basic");
+    assert!(site.cli(&["build"]).status.success());
+    let before = snapshot_tree(&site.path("public"));
+    site.write(
+        "content/alpha.md",
+        "---\ntitle: Alpha\n---\nNow {{ broken_name }}.\n",
+    );
+    site.write(
+        "content/gamma.md",
+        "---\ntitle: Gamma changed\n---\nChanged.\n",
+    );
+    let out = site.cli(&["build"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error: content/alpha.md:4:5: unknown figure `broken_name`"),
+        "{stderr}"
+    );
+    assert_eq!(snapshot_tree(&site.path("public")), before);
+    let leftovers: Vec<_> = std::fs::read_dir(site.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().starts_with(".public"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn output_and_root_flags() {
+    let site = SiteTest::from_dir("basic");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_briefing"))
+        .args(["build", "--root"])
+        .arg(site.root())
+        .arg("--output")
+        .arg(site.path("elsewhere/site"))
+        .arg("--base-url")
+        .arg("https://staging.example.org/")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(site.path("elsewhere/site/index.html").is_file());
+}
+
+#[test]
+fn missing_config_is_a_clear_error() {
+    let site = SiteTest::from_dir("basic");
+    site.remove("briefing.yaml");
+    let out = site.cli(&["build"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("briefing.yaml: cannot read the site settings"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("help:"), "{stderr}");
+}
+
+#[test]
+fn check_reports_without_writing() {
+    let site = SiteTest::from_dir("basic");
+    let out = site.cli(&["check"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!site.path("public").exists());
+    site.write("content/beta.md", "{{ nope }}\n");
+    assert_eq!(site.cli(&["check"]).status.code(), Some(1));
+}
+
+#[test]
+fn help_and_version() {
+    let site = SiteTest::from_dir("basic");
+    let help = site.cli(&["--help"]);
+    assert!(help.status.success());
+    assert!(String::from_utf8_lossy(&help.stdout).contains("build"));
+    let version = site.cli(&["--version"]);
+    assert!(String::from_utf8_lossy(&version.stdout).starts_with("briefing "));
+}

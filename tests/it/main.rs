@@ -1,0 +1,11 @@
+//! Integration tests: one binary, a module per feature, fixture sites under tests/fixtures/.
+
+mod support;
+
+mod build;
+mod content;
+mod errors;
+mod figures;
+mod markdown;
+mod shipped;
+mod templates;

@@ -1,0 +1,86 @@
+//! The repository's own briefing builds, with every section, its figures and code highlighted.
+
+use crate::support::SiteTest;
+
+#[test]
+fn shipped_briefing_builds_every_section() {
+    let built = SiteTest::shipped().build();
+    for page in [
+        "index.html",
+        "deal/index.html",
+        "xai/index.html",
+        "competition/index.html",
+        "outlook/index.html",
+        "method/index.html",
+        "figures/index.html",
+    ] {
+        assert!(built.has(page), "missing {page}");
+    }
+    let deal = built.file("deal/index.html");
+    assert!(deal.contains("class=\"fig fig-"), "figures are rendered");
+    assert!(!deal.contains("{{"), "no unresolved reference");
+    assert!(
+        built.file("method/index.html").contains("class=\"hl-"),
+        "code is highlighted"
+    );
+}
+
+#[test]
+fn shipped_prose_has_no_hand_typed_numbers() {
+    // Every number in the prose must come from data/: outside code, figure
+    // references and footnote labels, no digit may appear in the Markdown.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
+    for entry in walkdir::WalkDir::new(&root) {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let body = text.splitn(3, "---\n").nth(2).unwrap_or(&text);
+        let mut in_fence = false;
+        for (number, line) in body.lines().enumerate() {
+            if line.trim_start().starts_with("```") {
+                in_fence = !in_fence;
+                continue;
+            }
+            if in_fence {
+                continue;
+            }
+            let prose = strip(line);
+            assert!(
+                !prose.chars().any(|c| c.is_ascii_digit()),
+                "{}:{}: a number typed by hand: {line}",
+                entry.path().display(),
+                number + 1
+            );
+        }
+    }
+}
+
+/// The line without figure references, code spans and footnote labels.
+fn strip(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    loop {
+        let next = [rest.find("{{"), rest.find('`'), rest.find("[^")]
+            .into_iter()
+            .flatten()
+            .min();
+        let Some(start) = next else {
+            out.push_str(rest);
+            return out;
+        };
+        out.push_str(&rest[..start]);
+        let (close, skip) = if rest[start..].starts_with("{{") {
+            ("}}", 2)
+        } else if rest[start..].starts_with('`') {
+            ("`", 1)
+        } else {
+            ("]", 2)
+        };
+        match rest[start + skip..].find(close) {
+            Some(end) => rest = &rest[start + skip + end + close.len()..],
+            None => return out,
+        }
+    }
+}

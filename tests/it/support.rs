@@ -1,0 +1,151 @@
+//! `SiteTest`: a fixture site copied to a temporary folder, built in memory or by the binary.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use briefing::{LoadOptions, Problems, Site};
+
+pub struct SiteTest {
+    dir: tempfile::TempDir,
+    pub options: LoadOptions,
+}
+
+impl SiteTest {
+    /// A private copy of `tests/fixtures/NAME`, so a test can change it freely.
+    pub fn from_dir(name: &str) -> SiteTest {
+        let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        let dir = tempfile::tempdir().expect("temp dir");
+        copy_tree(&source, dir.path());
+        SiteTest {
+            dir,
+            options: LoadOptions::default(),
+        }
+    }
+
+    /// The repository's own briefing.
+    pub fn shipped() -> SiteTest {
+        let source = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dir = tempfile::tempdir().expect("temp dir");
+        for part in ["briefing.yaml", "content", "data", "templates", "static"] {
+            let from = source.join(part);
+            if from.is_dir() {
+                copy_tree(&from, &dir.path().join(part));
+            } else {
+                std::fs::copy(&from, dir.path().join(part)).expect("copy");
+            }
+        }
+        SiteTest {
+            dir,
+            options: LoadOptions::default(),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Replace (or create) a file of the site.
+    pub fn write(&self, rel: &str, text: &str) -> &Self {
+        let path = self.path(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+        self
+    }
+
+    pub fn remove(&self, rel: &str) -> &Self {
+        std::fs::remove_file(self.path(rel)).unwrap();
+        self
+    }
+
+    pub fn drafts(mut self) -> Self {
+        self.options.drafts = true;
+        self
+    }
+
+    /// Load and render in memory; panics with the problems if the build fails.
+    pub fn build(&self) -> Built {
+        match self.try_build() {
+            Ok(built) => built,
+            Err(problems) => panic!("build failed:\n{problems}"),
+        }
+    }
+
+    pub fn try_build(&self) -> Result<Built, Problems> {
+        let site = Site::load(self.root(), &self.options)?;
+        let outputs = briefing::build::render(&site)?;
+        Ok(Built {
+            files: outputs.into_iter().map(|o| (o.path, o.bytes)).collect(),
+        })
+    }
+
+    /// The problems of a build that must fail.
+    pub fn problems(&self) -> Problems {
+        match self.try_build() {
+            Ok(_) => panic!("the build succeeded but was expected to fail"),
+            Err(problems) => problems,
+        }
+    }
+
+    /// Run the `briefing` binary with `args` in the site's folder.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_briefing"))
+            .args(args)
+            .current_dir(self.root())
+            .output()
+            .expect("run briefing")
+    }
+}
+
+pub struct Built {
+    pub files: BTreeMap<String, Vec<u8>>,
+}
+
+impl Built {
+    pub fn file(&self, path: &str) -> String {
+        let bytes = self.files.get(path).unwrap_or_else(|| {
+            panic!(
+                "no output {path}; outputs: {:?}",
+                self.files.keys().collect::<Vec<_>>()
+            )
+        });
+        String::from_utf8(bytes.clone()).expect("utf-8 output")
+    }
+
+    pub fn has(&self, path: &str) -> bool {
+        self.files.contains_key(path)
+    }
+}
+
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Every file below `dir` with its bytes, to compare a folder before and after.
+pub fn snapshot_tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path().strip_prefix(dir).unwrap().to_path_buf(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,50 @@
+//! Templates: Tera 2 errors carry the template's file, line and column; autoescape is on.
+
+use crate::support::SiteTest;
+
+#[test]
+fn template_syntax_error_names_file_line_and_column() {
+    let site = SiteTest::from_dir("basic");
+    site.write("templates/page.html", "{% extends \"base.html\" %}\n{% block main %}\n<p>{{ page.title </p>\n{% endblock main %}\n");
+    let problem = &site.problems().0[0];
+    assert!(problem.path.ends_with("templates/page.html"), "{problem}");
+    assert_eq!(problem.line, 3, "{problem}");
+    assert!(problem.column > 1, "{problem}");
+}
+
+#[test]
+fn template_rendering_error_names_its_line() {
+    let site = SiteTest::from_dir("basic");
+    site.write("templates/page.html", "{% extends \"base.html\" %}\n{% block main %}\n\n<p>{{ page.no_such_field.x }}</p>\n{% endblock main %}\n");
+    let problem = &site.problems().0[0];
+    assert!(problem.path.ends_with("templates/page.html"), "{problem}");
+    assert_eq!(problem.line, 4, "{problem}");
+}
+
+#[test]
+fn values_are_autoescaped() {
+    let site = SiteTest::from_dir("basic");
+    site.write(
+        "content/gamma.md",
+        "---\ntitle: \"<script>alert(1)</script>\"\n---\nText\n",
+    );
+    let html = site.build().file("gamma/index.html");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;")
+            || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{html}"
+    );
+    assert!(!html.contains("<script>alert"));
+}
+
+#[test]
+fn a_site_without_templates_uses_the_built_in_theme() {
+    let site = SiteTest::from_dir("basic");
+    for name in ["base.html", "page.html", "index.html", "figures.html"] {
+        site.remove(&format!("templates/{name}"));
+    }
+    site.remove("static/style.css");
+    let built = site.build();
+    assert!(built.file("alpha/index.html").contains("Alpha"));
+    assert!(built.has("style.css"), "the built-in stylesheet is written");
+}

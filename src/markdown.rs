@@ -64,17 +64,18 @@ pub fn render(markdown: &str, cx: &RenderContext) -> Result<Rendered, Problems> 
     let mut renderer = Renderer::new(markdown, cx);
     let events = merge_text(Parser::new_ext(markdown, options()).into_offset_iter());
     let mut out: Vec<Event> = Vec::with_capacity(events.len());
-    let mut footnotes: Vec<Event> = Vec::new();
+    // Each definition is gathered apart and the notes are put at the end, in the
+    // order they are first referred to (as GitHub does).
+    let mut footnotes: Vec<(usize, Vec<Event>)> = Vec::new();
     let mut iter = events.into_iter();
-    let mut in_footnote = 0usize;
+    let mut in_footnote = false;
     let mut first_paragraph: Option<Range<usize>> = None;
     let mut depth = 0usize;
 
     while let Some((event, range)) = iter.next() {
-        let target = if in_footnote > 0 {
-            &mut footnotes
-        } else {
-            &mut out
+        let target = match footnotes.last_mut() {
+            Some((_, events)) if in_footnote => events,
+            _ => &mut out,
         };
         match event {
             Event::Start(Tag::Heading {
@@ -109,15 +110,20 @@ pub fn render(markdown: &str, cx: &RenderContext) -> Result<Rendered, Problems> 
                 renderer.has_code = true;
             }
             Event::Start(Tag::FootnoteDefinition(label)) => {
-                in_footnote += 1;
-                footnotes.push(Event::Start(Tag::FootnoteDefinition(label)));
+                in_footnote = true;
+                let number = renderer.footnote_number(&label);
+                let id = footnote_id(&label);
+                let open = format!(
+                    "<div class=\"footnote-definition\" id=\"fn-{id}\"><sup class=\"footnote-definition-label\">{number}</sup>\n"
+                );
+                footnotes.push((number, vec![Event::Html(open.into())]));
             }
             Event::End(TagEnd::FootnoteDefinition) => {
-                in_footnote -= 1;
-                footnotes.push(Event::End(TagEnd::FootnoteDefinition));
+                in_footnote = false;
+                target.push(Event::Html("</div>\n".into()));
             }
             Event::Start(Tag::Paragraph) => {
-                if depth == 0 && in_footnote == 0 && first_paragraph.is_none() {
+                if depth == 0 && !in_footnote && first_paragraph.is_none() {
                     first_paragraph = Some(target.len()..target.len());
                 }
                 depth += 1;
@@ -126,7 +132,7 @@ pub fn render(markdown: &str, cx: &RenderContext) -> Result<Rendered, Problems> 
             Event::End(TagEnd::Paragraph) => {
                 depth -= 1;
                 target.push(Event::End(TagEnd::Paragraph));
-                if depth == 0 && in_footnote == 0 {
+                if depth == 0 && !in_footnote {
                     if let Some(range) = &mut first_paragraph {
                         if range.start == range.end {
                             range.end = target.len();
@@ -153,8 +159,12 @@ pub fn render(markdown: &str, cx: &RenderContext) -> Result<Rendered, Problems> 
     let mut html_out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut html_out, out.iter().cloned());
     if !footnotes.is_empty() {
+        footnotes.sort_by_key(|(number, _)| *number);
         html_out.push_str("<section class=\"footnotes\" aria-label=\"Notes\">\n");
-        html::push_html(&mut html_out, footnotes.into_iter());
+        html::push_html(
+            &mut html_out,
+            footnotes.into_iter().flat_map(|(_, events)| events),
+        );
         html_out.push_str("</section>\n");
     }
     let summary = match first_paragraph {
@@ -217,9 +227,16 @@ struct Renderer<'c> {
     words: usize,
     figures_used: Vec<String>,
     has_code: bool,
+    footnotes: HashMap<String, usize>,
 }
 
 impl<'c> Renderer<'c> {
+    /// Notes are numbered in the order they are first met, reference or definition.
+    fn footnote_number(&mut self, label: &str) -> usize {
+        let next = self.footnotes.len() + 1;
+        *self.footnotes.entry(label.to_string()).or_insert(next)
+    }
+
     fn new(markdown: &'c str, cx: &'c RenderContext<'c>) -> Self {
         Renderer {
             markdown,
@@ -230,6 +247,7 @@ impl<'c> Renderer<'c> {
             words: 0,
             figures_used: Vec::new(),
             has_code: false,
+            footnotes: HashMap::new(),
         }
     }
 
@@ -262,6 +280,16 @@ impl<'c> Renderer<'c> {
             Event::Code(code) => {
                 self.words += code.split_whitespace().count();
                 out.push(Event::Code(code));
+            }
+            Event::FootnoteReference(label) => {
+                let number = self.footnote_number(&label);
+                let id = footnote_id(&label);
+                out.push(Event::InlineHtml(
+                    format!(
+                        "<sup class=\"footnote-reference\"><a href=\"#fn-{id}\">{number}</a></sup>"
+                    )
+                    .into(),
+                ));
             }
             other => out.push(other),
         }
@@ -517,6 +545,11 @@ pub fn provenance(figure: &Figure) -> String {
     }
 }
 
+/// Footnote ids get a prefix so a note labelled `1` cannot collide with a heading's id.
+fn footnote_id(label: &str) -> String {
+    escape_html(&slugify(label))
+}
+
 fn code_block(code: &str, language: &str) -> String {
     let token = language.split([',', ' ', '{']).next().unwrap_or("").trim();
     let lang_attr = if token.is_empty() {
@@ -705,9 +738,13 @@ mod tests {
         let note = r.html.find("Note.").unwrap();
         assert!(r.html.find("Last.").unwrap() < note);
         assert!(r.html.contains("class=\"footnotes\""));
+        assert!(
+            r.html
+                .contains("<div class=\"footnote-definition\" id=\"fn-1\">")
+        );
         assert_eq!(
             r.summary,
-            "<p>A<sup class=\"footnote-reference\"><a href=\"#1\">1</a></sup> b.</p>\n"
+            "<p>A<sup class=\"footnote-reference\"><a href=\"#fn-1\">1</a></sup> b.</p>\n"
         );
     }
 }

@@ -46,7 +46,7 @@ fn shipped_prose_has_no_hand_typed_numbers() {
             if in_fence {
                 continue;
             }
-            let prose = strip(line);
+            let prose = PROPER_NAMES.iter().fold(strip(line), |text, name| text.replace(name, ""));
             assert!(
                 !prose.chars().any(|c| c.is_ascii_digit()),
                 "{}:{}: a number typed by hand: {line}",
@@ -56,6 +56,9 @@ fn shipped_prose_has_no_hand_typed_numbers() {
         }
     }
 }
+
+/// Names that contain digits but state no quantity.
+const PROPER_NAMES: &[&str] = &["Colossus 1", "S-1"];
 
 /// The line without figure references, code spans and footnote labels.
 fn strip(line: &str) -> String {

@@ -1,5 +1,6 @@
 //! Integration tests: one binary, a module per feature, fixture sites under tests/fixtures/.
 
+mod browser;
 mod support;
 
 mod build;

@@ -46,7 +46,9 @@ fn shipped_prose_has_no_hand_typed_numbers() {
             if in_fence {
                 continue;
             }
-            let prose = PROPER_NAMES.iter().fold(strip(line), |text, name| text.replace(name, ""));
+            let prose = PROPER_NAMES
+                .iter()
+                .fold(strip(line), |text, name| text.replace(name, ""));
             assert!(
                 !prose.chars().any(|c| c.is_ascii_digit()),
                 "{}:{}: a number typed by hand: {line}",
@@ -86,4 +88,39 @@ fn strip(line: &str) -> String {
             None => return out,
         }
     }
+}
+
+#[test]
+fn shipped_home_page_renders_in_chromium() {
+    let Some(browser) = crate::browser::launch() else {
+        return;
+    };
+    let site = SiteTest::shipped();
+    let out = site.cli(&["build"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let url = format!("file://{}", site.path("public/deal/index.html").display());
+    let tab = browser.new_tab().unwrap();
+    tab.navigate_to(&url)
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    let title = tab.get_title().unwrap();
+    assert!(title.starts_with("The deal in detail"), "{title}");
+    // The stylesheet loads from disk through the relative root, so the layout applies.
+    let styled = tab
+        .evaluate("getComputedStyle(document.body).fontFamily", false)
+        .unwrap()
+        .value
+        .unwrap();
+    assert_ne!(
+        styled.as_str(),
+        Some("\"Times New Roman\""),
+        "style.css did not load"
+    );
+    let figures = tab.find_elements("a.fig").unwrap();
+    assert!(figures.len() > 10, "{} figure links", figures.len());
 }

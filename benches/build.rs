@@ -1,6 +1,7 @@
 //! Benchmark: generate a large realistic site and time whole-process `briefing build` runs.
 //!
-//! `cargo bench --bench build` (env: BRIEFING_BENCH_PAGES=10000, BRIEFING_BENCH_RUNS=3).
+//! `cargo bench --bench build` (env: BRIEFING_BENCH_PAGES=10000, BRIEFING_BENCH_RUNS=3,
+//! BRIEFING_BENCH_DIR=path to keep the generated site).
 //! Reports wall time, pages per second and peak resident memory of the build process.
 
 use std::fmt::Write as _;
@@ -13,8 +14,11 @@ fn main() {
     let pages: usize = env_or("BRIEFING_BENCH_PAGES", 10_000);
     let runs: usize = env_or("BRIEFING_BENCH_RUNS", 3);
     let dir = tempfile::tempdir().expect("temp dir");
+    // BRIEFING_BENCH_DIR keeps the generated site there, for profiling by hand.
+    let kept = std::env::var_os("BRIEFING_BENCH_DIR").map(std::path::PathBuf::from);
+    let root = kept.as_deref().unwrap_or(dir.path());
     let started = Instant::now();
-    generate(dir.path(), pages);
+    generate(root, pages);
     eprintln!(
         "generated {pages} pages in {:.1} s",
         started.elapsed().as_secs_f64()
@@ -23,8 +27,8 @@ fn main() {
     let mut times = Vec::new();
     let mut peaks = Vec::new();
     for run in 0..runs {
-        let _ = std::fs::remove_dir_all(dir.path().join("public"));
-        let (elapsed, peak_kib) = time_build(dir.path());
+        let _ = std::fs::remove_dir_all(root.join("public"));
+        let (elapsed, peak_kib) = time_build(root);
         eprintln!(
             "run {}: {:.2} s, peak {} MiB",
             run + 1,

@@ -89,9 +89,12 @@ pub fn render(site: &Site) -> Result<Vec<Output>, Problems> {
     let mut outputs: Vec<Output> = Vec::with_capacity(rendered.len() + site.static_files.len() + 2);
     let pages: Vec<Result<Output, Problem>> = rendered
         .par_iter()
-        .map(|page| {
+        .enumerate()
+        .map(|(index, page)| {
             let mut context = shared.clone();
-            context.insert_value("page", page_value(site, page, true));
+            let mut value = page_value(site, page, true);
+            link_neighbours(&mut value, &rendered, index);
+            context.insert_value("page", value);
             context.insert("root", &page.page.root());
             let html = site.templates.render(page.page.template(), &context)?;
             Ok(Output {
@@ -216,15 +219,45 @@ fn page_value(site: &Site, rendered: &RenderedPage, with_content: bool) -> Value
     Value::from(map)
 }
 
+/// `page.previous` and `page.next` in reading order (home, then every page), so a
+/// template needs no loop over all pages to find them: that loop on every page
+/// would make a build quadratic in the number of pages.
+fn link_neighbours(value: &mut Value, rendered: &[RenderedPage], index: usize) {
+    let link = |page: Option<&RenderedPage>| match page {
+        Some(page) => {
+            let mut map = tera::Map::new();
+            map.insert("title".into(), page.page.title.as_str().into());
+            map.insert("url".into(), page.page.url.as_str().into());
+            map.insert("is_home".into(), page.page.is_home.into());
+            Value::from(map)
+        }
+        None => Value::none(),
+    };
+    let previous = index.checked_sub(1).and_then(|i| rendered.get(i));
+    let next = rendered.get(index + 1);
+    if let Some(mut map) = std::mem::replace(value, Value::none()).into_map() {
+        map.insert("previous".into(), link(previous));
+        map.insert("next".into(), link(next));
+        *value = Value::from(map);
+    }
+}
+
 fn shared_context(site: &Site, rendered: &[RenderedPage]) -> Context {
     let mut context = Context::new();
     context.insert("site", &site.config);
-    let listed: Vec<Value> = rendered
-        .iter()
-        .filter(|p| !p.page.is_home)
-        .map(|p| page_value(site, p, false))
-        .collect();
+    let mut listed: Vec<Value> = Vec::with_capacity(rendered.len());
+    // The navigation lists top-level pages only, so its size does not grow with
+    // an archive of nested pages.
+    let mut nav: Vec<Value> = Vec::new();
+    for page in rendered.iter().filter(|p| !p.page.is_home) {
+        let value = page_value(site, page, false);
+        if page.page.url.matches('/').count() == 1 {
+            nav.push(value.clone());
+        }
+        listed.push(value);
+    }
     context.insert_value("pages", Value::from(listed));
+    context.insert_value("nav", Value::from(nav));
     let figures: BTreeMap<&str, &Figure> =
         site.figures.iter().map(|f| (f.name.as_str(), f)).collect();
     context.insert("figures", &figures);
@@ -259,6 +292,8 @@ fn render_figures_page(site: &Site, shared: &Context) -> Result<Output, Problem>
     page.insert("content".into(), Value::safe_string(""));
     page.insert("toc".into(), Value::from(Vec::<Value>::new()));
     page.insert("extra".into(), Value::from(tera::Map::new()));
+    page.insert("previous".into(), Value::none());
+    page.insert("next".into(), Value::none());
     context.insert_value("page", Value::from(page));
     context.insert("root", "../");
     let html = site.templates.render("figures.html", &context)?;

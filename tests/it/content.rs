@@ -65,3 +65,37 @@ fn nested_pages_get_nested_urls_and_relative_roots() {
     assert!(asia.contains("href=\"../../style.css\""), "{asia}");
     assert!(asia.contains("href=\"../../alpha/\""), "{asia}");
 }
+
+#[test]
+fn previous_and_next_follow_reading_order() {
+    let built = SiteTest::from_dir("basic").build();
+    let alpha = built.file("alpha/index.html");
+    assert!(
+        alpha.contains("<a rel=\"prev\" href=\"../beta/\">Beta heading</a>"),
+        "{alpha}"
+    );
+    assert!(
+        alpha.contains("<a rel=\"next\" href=\"../gamma/\">Gamma</a>"),
+        "{alpha}"
+    );
+    let beta = built.file("beta/index.html");
+    assert!(
+        beta.contains("<a rel=\"prev\" href=\"../\">Home</a>"),
+        "{beta}"
+    );
+    assert!(!built.file("gamma/index.html").contains("rel=\"next\""));
+}
+
+#[test]
+fn navigation_lists_top_level_pages_only() {
+    let site = SiteTest::from_dir("basic");
+    site.write(
+        "content/archive/old.md",
+        "---\ntitle: Old note\n---\nText\n",
+    );
+    let built = site.build();
+    let home = built.file("index.html");
+    let nav = &home[home.find("<nav>").unwrap()..home.find("</nav>").unwrap()];
+    assert!(!nav.contains("Old note"), "{nav}");
+    assert!(built.file("archive/old/index.html").contains("Old note"));
+}

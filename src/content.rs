@@ -271,7 +271,9 @@ fn check_date(date: &str) -> Result<(), String> {
         && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()))
         && (1..=12).contains(&parts[1].parse::<u32>().unwrap_or(0))
         && (1..=31).contains(&parts[2].parse::<u32>().unwrap_or(0));
-    let rest_ok = date.len() == 10 || date[10..].starts_with(['T', ' ']);
+    let rest_ok = date
+        .get(10..)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['T', ' ']));
     if valid && rest_ok {
         Ok(())
     } else {
@@ -406,5 +408,7 @@ mod tests {
         assert!(err.message.contains("not closed"));
         let err = page("x.md", "---\ntitle: ok\ndate: 27/11/2026\n---\n").unwrap_err();
         assert_eq!(err.line, 3);
+        assert!(page("x.md", "---\ndate: 2026-11-2é\n---\n").is_err());
+        assert!(page("x.md", "---\ndate: 2026-11-27T09:30:00Z\n---\n").is_ok());
     }
 }

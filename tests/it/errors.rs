@@ -97,3 +97,30 @@ fn missing_template_is_an_error_on_the_page() {
         "{problem}"
     );
 }
+
+#[test]
+fn odd_input_gives_problems_not_panics() {
+    let nasty = [
+        "{{",
+        "{{}}",
+        "{{ | }}",
+        "{{ a | b | c }}",
+        "{{ monthly_payment | nope }}",
+        "}} {{ é }}",
+        "---\n---\n",
+        "---\n: : :\n---\n",
+        "\u{feff}---\ntitle: BOM\n---\nText",
+        "# \n\n##\n",
+        "[x](missing.md) [y](../../../../etc/passwd.md)",
+    ];
+    for text in nasty {
+        let site = SiteTest::from_dir("basic");
+        site.write("content/gamma.md", text);
+        // Either outcome is fine; a panic is not (it would abort this test).
+        let _ = site.try_build();
+    }
+    let deep = ">".repeat(5_000) + " deep\n" + &"- ".repeat(2_000) + "list\n";
+    let site = SiteTest::from_dir("basic");
+    site.write("content/gamma.md", &deep);
+    let _ = site.try_build();
+}

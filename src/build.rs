@@ -45,13 +45,13 @@ struct PageView<'a> {
 }
 
 /// A page after its Markdown is rendered, before its template is.
-struct RenderedPage<'a> {
-    page: &'a Page,
-    html: String,
-    summary: String,
-    toc: Vec<TocEntry>,
-    word_count: usize,
-    figures_used: Vec<String>,
+pub(crate) struct RenderedPage<'a> {
+    pub(crate) page: &'a Page,
+    pub(crate) html: String,
+    pub(crate) summary: String,
+    pub(crate) toc: Vec<TocEntry>,
+    pub(crate) word_count: usize,
+    pub(crate) figures_used: Vec<String>,
 }
 
 const WORDS_PER_MINUTE: usize = 220;
@@ -59,28 +59,8 @@ const WORDS_PER_MINUTE: usize = 220;
 /// Every output file of the site, rendered in memory: pages, the figures page,
 /// the code stylesheet and the static files. Touches no disk.
 pub fn render(site: &Site) -> Result<Vec<Output>, Problems> {
-    let page_urls: HashMap<String, String> = site
-        .pages
-        .iter()
-        .map(|p| (p.rel.clone(), p.url.clone()))
-        .collect();
-
-    let markdown: Vec<Result<RenderedPage, Problems>> = site
-        .pages
-        .par_iter()
-        .map(|page| render_markdown(site, page, &page_urls))
-        .collect();
+    let rendered = render_all_markdown(site)?;
     let mut problems = Vec::new();
-    let mut rendered = Vec::with_capacity(markdown.len());
-    for result in markdown {
-        match result {
-            Ok(page) => rendered.push(page),
-            Err(Problems(found)) => problems.extend(found),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(Problems(problems));
-    }
 
     // Built once and shared: tera values are reference-counted, so each page's
     // context clones pointers, not the list of every page.
@@ -144,6 +124,33 @@ pub fn render(site: &Site) -> Result<Vec<Output>, Problems> {
     }
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(outputs)
+}
+
+/// The Markdown of every page, rendered in parallel; every problem of every page.
+pub(crate) fn render_all_markdown(site: &Site) -> Result<Vec<RenderedPage<'_>>, Problems> {
+    let page_urls: HashMap<String, String> = site
+        .pages
+        .iter()
+        .map(|p| (p.rel.clone(), p.url.clone()))
+        .collect();
+    let markdown: Vec<Result<RenderedPage, Problems>> = site
+        .pages
+        .par_iter()
+        .map(|page| render_markdown(site, page, &page_urls))
+        .collect();
+    let mut problems = Vec::new();
+    let mut rendered = Vec::with_capacity(markdown.len());
+    for result in markdown {
+        match result {
+            Ok(page) => rendered.push(page),
+            Err(Problems(found)) => problems.extend(found),
+        }
+    }
+    if problems.is_empty() {
+        Ok(rendered)
+    } else {
+        Err(Problems(problems))
+    }
 }
 
 fn render_markdown<'a>(
@@ -242,7 +249,7 @@ fn link_neighbours(value: &mut Value, rendered: &[RenderedPage], index: usize) {
     }
 }
 
-fn shared_context(site: &Site, rendered: &[RenderedPage]) -> Context {
+pub(crate) fn shared_context(site: &Site, rendered: &[RenderedPage]) -> Context {
     let mut context = Context::new();
     context.insert("site", &site.config);
     let mut listed: Vec<Value> = Vec::with_capacity(rendered.len());

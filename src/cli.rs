@@ -1,12 +1,15 @@
 //! The command line: arguments, the commands, and the one printer of errors.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context as _;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::{LoadOptions, Problems, Site};
+use crate::{LoadOptions, Problems, Site, report};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -32,6 +35,24 @@ pub enum Command {
         /// Publish under this URL instead of briefing.yaml's base_url
         #[arg(long)]
         base_url: Option<String>,
+        /// Include pages marked `draft: true`
+        #[arg(long)]
+        drafts: bool,
+    },
+    /// Write the whole briefing as one self-contained HTML file, and a PDF with --pdf
+    Report {
+        /// The site's folder, holding briefing.yaml
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// The HTML file to write [default: report.html, unless only --pdf is given]
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Also print the report to this PDF file with a headless Chromium
+        #[arg(long)]
+        pdf: Option<PathBuf>,
+        /// The Chromium or Chrome to print with [default: the first on PATH]
+        #[arg(long)]
+        chromium: Option<PathBuf>,
         /// Include pages marked `draft: true`
         #[arg(long)]
         drafts: bool,
@@ -67,6 +88,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Report {
+            root,
+            output,
+            pdf,
+            chromium,
+            drafts,
+        } => report(&root, output, pdf, chromium.as_deref(), drafts),
         Command::Check { root, drafts } => {
             let site = Site::load(
                 &root,
@@ -84,6 +112,65 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn report(
+    root: &Path,
+    output: Option<PathBuf>,
+    pdf: Option<PathBuf>,
+    chromium: Option<&Path>,
+    drafts: bool,
+) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let site = Site::load(
+        root,
+        &LoadOptions {
+            drafts,
+            base_url: None,
+        },
+    )?;
+    // Find the browser before any work, so a missing one fails fast.
+    let chromium = pdf
+        .as_ref()
+        .map(|_| report::find_chromium(chromium))
+        .transpose()?;
+    let first = report::render(&site, None)?;
+    for warning in &first.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let output = output.or_else(|| pdf.is_none().then(|| PathBuf::from("report.html")));
+    if let Some(output) = &output {
+        std::fs::write(output, &first.html)
+            .with_context(|| format!("cannot write {}", output.display()))?;
+        println!(
+            "Wrote {} ({} KiB, {} sections) in {} ms",
+            output.display(),
+            first.html.len().div_ceil(1024),
+            first.sections.len(),
+            started.elapsed().as_millis()
+        );
+    }
+    if let (Some(pdf), Some(chromium)) = (pdf, chromium) {
+        let started = Instant::now();
+        report::print_pdf(&first.html, &pdf, &chromium)?;
+        // A second printing puts the page numbers, read from the first, in the contents.
+        match report::page_numbers(&pdf, &first.sections) {
+            Some(numbers) => {
+                let numbered = report::render(&site, Some(&numbers))?;
+                report::print_pdf(&numbered.html, &pdf, &chromium)?;
+            }
+            None => eprintln!(
+                "note: the contents of {} have no page numbers (they need pdftotext, from poppler-utils)",
+                pdf.display()
+            ),
+        }
+        println!(
+            "Wrote {} in {} ms",
+            pdf.display(),
+            started.elapsed().as_millis()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Print an error and what caused it. Problems in the user's files are printed as

@@ -13,9 +13,14 @@ use crate::error::{Problem, Problems};
 /// a file of the same name in the site's `templates/` replaces it.
 pub const BUILT_IN: &[(&str, &str)] = &[
     ("base.html", include_str!("../templates/base.html")),
+    (
+        "components.html",
+        include_str!("../templates/components.html"),
+    ),
     ("index.html", include_str!("../templates/index.html")),
     ("page.html", include_str!("../templates/page.html")),
     ("figures.html", include_str!("../templates/figures.html")),
+    ("report.html", include_str!("../templates/report.html")),
 ];
 
 const TEMPLATE_EXTENSIONS: &[&str] = &["html", "htm", "xml", "txt", "json", "svg", "css", "js"];
@@ -96,7 +101,7 @@ impl Templates {
         if let Err(err) =
             tera.add_raw_templates(sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))
         {
-            return Err(templates.problem(&err, None).into());
+            return Err(Problems(templates.load_problems(&err)));
         }
         templates.tera = tera;
         Ok(templates)
@@ -111,6 +116,18 @@ impl Templates {
         self.tera.get_template_names()
     }
 
+    /// One block of a template, e.g. the `content` of `figures.html` for the report's appendix.
+    pub fn render_block(
+        &self,
+        name: &str,
+        block: &str,
+        context: &Context,
+    ) -> Result<String, Problem> {
+        self.tera
+            .render_block(name, block, context)
+            .map_err(|err| self.problem(&err, Some(name)))
+    }
+
     pub fn render(&self, name: &str, context: &Context) -> Result<String, Problem> {
         self.tera
             .render(name, context)
@@ -118,6 +135,43 @@ impl Templates {
     }
 
     /// Turn a Tera error into a problem at the template file's line and column.
+    /// Tera checks all templates together when they are added and joins the reports
+    /// of every template it finds wrong into one message: split it back into problems.
+    fn load_problems(&self, err: &tera::Error) -> Vec<Problem> {
+        let ErrorKind::Msg(message) = err.kind() else {
+            return vec![self.problem(err, None)];
+        };
+        let reports: Vec<Problem> = message
+            .split("\n\n")
+            .filter_map(|report| self.parse_report(report))
+            .collect();
+        if reports.is_empty() {
+            vec![self.problem(err, None)]
+        } else {
+            reports
+        }
+    }
+
+    /// A rustc-style report (`error: what` then ` --> name:line:col`) as a problem.
+    fn parse_report(&self, report: &str) -> Option<Problem> {
+        let message = report.lines().next()?.strip_prefix("error: ")?;
+        let location = report
+            .lines()
+            .find_map(|l| l.trim_start().strip_prefix("--> "))?;
+        let mut parts = location.rsplitn(3, ':');
+        let column: usize = parts.next()?.trim().parse().ok()?;
+        let line: usize = parts.next()?.trim().parse().ok()?;
+        let name = parts.next()?;
+        let path = self
+            .origins
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from(name));
+        let message = template_message(message, true);
+        let help = template_help(&message);
+        Some(Problem::new(path, message).at(line, column).help(help))
+    }
+
     fn problem(&self, err: &tera::Error, rendering: Option<&str>) -> Problem {
         let file_of = |name: &str| {
             self.origins

@@ -5,7 +5,7 @@ use crate::support::SiteTest;
 #[test]
 fn template_syntax_error_names_file_line_and_column() {
     let site = SiteTest::from_dir("basic");
-    site.write("templates/page.html", "{% extends \"base.html\" %}\n{% block main %}\n<p>{{ page.title </p>\n{% endblock main %}\n");
+    site.write("templates/page.html", "{% extends \"base.html\" %}\n{% block content %}\n<p>{{ page.title </p>\n{% endblock content %}\n");
     let problem = &site.problems().0[0];
     assert!(problem.path.ends_with("templates/page.html"), "{problem}");
     assert_eq!(problem.line, 3, "{problem}");
@@ -15,7 +15,7 @@ fn template_syntax_error_names_file_line_and_column() {
 #[test]
 fn template_rendering_error_names_its_line() {
     let site = SiteTest::from_dir("basic");
-    site.write("templates/page.html", "{% extends \"base.html\" %}\n{% block main %}\n\n<p>{{ page.no_such_field.x }}</p>\n{% endblock main %}\n");
+    site.write("templates/page.html", "{% extends \"base.html\" %}\n{% block content %}\n\n<p>{{ page.no_such_field.x }}</p>\n{% endblock content %}\n");
     let problem = &site.problems().0[0];
     assert!(problem.path.ends_with("templates/page.html"), "{problem}");
     assert_eq!(problem.line, 4, "{problem}");
@@ -47,4 +47,31 @@ fn a_site_without_templates_uses_the_built_in_theme() {
     let built = site.build();
     assert!(built.file("alpha/index.html").contains("Alpha"));
     assert!(built.has("style.css"), "the built-in stylesheet is written");
+}
+
+#[test]
+fn every_broken_template_is_reported_with_its_line() {
+    let site = SiteTest::from_dir("basic");
+    site.write(
+        "templates/page.html",
+        "{% extends \"base.html\" %}\n{% block nope %}x{% endblock nope %}\n",
+    );
+    site.write(
+        "templates/index.html",
+        "{% extends \"base.html\" %}\n{% block content %}\n{{ page.title | no_such_filter }}\n{% endblock content %}\n",
+    );
+    let problems = site.problems();
+    let places: Vec<String> = problems.0.iter().map(|p| p.location()).collect();
+    assert!(
+        places
+            .iter()
+            .any(|p| p.starts_with("templates/page.html:2:")),
+        "{problems}"
+    );
+    assert!(
+        places
+            .iter()
+            .any(|p| p.starts_with("templates/index.html:3:")),
+        "{problems}"
+    );
 }

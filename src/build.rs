@@ -85,6 +85,7 @@ pub fn render(site: &Site) -> Result<Vec<Output>, Problems> {
     // Built once and shared: tera values are reference-counted, so each page's
     // context clones pointers, not the list of every page.
     let shared = shared_context(site, &rendered);
+    let charts = crate::charts::by_root(&site.figures, rendered.iter().map(|p| p.page.root()));
 
     let mut outputs: Vec<Output> = Vec::with_capacity(rendered.len() + site.static_files.len() + 2);
     let pages: Vec<Result<Output, Problem>> = rendered
@@ -93,6 +94,10 @@ pub fn render(site: &Site) -> Result<Vec<Output>, Problems> {
             let mut context = shared.clone();
             context.insert_value("page", page_value(site, page, true));
             context.insert("root", &page.page.root());
+            context.insert_value(
+                "charts",
+                crate::charts::for_root(&charts, &page.page.root()),
+            );
             let html = site.templates.render(page.page.template(), &context)?;
             Ok(Output {
                 path: page.page.output_path(),
@@ -107,7 +112,7 @@ pub fn render(site: &Site) -> Result<Vec<Output>, Problems> {
         }
     }
 
-    match render_figures_page(site, &shared) {
+    match render_figures_page(site, &shared, &charts) {
         Ok(output) => outputs.push(output),
         Err(problem) => problems.push(problem),
     }
@@ -230,6 +235,7 @@ fn shared_context(site: &Site, rendered: &[RenderedPage]) -> Context {
     context.insert("figures", &figures);
     context.insert("figure_list", &site.figures.iter().collect::<Vec<_>>());
     context.insert("sources", &site.figures.sources().collect::<Vec<_>>());
+    context.insert("checks", &site.figures.checks().collect::<Vec<_>>());
     context.insert(
         "generator",
         &format!("briefing {}", env!("CARGO_PKG_VERSION")),
@@ -237,7 +243,11 @@ fn shared_context(site: &Site, rendered: &[RenderedPage]) -> Context {
     context
 }
 
-fn render_figures_page(site: &Site, shared: &Context) -> Result<Output, Problem> {
+fn render_figures_page(
+    site: &Site,
+    shared: &Context,
+    charts: &crate::charts::ByRoot,
+) -> Result<Output, Problem> {
     let mut context = shared.clone();
     let title = "Figures and sources";
     let description =
@@ -261,6 +271,7 @@ fn render_figures_page(site: &Site, shared: &Context) -> Result<Output, Problem>
     page.insert("extra".into(), Value::from(tera::Map::new()));
     context.insert_value("page", Value::from(page));
     context.insert("root", "../");
+    context.insert_value("charts", crate::charts::for_root(charts, "../"));
     let html = site.templates.render("figures.html", &context)?;
     Ok(Output {
         path: format!("{FIGURES_URL}index.html"),

@@ -198,7 +198,7 @@ fn legend(out: &mut String, class: &str, x: f64, y: f64, label: &str) -> f64 {
     );
     text(out, "chart-legend", x + 32.0, y, "start", label);
     // An average character of the 12px legend text, so entries do not overlap.
-    x + 32.0 + label.chars().count() as f64 * 6.6 + 22.0
+    x + 32.0 + label.chars().count() as f64 * 6.4 + 20.0
 }
 
 // ── Schedule ───────────────────────────────────────────────────────────────
@@ -345,7 +345,7 @@ fn schedule_svg(figures: &Figures, chart: &Chart, s: &Schedule) -> String {
     );
 
     out.push_str("<g class=\"chart-legend-row\">\n");
-    let mut lx = S_LEFT;
+    let mut lx = 24.0;
     let main_label = if s.ramp_months > 0 {
         "With the ramp"
     } else {

@@ -173,8 +173,8 @@ fn test(
             return None;
         }
     };
-    let left = side(claim.left.1, &claim.left.0, &base.0, figures);
-    let right = side(claim.right.1, &claim.right.0, &base.1, figures);
+    let left = side(claim.left.1, &claim.left.0, &base.0, figures, true);
+    let right = side(claim.right.1, &claim.right.0, &base.1, figures, true);
     let protected = format!("it protects: \"{protects}\"");
     let fix = "correct the figures, or the sentence and this check, so that they agree";
     if !base.2 {
@@ -203,8 +203,8 @@ fn test(
                 continue;
             }
             let when = scenarios.describe(model, corner, &rests_on);
-            let l = side(claim.left.1, &claim.left.0, &l, &[]);
-            let r = side(claim.right.1, &claim.right.0, &r, &[]);
+            let l = side(claim.left.1, &claim.left.0, &l, figures, false);
+            let r = side(claim.right.1, &claim.right.0, &r, figures, false);
             loader.report(
                 at,
                 format!(
@@ -245,20 +245,31 @@ fn both_sides(left: &CheckSide, right: &CheckSide) -> String {
     format!("{} and {}", one(left), one(right))
 }
 
-/// A side as the check reports it: a lone figure as the figure shows itself, anything else
-/// formatted in the unit it came out in.
-fn side(text: &str, expr: &Expr, value: &Quantity, figures: &[Figure]) -> CheckSide {
+/// A side as the check reports it: a lone figure in its own unit and words (as it shows
+/// itself, at the base values), anything else formatted in the unit it came out in.
+fn side(text: &str, expr: &Expr, value: &Quantity, figures: &[Figure], base: bool) -> CheckSide {
     let names = expr.names();
     let lone = match names.as_slice() {
         [(name, _)] if text.trim() == name => figures.iter().find(|f| &f.name == name),
         _ => None,
     };
     if let Some(figure) = lone {
+        let display = if base {
+            figure.display.clone()
+        } else {
+            super::format::format(
+                value.number(),
+                &figure.unit,
+                DEFAULT_PRECISION,
+                figure.qualifier.as_deref(),
+            )
+            .map_or_else(|_| value.number().to_string(), |f| f.display)
+        };
         return CheckSide {
             text: text.trim().to_string(),
-            value: figure.value,
+            value: value.number(),
             unit: figure.unit.clone(),
-            display: figure.display.clone(),
+            display,
         };
     }
     let (unit, declared) = match value {

@@ -107,7 +107,8 @@ pub fn load(path: &Path, text: &str) -> Result<Figures, Problems> {
             .collect();
     }
     let checks = checks::evaluate(&mut loader, &raw.checks.0, &model, &figures, &scenarios);
-    let charts = series::load(&mut loader, &raw.charts.0, &figures);
+    let declared: Vec<&str> = specs.iter().map(Spec::name).collect();
+    let charts = series::load(&mut loader, &raw.charts.0, &figures, &declared);
     let mut problems = loader.problems;
     if problems.is_empty() {
         Ok(Figures::new(figures, sources, checks, charts))

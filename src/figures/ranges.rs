@@ -159,7 +159,8 @@ pub(super) fn scenarios(
 }
 
 /// The lowest and highest value of figure `i` over the base and every combination, and the
-/// ranged assumptions it moves with; None if it rests on none or a combination has no value.
+/// ranged assumptions it rests on; None if it rests on none, does not move with them, or a
+/// combination has no value.
 pub(super) fn figure_range(
     scenarios: &Scenarios,
     model: &Model,
@@ -176,6 +177,11 @@ pub(super) fn figure_range(
         let value = corner.values.get(i)?.as_ref()?.number();
         low = low.min(value);
         high = high.max(value);
+    }
+    // A figure whose assumptions cancel out (`full - projected`, both moving with the start
+    // date by the same amount) does not move: it has a value, not a range.
+    if high - low <= 1e-9 * low.abs().max(high.abs()) {
+        return None;
     }
     Some((low, high, over))
 }

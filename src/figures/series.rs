@@ -136,7 +136,14 @@ impl Chart {
 }
 
 /// Read every chart of `charts:` and compute its data from `figures`.
-pub(super) fn load(loader: &mut Loader, raw: &[(String, Json)], figures: &[Figure]) -> Vec<Chart> {
+/// `declared` names every figure of the file, including those whose own problems left them
+/// without a value, which are not reported a second time here.
+pub(super) fn load(
+    loader: &mut Loader,
+    raw: &[(String, Json)],
+    figures: &[Figure],
+    declared: &[&str],
+) -> Vec<Chart> {
     let mut charts: Vec<Chart> = Vec::new();
     for (name, entry) in raw {
         let at = loader.at("charts", "chart", name);
@@ -164,6 +171,7 @@ pub(super) fn load(loader: &mut Loader, raw: &[(String, Json)], figures: &[Figur
             at: &at,
             fields,
             figures,
+            declared,
             ok: true,
         };
         let title = reader.loader.text_field(&at, fields, "title");
@@ -217,6 +225,7 @@ struct Reader<'r, 'l, 'a> {
     at: &'r At<'a>,
     fields: &'r Map<String, Json>,
     figures: &'r [Figure],
+    declared: &'r [&'r str],
     ok: bool,
 }
 
@@ -266,6 +275,10 @@ impl Reader<'_, '_, '_> {
     fn named<'f>(&mut self, key: &str, name: &str, figures: &'f [Figure]) -> Option<&'f Figure> {
         match figures.iter().find(|f| f.name == name) {
             Some(figure) => Some(figure),
+            None if self.declared.contains(&name) => {
+                self.ok = false;
+                None
+            }
             None => {
                 let help = match did_you_mean(name, figures.iter().map(|f| f.name.as_str())) {
                     Some(s) => format!("did you mean `{s}`?"),

@@ -253,7 +253,8 @@ fn schedule_svg(figures: &Figures, chart: &Chart, s: &Schedule) -> String {
         (S_RIGHT, S_BOTTOM),
     );
     let every_half_year = months <= 60;
-    for i in 0..=months {
+    // The right edge is the end of the last month, not a month of the term: no tick there.
+    for i in 0..months {
         let month = (s.start + i as f64).round() as i64;
         let calendar = month.rem_euclid(12);
         if calendar == 0 || (every_half_year && calendar == 6) {

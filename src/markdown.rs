@@ -617,9 +617,7 @@ fn plain_text(events: &[Event]) -> String {
     for event in events {
         match event {
             Event::Text(t) | Event::Code(t) => text.push_str(t),
-            Event::InlineHtml(html) => {
-                text.push_str(&strip_tags(&provenance::without_tooltips(html)))
-            }
+            Event::InlineHtml(html) => text.push_str(&strip_tags(&provenance::numbers_only(html))),
             _ => {}
         }
     }

@@ -179,10 +179,12 @@ fn capitalised(word: &str) -> String {
     }
 }
 
-/// `html` without the figures' tooltips, for places that need the text a reader sees in
-/// line (a heading's entry in the table of contents).
-pub fn without_tooltips(html: &str) -> String {
+/// `html` with each figure reduced to its number: no tooltip, no estimate mark. For text
+/// made from a heading (its id, its entry in the table of contents).
+pub fn numbers_only(html: &str) -> String {
     const OPEN: &str = "<span class=\"fig-tip\"";
+    let html = html.replace("<span class=\"fig-mark\">est.</span>", "");
+    let html = html.as_str();
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(start) = rest.find(OPEN) {

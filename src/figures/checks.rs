@@ -328,6 +328,14 @@ fn read(formula: &str) -> Result<Claim<'_>, (usize, String, String)> {
     while let Some(&b) = bytes.get(i) {
         let next = bytes.get(i + 1).copied();
         match (b, next) {
+            (b'=', Some(turned @ (b'>' | b'<'))) if depth == 0 => {
+                let meant = if turned == b'>' { ">=" } else { "<=" };
+                return Err((
+                    char_pos(formula, i),
+                    format!("`={}` is not a comparison", turned as char),
+                    format!("did you mean `{meant}`? ({FORMULA_HELP})"),
+                ));
+            }
             (b'(', _) => depth += 1,
             (b')', _) => depth -= 1,
             (b'>' | b'<' | b'=' | b'!', Some(b'=')) if depth == 0 => {

@@ -320,6 +320,7 @@ impl Reader<'_, '_, '_> {
                 "has one of `ramp_months:` and `ramp_start:` but not the other",
                 "a ramp needs both: how many months it lasts, and the share of the full rate paid in its first month",
             );
+            return None;
         }
         let full_rate = match &rate {
             Some(f) => self.value_in("rate", f, "USD/month", "money per time"),

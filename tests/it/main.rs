@@ -4,9 +4,13 @@ mod browser;
 mod support;
 
 mod build;
+mod charts;
+mod checks;
 mod content;
 mod errors;
 mod figures;
+mod figures_cli;
 mod markdown;
+mod provenance;
 mod shipped;
 mod templates;

@@ -78,9 +78,9 @@ pub type ByRoot = HashMap<String, tera::Value>;
 pub fn by_root(figures: &Figures, roots: impl Iterator<Item = String>) -> ByRoot {
     let mut map = ByRoot::new();
     for root in roots.chain(std::iter::once("../".to_string())) {
-        if !map.contains_key(&root) {
-            let value = template_value(figures, &root);
-            map.insert(root, value);
+        if let std::collections::hash_map::Entry::Vacant(slot) = map.entry(root) {
+            let value = template_value(figures, slot.key());
+            slot.insert(value);
         }
     }
     map

@@ -65,6 +65,7 @@ pub fn render(site: &Site) -> Result<Vec<Output>, Problems> {
     // Built once and shared: tera values are reference-counted, so each page's
     // context clones pointers, not the list of every page.
     let shared = shared_context(site, &rendered);
+    let charts = crate::charts::by_root(&site.figures, rendered.iter().map(|p| p.page.root()));
 
     let mut outputs: Vec<Output> = Vec::with_capacity(rendered.len() + site.static_files.len() + 2);
     let pages: Vec<Result<Output, Problem>> = rendered
@@ -76,6 +77,10 @@ pub fn render(site: &Site) -> Result<Vec<Output>, Problems> {
             link_neighbours(&mut value, &rendered, index);
             context.insert_value("page", value);
             context.insert("root", &page.page.root());
+            context.insert_value(
+                "charts",
+                crate::charts::for_root(&charts, &page.page.root()),
+            );
             let html = site.templates.render(page.page.template(), &context)?;
             Ok(Output {
                 path: page.page.output_path(),
@@ -90,7 +95,7 @@ pub fn render(site: &Site) -> Result<Vec<Output>, Problems> {
         }
     }
 
-    match render_figures_page(site, &shared) {
+    match render_figures_page(site, &shared, &charts) {
         Ok(output) => outputs.push(output),
         Err(problem) => problems.push(problem),
     }
@@ -270,6 +275,7 @@ pub(crate) fn shared_context(site: &Site, rendered: &[RenderedPage]) -> Context 
     context.insert("figures", &figures);
     context.insert("figure_list", &site.figures.iter().collect::<Vec<_>>());
     context.insert("sources", &site.figures.sources().collect::<Vec<_>>());
+    context.insert("checks", &site.figures.checks().collect::<Vec<_>>());
     context.insert(
         "generator",
         &format!("briefing {}", env!("CARGO_PKG_VERSION")),
@@ -277,7 +283,11 @@ pub(crate) fn shared_context(site: &Site, rendered: &[RenderedPage]) -> Context 
     context
 }
 
-fn render_figures_page(site: &Site, shared: &Context) -> Result<Output, Problem> {
+fn render_figures_page(
+    site: &Site,
+    shared: &Context,
+    charts: &crate::charts::ByRoot,
+) -> Result<Output, Problem> {
     let mut context = shared.clone();
     let title = "Figures and sources";
     let description =
@@ -303,6 +313,7 @@ fn render_figures_page(site: &Site, shared: &Context) -> Result<Output, Problem>
     page.insert("next".into(), Value::none());
     context.insert_value("page", Value::from(page));
     context.insert("root", "../");
+    context.insert_value("charts", crate::charts::for_root(charts, "../"));
     let html = site.templates.render("figures.html", &context)?;
     Ok(Output {
         path: format!("{FIGURES_URL}index.html"),

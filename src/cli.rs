@@ -66,6 +66,15 @@ pub enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Print every figure: value in its own unit, display, kind, formula, inputs and source
+    Figures {
+        /// The site's folder, holding data/figures.yaml
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// table for reading, json or csv for tools
+        #[arg(long, value_enum, default_value_t)]
+        format: crate::figure_table::Format,
+    },
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -109,6 +118,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 site.pages.len(),
                 site.figures.len()
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Figures { root, format } => {
+            let figures = crate::figure_table::load(&root)?;
+            print!("{}", crate::figure_table::render(&figures, format));
             Ok(ExitCode::SUCCESS)
         }
     }

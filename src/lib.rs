@@ -6,13 +6,16 @@
 //! them into the output folder all at once.
 
 pub mod build;
+pub mod charts;
 pub mod cli;
 pub mod config;
 pub mod content;
 pub mod error;
+pub mod figure_table;
 pub mod figures;
 pub mod highlight;
 pub mod markdown;
+pub mod provenance;
 pub mod report;
 pub mod site;
 pub mod templates;

@@ -11,8 +11,9 @@ use pulldown_cmark::{
 use serde::Serialize;
 
 use crate::error::{Problem, Problems, line_col};
-use crate::figures::{Figure, Figures, Kind};
+use crate::figures::Figures;
 use crate::highlight::{self, escape_html};
+use crate::provenance;
 
 /// What the Markdown of a page needs to know about the rest of the site.
 pub struct RenderContext<'a> {
@@ -122,6 +123,15 @@ pub fn render(markdown: &str, cx: &RenderContext) -> Result<Rendered, Problems> 
                 in_footnote = false;
                 target.push(Event::Html("</div>\n".into()));
             }
+            Event::Start(Tag::Paragraph) if renderer.chart_paragraph(iter.as_slice()).is_some() => {
+                if let Some((name, offset)) = renderer.chart_paragraph(iter.as_slice()) {
+                    match renderer.chart(&name, offset) {
+                        Ok(html) => target.push(Event::Html(html.into())),
+                        Err(problem) => renderer.problems.push(problem),
+                    }
+                }
+                iter.nth(1);
+            }
             Event::Start(Tag::Paragraph) => {
                 if depth == 0 && !in_footnote && first_paragraph.is_none() {
                     first_paragraph = Some(target.len()..target.len());
@@ -228,6 +238,9 @@ struct Renderer<'c> {
     figures_used: Vec<String>,
     has_code: bool,
     footnotes: HashMap<String, usize>,
+    /// Figure tooltips so far, to give each an id of its own.
+    tips: usize,
+    charts_placed: HashSet<String>,
 }
 
 impl<'c> Renderer<'c> {
@@ -248,6 +261,8 @@ impl<'c> Renderer<'c> {
             figures_used: Vec::new(),
             has_code: false,
             footnotes: HashMap::new(),
+            tips: 0,
+            charts_placed: HashSet::new(),
         }
     }
 
@@ -344,6 +359,14 @@ impl<'c> Renderer<'c> {
 
     /// The HTML for the reference `name | filter` found at `offset`.
     fn reference(&mut self, inner: &str, offset: usize) -> Result<String, Problem> {
+        if let Some(name) = inner.strip_prefix("chart:") {
+            return Err(self
+                .problem_at(
+                    offset,
+                    format!("chart `{}` is inside a sentence", name.trim()),
+                )
+                .help("a chart stands in a paragraph of its own: put `{{ chart: name }}` alone, with a blank line before and after it"));
+        }
         let mut parts = inner.split('|').map(str::trim);
         let name = parts.next().unwrap_or("");
         let filter = parts.next();
@@ -353,7 +376,7 @@ impl<'c> Renderer<'c> {
                     offset,
                     format!("figure reference `{{{{ {inner} }}}}` has more than one filter"),
                 )
-                .help("use one of `{{ name }}`, `{{ name | number }}` or `{{ name | plain }}`"));
+                .help("use one of `{{ name }}`, `{{ name | number }}`, `{{ name | range }}` or `{{ name | plain }}`"));
         }
         if !is_identifier(name) {
             return Err(self
@@ -382,14 +405,79 @@ impl<'c> Renderer<'c> {
         if !self.figures_used.iter().any(|used| used == name) {
             self.figures_used.push(name.to_string());
         }
-        match filter {
-            None => Ok(figure_html(figure, &figure.display, self.cx.root)),
-            Some("number") => Ok(figure_html(figure, &figure.number, self.cx.root)),
-            Some("plain") => Ok(escape_html(&figure.display)),
-            Some(other) => Err(self
-                .problem_at(offset, format!("unknown figure filter `{other}`"))
-                .help("the filters are `number` (the number without its unit words) and `plain` (text without the link)")),
+        let text = match filter {
+            None => &figure.display,
+            Some("number") => &figure.number,
+            Some("range") => match &figure.range {
+                Some(range) => &range.display,
+                None => {
+                    return Err(self
+                        .problem_at(offset, format!("figure `{name}` has no range"))
+                        .help("a figure has a range when it is, or rests on, an assumption with `range: [low, high]` in data/figures.yaml; write `{{ name }}` for its value"));
+                }
+            },
+            Some("plain") => return Ok(escape_html(&figure.display)),
+            Some(other) => {
+                return Err(self
+                    .problem_at(offset, format!("unknown figure filter `{other}`"))
+                    .help("the filters are `number` (the number without its unit words), `range` (low to high, over the ranges of its assumptions) and `plain` (text without the link)"));
+            }
+        };
+        self.tips += 1;
+        Ok(provenance::figure_html(
+            self.cx.figures,
+            figure,
+            text,
+            self.cx.root,
+            &format!("fig-tip-{}", self.tips),
+        ))
+    }
+
+    /// The chart named by a paragraph that holds only `{{ chart: name }}`, and where it is.
+    fn chart_paragraph(&self, rest: &[(Event, Range<usize>)]) -> Option<(String, usize)> {
+        let [
+            (Event::Text(text), range),
+            (Event::End(TagEnd::Paragraph), _),
+            ..,
+        ] = rest
+        else {
+            return None;
+        };
+        let inner = text.trim().strip_prefix("{{")?.strip_suffix("}}")?;
+        let name = inner.trim().strip_prefix("chart:")?.trim();
+        let offset = self
+            .markdown
+            .get(range.clone())
+            .and_then(|source| source.find("{{"))
+            .map_or(range.start, |i| range.start + i);
+        Some((name.to_string(), offset))
+    }
+
+    /// A chart's `<figure>`, once per page.
+    fn chart(&mut self, name: &str, offset: usize) -> Result<String, Problem> {
+        let Some(chart) = self.cx.figures.chart(name) else {
+            let help = match self.cx.figures.suggest_chart(name) {
+                Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                None => "declare it under `charts:` in data/figures.yaml, or correct the name"
+                    .to_string(),
+            };
+            return Err(self
+                .problem_at(offset, format!("unknown chart `{name}`"))
+                .help(help));
+        };
+        if !self.charts_placed.insert(name.to_string()) {
+            return Err(self
+                .problem_at(
+                    offset,
+                    format!("chart `{name}` is placed twice on this page"),
+                )
+                .help("place each chart once per page"));
         }
+        Ok(crate::charts::chart_html(
+            self.cx.figures,
+            chart,
+            self.cx.root,
+        ))
     }
 
     /// A link to another page's Markdown file becomes a link to that page.
@@ -501,50 +589,6 @@ impl<'c> Renderer<'c> {
     }
 }
 
-/// `<a class="fig ...">` with the figure's kind and provenance; the link leads to its
-/// row on the figures page, so the number can be traced even without hover.
-pub fn figure_html(figure: &Figure, text: &str, root: &str) -> String {
-    let kind = match figure.kind {
-        Kind::Reported => "reported",
-        Kind::Assumption => "assumption",
-        Kind::Derived => "derived",
-    };
-    let estimate = if figure.estimate { " fig-estimate" } else { "" };
-    format!(
-        "<a class=\"fig fig-{kind}{estimate}\" href=\"{root}figures/#fig-{name}\" title=\"{title}\">{text}</a>",
-        name = escape_html(&figure.name),
-        title = escape_html(&provenance(figure)),
-        text = escape_html(text),
-    )
-}
-
-/// One line saying where a figure comes from.
-pub fn provenance(figure: &Figure) -> String {
-    match figure.kind {
-        Kind::Reported => format!(
-            "{}: reported, source: {}",
-            figure.label,
-            figure.source.as_deref().unwrap_or("?")
-        ),
-        Kind::Assumption => format!(
-            "{}: assumption. {}",
-            figure.label,
-            figure.why.as_deref().unwrap_or("")
-        ),
-        Kind::Derived if figure.estimate => format!(
-            "{}: estimate = {}; rests on {}",
-            figure.label,
-            figure.formula.as_deref().unwrap_or(""),
-            figure.assumptions.join(", ")
-        ),
-        Kind::Derived => format!(
-            "{}: derived = {}",
-            figure.label,
-            figure.formula.as_deref().unwrap_or("")
-        ),
-    }
-}
-
 /// Footnote ids get a prefix so a note labelled `1` cannot collide with a heading's id.
 fn footnote_id(label: &str) -> String {
     escape_html(&slugify(label))
@@ -573,7 +617,7 @@ fn plain_text(events: &[Event]) -> String {
     for event in events {
         match event {
             Event::Text(t) | Event::Code(t) => text.push_str(t),
-            Event::InlineHtml(html) => text.push_str(&strip_tags(html)),
+            Event::InlineHtml(html) => text.push_str(&strip_tags(&provenance::numbers_only(html))),
             _ => {}
         }
     }

@@ -247,7 +247,7 @@ fn template_help(message: &str) -> String {
         || lower.contains("not found in context")
         || lower.contains("not defined")
     {
-        "check the spelling against the variables the build passes (site, page, pages, figures, figure_list, sources, root); guard optional values with `{% if value %}`".to_string()
+        "check the spelling against the variables the build passes (site, page, pages, figures, figure_list, sources, checks, charts, root); guard optional values with `{% if value %}`".to_string()
     } else if lower.contains("filter") || lower.contains("function") {
         "see the Tera 2 documentation for the filters and functions that exist".to_string()
     } else {

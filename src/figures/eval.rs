@@ -14,7 +14,14 @@ pub(crate) enum Quantity {
 }
 
 impl Quantity {
-    fn describe(&self) -> String {
+    /// The number alone: the value in its unit, or months since year 0 for a date.
+    pub(crate) fn number(&self) -> f64 {
+        match self {
+            Quantity::Measure(v, _) | Quantity::Date(v) => *v,
+        }
+    }
+
+    pub(crate) fn describe(&self) -> String {
         match self {
             Quantity::Measure(_, unit) => unit.describe(),
             Quantity::Date(_) => "a date".to_string(),

@@ -8,12 +8,12 @@ use std::path::Path;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value as Json};
 
-use super::eval::{self, Quantity};
+use super::eval::{self, EvalError, Quantity};
 use super::format::{DEFAULT_PRECISION, format_declared};
 use super::formula::{self, Expr, char_pos};
 use super::number::{DATE_HELP, NUMBER_HELP, parse_date, parse_number};
 use super::units::{Declared, Unit};
-use super::{Figure, Figures, Kind, Source};
+use super::{Figure, FigureRange, Figures, Kind, Source, checks, ranges, series};
 use crate::error::{Problem, Problems, did_you_mean};
 
 /// The file's top level. Entries are kept as generic trees and checked field by field below,
@@ -26,11 +26,15 @@ struct RawFile {
     sources: Ordered,
     #[serde(default)]
     figures: Ordered,
+    #[serde(default)]
+    checks: Ordered,
+    #[serde(default)]
+    charts: Ordered,
 }
 
 /// A YAML mapping in the order written, since declaration order is what the figure table shows.
 #[derive(Default)]
-struct Ordered(Vec<(String, Json)>);
+pub(super) struct Ordered(pub(super) Vec<(String, Json)>);
 
 impl<'de> Deserialize<'de> for Ordered {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -58,7 +62,7 @@ impl<'de> Deserialize<'de> for Ordered {
     }
 }
 
-const FIGURE_KEYS: [&str; 9] = [
+const FIGURE_KEYS: [&str; 11] = [
     "label",
     "value",
     "unit",
@@ -68,8 +72,13 @@ const FIGURE_KEYS: [&str; 9] = [
     "qualifier",
     "precision",
     "note",
+    "quote",
+    "range",
 ];
-const SOURCE_KEYS: [&str; 4] = ["title", "publisher", "date", "url"];
+const SOURCE_KEYS: [&str; 6] = ["title", "publisher", "date", "url", "as_of", "quote"];
+
+const SOURCE_DATE_HELP: &str =
+    "write the date as \"YYYY\", \"YYYY-MM\" or \"YYYY-MM-DD\", e.g. \"2026-11-27\"";
 
 const UNIT_EXAMPLES: &str =
     "add `unit:`, e.g. USD, USD/month, USD/MW/year, MW, TWh, month, %, count or date";
@@ -83,15 +92,26 @@ pub fn load(path: &Path, text: &str) -> Result<Figures, Problems> {
         text,
         problems: Vec::new(),
     };
-    let sources = loader.sources(&raw.sources.0);
+    let mut sources = loader.sources(&raw.sources.0);
     // Every declared id, including sources with problems of their own, so that a figure
     // citing one is not reported a second time.
     let source_ids: Vec<&str> = raw.sources.0.iter().map(|(id, _)| id.as_str()).collect();
     let specs = loader.specs(raw.figures.0, &source_ids);
-    let figures = loader.evaluate(&specs);
+    let model = Model::new(&specs);
+    let (figures, scenarios) = loader.evaluate(&model);
+    for source in &mut sources {
+        source.cited_by = figures
+            .iter()
+            .filter(|f| f.source.as_deref() == Some(source.id.as_str()))
+            .map(|f| f.name.clone())
+            .collect();
+    }
+    let checks = checks::evaluate(&mut loader, &raw.checks.0, &model, &figures, &scenarios);
+    let declared: Vec<&str> = specs.iter().map(Spec::name).collect();
+    let charts = series::load(&mut loader, &raw.charts.0, &figures, &declared);
     let mut problems = loader.problems;
     if problems.is_empty() {
-        Ok(Figures::new(figures, sources))
+        Ok(Figures::new(figures, sources, checks, charts))
     } else {
         problems.sort_by_key(|p| p.line);
         Err(Problems(problems))
@@ -100,7 +120,7 @@ pub fn load(path: &Path, text: &str) -> Result<Figures, Problems> {
 
 /// One figure as read from the file, before evaluation. Fields that had a problem are None;
 /// the figure still takes part so that formulas know its name.
-struct Spec {
+pub(super) struct Spec {
     name: String,
     line: usize,
     column: usize,
@@ -112,17 +132,38 @@ struct Spec {
     unit: Option<Declared>,
     kind: Option<Kind>,
     source: Option<String>,
+    quote: Option<String>,
     why: Option<String>,
     formula: Option<String>,
     expr: Option<Expr>,
     inputs: Vec<String>,
     literal: Option<Quantity>,
+    /// Assumption only: the low and high ends of `range:`.
+    range: Option<(Quantity, Quantity)>,
     /// The formula calls an unknown function or names an unknown figure.
     blocked: bool,
 }
 
 impl Spec {
-    fn at(&self) -> At<'_> {
+    pub(super) fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub(super) fn range(&self) -> Option<&(Quantity, Quantity)> {
+        self.range.as_ref()
+    }
+
+    /// A value of this figure as the prose would show it, without the qualifier.
+    pub(super) fn show(&self, value: &Quantity) -> String {
+        self.unit
+            .as_ref()
+            .and_then(|unit| {
+                format_declared(value.number(), unit, &self.unit_text, self.precision, None).ok()
+            })
+            .map_or_else(|| value.number().to_string(), |f| f.display)
+    }
+
+    pub(super) fn at(&self) -> At<'_> {
         At {
             what: "figure",
             name: &self.name,
@@ -144,21 +185,21 @@ impl Spec {
 }
 
 /// Where an entry is, to point problems at it.
-struct At<'a> {
-    what: &'static str,
-    name: &'a str,
-    line: usize,
-    column: usize,
+pub(super) struct At<'a> {
+    pub(super) what: &'static str,
+    pub(super) name: &'a str,
+    pub(super) line: usize,
+    pub(super) column: usize,
 }
 
-struct Loader<'a> {
+pub(super) struct Loader<'a> {
     path: &'a Path,
     text: &'a str,
     problems: Vec<Problem>,
 }
 
 impl Loader<'_> {
-    fn at<'n>(&self, section: &str, what: &'static str, name: &'n str) -> At<'n> {
+    pub(super) fn at<'n>(&self, section: &str, what: &'static str, name: &'n str) -> At<'n> {
         let (line, column) = crate::yaml::key_position(self.text, Some(section), name)
             .or_else(|| crate::yaml::key_position(self.text, None, section))
             .unwrap_or((0, 0));
@@ -170,7 +211,7 @@ impl Loader<'_> {
         }
     }
 
-    fn report(&mut self, at: &At, message: impl fmt::Display, help: impl Into<String>) {
+    pub(super) fn report(&mut self, at: &At, message: impl fmt::Display, help: impl Into<String>) {
         self.problems.push(
             Problem::new(self.path, format!("{} `{}`: {message}", at.what, at.name))
                 .at(at.line, at.column)
@@ -181,7 +222,7 @@ impl Loader<'_> {
     /// The entry's fields, after reporting any key that is not in `known`, and the known keys
     /// those typos were probably meant to be (so "missing `value:`" is not reported on top
     /// of "unknown field `vlaue`").
-    fn fields<'j>(
+    pub(super) fn fields<'j>(
         &mut self,
         at: &At,
         entry: &'j Json,
@@ -217,7 +258,12 @@ impl Loader<'_> {
 
     /// A text field: strings as written, numbers as their digits (`unit: 1`); None if absent
     /// or not text (reported).
-    fn text_field(&mut self, at: &At, fields: &Map<String, Json>, key: &str) -> Option<String> {
+    pub(super) fn text_field(
+        &mut self,
+        at: &At,
+        fields: &Map<String, Json>,
+        key: &str,
+    ) -> Option<String> {
         match fields.get(key)? {
             Json::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
             Json::Number(n) => Some(n.to_string()),
@@ -258,8 +304,10 @@ impl Loader<'_> {
             };
             let title = self.text_field(&at, fields, "title");
             let publisher = self.text_field(&at, fields, "publisher");
-            let date = self.text_field(&at, fields, "date");
+            let date = self.source_date(&at, fields, "date");
             let url = self.text_field(&at, fields, "url");
+            let as_of = self.source_date(&at, fields, "as_of");
+            let quote = self.text_field(&at, fields, "quote");
             let Some(title) = title else {
                 if !fields.contains_key("title") && !meant.contains(&"title") {
                     self.report(
@@ -277,9 +325,29 @@ impl Loader<'_> {
                 publisher,
                 date,
                 url,
+                as_of,
+                quote,
+                cited_by: Vec::new(),
             });
         }
         sources
+    }
+
+    /// A source's `date:` or `as_of:`: a year, a month or a day, so that it sorts and reads
+    /// the same everywhere.
+    fn source_date(&mut self, at: &At, fields: &Map<String, Json>, key: &str) -> Option<String> {
+        let text = self.text_field(at, fields, key)?;
+        let year_only = text.len() == 4 && text.bytes().all(|b| b.is_ascii_digit());
+        if year_only || parse_date(&text).is_ok() {
+            Some(text)
+        } else {
+            self.report(
+                at,
+                format!("`{key}: {text}` is not a date"),
+                SOURCE_DATE_HELP,
+            );
+            None
+        }
     }
 
     fn specs(&mut self, raw: Vec<(String, Json)>, source_ids: &[&str]) -> Vec<Spec> {
@@ -352,11 +420,13 @@ impl Loader<'_> {
             unit: None,
             kind: None,
             source: None,
+            quote: None,
             why: None,
             formula: None,
             expr: None,
             inputs: Vec::new(),
             literal: None,
+            range: None,
             blocked: false,
         };
         let Some((fields, meant)) = self.fields(at, entry, &FIGURE_KEYS) else {
@@ -392,6 +462,15 @@ impl Loader<'_> {
         }
         spec.kind = self.kind(at, fields, &meant);
         spec.source = self.text_field(at, fields, "source");
+        spec.quote = self.text_field(at, fields, "quote");
+        if spec.quote.is_some() && spec.kind.is_some_and(|k| k != Kind::Reported) {
+            self.report(
+                at,
+                "has `quote:` but no `source:`",
+                "a quote is the passage of a source that states a reported figure: add `source:`, \
+                 or move the text to `note:`",
+            );
+        }
         spec.why = self.text_field(at, fields, "why");
         spec.formula = self.text_field(at, fields, "formula");
         let cited = match (spec.kind, &spec.source) {
@@ -409,7 +488,10 @@ impl Loader<'_> {
             .get("value")
             .filter(|_| spec.kind != Some(Kind::Derived))
         {
-            spec.literal = self.literal(at, value, spec.unit.as_ref());
+            spec.literal = self.literal(at, "value", value, spec.unit.as_ref());
+        }
+        if let Some(range) = fields.get("range") {
+            spec.range = self.range(at, range, &spec);
         }
         if let (Some(Kind::Derived), Some(src)) = (spec.kind, &spec.formula) {
             match formula::parse(src) {
@@ -500,11 +582,77 @@ impl Loader<'_> {
         }
     }
 
-    fn literal(&mut self, at: &At, value: &Json, unit: Option<&Declared>) -> Option<Quantity> {
+    /// `range: [low, high]` of an assumption, read like its value and checked to hold it.
+    fn range(&mut self, at: &At, range: &Json, spec: &Spec) -> Option<(Quantity, Quantity)> {
+        const HELP: &str = "write the lowest and the highest plausible value, in the figure's unit, \
+                            e.g. `range: [1.2, 2]` or `range: [\"2026-01\", \"2026-08\"]`";
+        match spec.kind {
+            Some(Kind::Assumption) => {}
+            Some(kind) => {
+                let why = if kind == Kind::Reported {
+                    "a reported figure is the value its source gives"
+                } else {
+                    "a derived figure's range follows from the ranges of the assumptions it rests on"
+                };
+                self.report(
+                    at,
+                    format!("has `range:`, but only an assumption can have one ({why})"),
+                    "remove `range:`, or give the range to the assumption this figure rests on",
+                );
+                return None;
+            }
+            None => return None,
+        }
+        let [low, high] = range.as_array().map(Vec::as_slice).unwrap_or(&[]) else {
+            self.report(
+                at,
+                format!(
+                    "`range:` should be a list of two values, not {}",
+                    json_kind(range)
+                ),
+                HELP,
+            );
+            return None;
+        };
+        let low = self.literal(at, "range", low, spec.unit.as_ref());
+        let high = self.literal(at, "range", high, spec.unit.as_ref());
+        let (low, high) = (low?, high?);
+        let number = |q: &Quantity| match q {
+            Quantity::Measure(v, _) | Quantity::Date(v) => *v,
+        };
+        if number(&low) >= number(&high) {
+            self.report(
+                at,
+                "`range:` should go from low to high, with the low end below the high end",
+                HELP,
+            );
+            return None;
+        }
+        if let Some(value) = &spec.literal {
+            if number(value) < number(&low) || number(value) > number(&high) {
+                self.report(
+                    at,
+                    "`value:` is outside its own `range:`",
+                    "the value is the central case: choose a value between the two ends, or widen the range",
+                );
+                return None;
+            }
+        }
+        Some((low, high))
+    }
+
+    /// A literal value of `key:` (`value:` or an end of `range:`) in `unit`.
+    fn literal(
+        &mut self,
+        at: &At,
+        key: &str,
+        value: &Json,
+        unit: Option<&Declared>,
+    ) -> Option<Quantity> {
         let text = match value {
             Json::Number(n) => {
                 if unit == Some(&Declared::Date) {
-                    self.report(at, format!("`value: {n}` is not a date"), DATE_HELP);
+                    self.report(at, format!("`{key}: {n}` is not a date"), DATE_HELP);
                     return None;
                 }
                 let Some(Declared::Measure(unit)) = unit else {
@@ -516,7 +664,7 @@ impl Loader<'_> {
             other => {
                 self.report(
                     at,
-                    format!("`value:` should be a number, not {}", json_kind(other)),
+                    format!("`{key}:` should be a number, not {}", json_kind(other)),
                     NUMBER_HELP,
                 );
                 return None;
@@ -551,63 +699,31 @@ impl Loader<'_> {
         }
     }
 
-    /// Evaluate in dependency order, report cycles, and build the figures of every spec
-    /// that came out with a value.
-    fn evaluate(&mut self, specs: &[Spec]) -> Vec<Figure> {
-        let index: HashMap<&str, usize> = specs
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.name.as_str(), i))
-            .collect();
-        let deps: Vec<Vec<usize>> = specs
-            .iter()
-            .map(|s| {
-                s.inputs
-                    .iter()
-                    .filter_map(|n| index.get(n.as_str()).copied())
-                    .collect()
-            })
-            .collect();
-        let order = topological(&deps);
-        self.report_cycles(specs, &deps, &order);
-
-        let mut values: Vec<Option<Quantity>> = vec![None; specs.len()];
-        let mut assumptions: Vec<BTreeSet<String>> = vec![BTreeSet::new(); specs.len()];
-        for &i in &order {
-            let (Some(spec), Some(dep)) = (specs.get(i), deps.get(i)) else {
-                continue;
-            };
-            let rests_on: BTreeSet<String> = match spec.kind {
-                Some(Kind::Assumption) => BTreeSet::from([spec.name.clone()]),
-                Some(Kind::Derived) => dep
-                    .iter()
-                    .filter_map(|&d| assumptions.get(d))
-                    .flatten()
-                    .cloned()
-                    .collect(),
-                _ => BTreeSet::new(),
-            };
-            let value = if spec.ready() {
-                self.value(spec, dep, &values, &index)
-            } else {
-                None
-            };
-            if let Some(slot) = assumptions.get_mut(i) {
-                *slot = rests_on;
-            }
-            if let Some(slot) = values.get_mut(i) {
-                *slot = value;
+    /// Evaluate in dependency order, report cycles, evaluate again at the ends of every
+    /// range, and build the figures of every spec that came out with a value.
+    fn evaluate(&mut self, model: &Model) -> (Vec<Figure>, ranges::Scenarios) {
+        let specs = model.specs;
+        self.report_cycles(specs, &model.deps, &model.order);
+        let mut base = Vec::with_capacity(specs.len());
+        for (spec, result) in specs.iter().zip(model.run(&[])) {
+            match result {
+                Ok(value) => base.push(value),
+                Err(e) => {
+                    self.report(&spec.at(), e.message, e.help.unwrap_or_default());
+                    base.push(None);
+                }
             }
         }
+        let scenarios = ranges::scenarios(self, model, base);
 
         let mut figures = Vec::new();
-        for ((spec, value), rests_on) in specs.iter().zip(values).zip(assumptions) {
-            let (Some(value), Some(kind), Some(unit)) = (value, spec.kind, &spec.unit) else {
+        for (i, spec) in specs.iter().enumerate() {
+            let (Some(Some(value)), Some(kind), Some(unit)) =
+                (scenarios.base.get(i), spec.kind, &spec.unit)
+            else {
                 continue;
             };
-            let number = match value {
-                Quantity::Measure(v, _) | Quantity::Date(v) => v,
-            };
+            let number = value.number();
             let shown = match format_declared(
                 number,
                 unit,
@@ -625,7 +741,14 @@ impl Loader<'_> {
                     continue;
                 }
             };
-            let assumptions: Vec<String> = rests_on.into_iter().collect();
+            let range = match ranges::figure_range(&scenarios, model, i) {
+                Some((low, high, over)) => match self.range_of(spec, unit, low, high, over) {
+                    Some(range) => Some(range),
+                    None => continue,
+                },
+                None => None,
+            };
+            let assumptions: Vec<String> = model.rests_on(i).iter().cloned().collect();
             figures.push(Figure {
                 name: spec.name.clone(),
                 label: spec.label.clone(),
@@ -640,51 +763,52 @@ impl Loader<'_> {
                 formula: spec.formula.clone(),
                 inputs: spec.inputs.clone(),
                 source: spec.source.clone(),
+                quote: spec.quote.clone(),
+                range,
                 why: spec.why.clone(),
                 note: spec.note.clone(),
                 line: spec.line,
             });
         }
-        figures
+        (figures, scenarios)
     }
 
-    /// The value of one figure, in its declared unit; None (without a new problem) when an
-    /// input has no value, since that input's own problem is already reported.
-    fn value(
+    /// The range of a figure, formatted like the figure; None (reported) if an end cannot be shown.
+    fn range_of(
         &mut self,
         spec: &Spec,
-        deps: &[usize],
-        values: &[Option<Quantity>],
-        index: &HashMap<&str, usize>,
-    ) -> Option<Quantity> {
-        let unit = spec.unit.as_ref()?;
-        if spec.kind != Some(Kind::Derived) {
-            return spec.literal.clone();
-        }
-        if deps
-            .iter()
-            .any(|&d| values.get(d).is_none_or(Option::is_none))
-        {
-            return None;
-        }
-        let (expr, src) = (spec.expr.as_ref()?, spec.formula.as_deref()?);
-        let lookup = |name: &str| {
-            index
-                .get(name)
-                .and_then(|&i| values.get(i))
-                .and_then(Clone::clone)
-        };
-        let result = eval::eval(expr, src, &lookup).and_then(|q| {
-            let converted = eval::convert(q, unit, &spec.unit_text)?;
-            Ok(match unit {
-                Declared::Date => Quantity::Date(converted),
-                Declared::Measure(u) => Quantity::Measure(converted, u.clone()),
-            })
-        });
-        match result {
-            Ok(q) => Some(q),
-            Err(e) => {
-                self.report(&spec.at(), e.message, e.help.unwrap_or_default());
+        unit: &Declared,
+        low: f64,
+        high: f64,
+        over: Vec<String>,
+    ) -> Option<FigureRange> {
+        let show = |v: f64| format_declared(v, unit, &spec.unit_text, spec.precision, None);
+        match (show(low), show(high)) {
+            (Ok(low_shown), Ok(high_shown)) => {
+                let both = if low_shown.display == high_shown.display {
+                    low_shown.display.clone()
+                } else {
+                    format!("{} to {}", low_shown.display, high_shown.display)
+                };
+                let display = match spec.qualifier.as_deref() {
+                    Some(q) => format!("{q} {both}"),
+                    None => both,
+                };
+                Some(FigureRange {
+                    low,
+                    high,
+                    low_display: low_shown.display,
+                    high_display: high_shown.display,
+                    display,
+                    over,
+                })
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                self.report(
+                    &spec.at(),
+                    format!("cannot show the range of the value: {e}"),
+                    "check the ranges of the assumptions it rests on",
+                );
                 None
             }
         }
@@ -759,6 +883,140 @@ impl Loader<'_> {
     }
 }
 
+/// The figures as a graph: what each one depends on, the order to evaluate them in, and the
+/// assumptions each rests on (an assumption rests on itself).
+pub(super) struct Model<'s> {
+    pub(super) specs: &'s [Spec],
+    index: HashMap<&'s str, usize>,
+    deps: Vec<Vec<usize>>,
+    order: Vec<usize>,
+    rests_on: Vec<BTreeSet<String>>,
+}
+
+impl<'s> Model<'s> {
+    fn new(specs: &'s [Spec]) -> Model<'s> {
+        let index: HashMap<&str, usize> = specs
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.as_str(), i))
+            .collect();
+        let deps: Vec<Vec<usize>> = specs
+            .iter()
+            .map(|s| {
+                s.inputs
+                    .iter()
+                    .filter_map(|n| index.get(n.as_str()).copied())
+                    .collect()
+            })
+            .collect();
+        let order = topological(&deps);
+        let mut rests_on: Vec<BTreeSet<String>> = vec![BTreeSet::new(); specs.len()];
+        for &i in &order {
+            let (Some(spec), Some(dep)) = (specs.get(i), deps.get(i)) else {
+                continue;
+            };
+            let set: BTreeSet<String> = match spec.kind {
+                Some(Kind::Assumption) => BTreeSet::from([spec.name.clone()]),
+                Some(Kind::Derived) => dep
+                    .iter()
+                    .filter_map(|&d| rests_on.get(d))
+                    .flatten()
+                    .cloned()
+                    .collect(),
+                _ => BTreeSet::new(),
+            };
+            if let Some(slot) = rests_on.get_mut(i) {
+                *slot = set;
+            }
+        }
+        Model {
+            specs,
+            index,
+            deps,
+            order,
+            rests_on,
+        }
+    }
+
+    pub(super) fn index_of(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+
+    pub(super) fn rests_on(&self, i: usize) -> &BTreeSet<String> {
+        static NONE: BTreeSet<String> = BTreeSet::new();
+        self.rests_on.get(i).unwrap_or(&NONE)
+    }
+
+    /// Every figure's value (in its declared unit) with the ranged assumptions in `ends` moved
+    /// to one end of their range (`true`: the high end). `Ok(None)` where the value cannot be
+    /// computed for a reason reported elsewhere: a problem in the figure or in an input.
+    pub(super) fn run(&self, ends: &[(usize, bool)]) -> Vec<Result<Option<Quantity>, EvalError>> {
+        let mut values: Vec<Option<Quantity>> = vec![None; self.specs.len()];
+        let mut results: Vec<Result<Option<Quantity>, EvalError>> =
+            (0..self.specs.len()).map(|_| Ok(None)).collect();
+        for &i in &self.order {
+            let (Some(spec), Some(deps)) = (self.specs.get(i), self.deps.get(i)) else {
+                continue;
+            };
+            let result = if spec.ready() {
+                self.value(i, spec, deps, ends, &values)
+            } else {
+                Ok(None)
+            };
+            if let (Some(slot), Ok(value)) = (values.get_mut(i), &result) {
+                slot.clone_from(value);
+            }
+            if let Some(slot) = results.get_mut(i) {
+                *slot = result;
+            }
+        }
+        results
+    }
+
+    fn value(
+        &self,
+        i: usize,
+        spec: &Spec,
+        deps: &[usize],
+        ends: &[(usize, bool)],
+        values: &[Option<Quantity>],
+    ) -> Result<Option<Quantity>, EvalError> {
+        let Some(unit) = spec.unit.as_ref() else {
+            return Ok(None);
+        };
+        if spec.kind != Some(Kind::Derived) {
+            let end = ends.iter().find(|(j, _)| *j == i).map(|&(_, high)| high);
+            return Ok(match (end, &spec.range) {
+                (Some(high), Some((low_end, high_end))) => {
+                    Some(if high { high_end } else { low_end }.clone())
+                }
+                _ => spec.literal.clone(),
+            });
+        }
+        if deps
+            .iter()
+            .any(|&d| values.get(d).is_none_or(Option::is_none))
+        {
+            return Ok(None);
+        }
+        let (Some(expr), Some(src)) = (spec.expr.as_ref(), spec.formula.as_deref()) else {
+            return Ok(None);
+        };
+        let lookup = |name: &str| {
+            self.index
+                .get(name)
+                .and_then(|&i| values.get(i))
+                .and_then(Clone::clone)
+        };
+        let q = eval::eval(expr, src, &lookup)?;
+        let converted = eval::convert(q, unit, &spec.unit_text)?;
+        Ok(Some(match unit {
+            Declared::Date => Quantity::Date(converted),
+            Declared::Measure(u) => Quantity::Measure(converted, u.clone()),
+        }))
+    }
+}
+
 /// Kahn's algorithm, taking ready figures in declaration order; figures in or behind a
 /// cycle are left out.
 fn topological(deps: &[Vec<usize>]) -> Vec<usize> {
@@ -798,7 +1056,7 @@ fn default_label(name: &str) -> String {
     }
 }
 
-fn json_kind(value: &Json) -> &'static str {
+pub(super) fn json_kind(value: &Json) -> &'static str {
     match value {
         Json::Null => "empty",
         Json::Bool(_) => "true/false",

@@ -3,13 +3,18 @@
 //!
 //! Steps, one file each: [`load`] reads the file and orders the figures by dependency,
 //! `number` reads literal values, `units` parses and converts units, `formula` parses
-//! formulas, `eval` evaluates them, and [`format`] turns values into prose.
+//! formulas, `eval` evaluates them, `ranges` evaluates them again at the ends of the
+//! assumptions' ranges, `checks` tests the claims, `series` computes the data behind
+//! charts, and [`format`] turns values into prose.
 
+mod checks;
 mod eval;
 mod format;
 mod formula;
 mod load;
 mod number;
+mod ranges;
+mod series;
 #[cfg(test)]
 mod tests;
 mod units;
@@ -21,6 +26,7 @@ use serde::ser::SerializeMap;
 
 pub use format::{DEFAULT_PRECISION, Formatted, format, format_value};
 pub use load::load;
+pub use series::{Bar, Chart, ChartData, Schedule};
 
 /// Where a figure's value comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -76,11 +82,31 @@ pub struct Figure {
     pub inputs: Vec<String>,
     /// Reported only: the id of the source.
     pub source: Option<String>,
+    /// Reported only: the passage of the source that states the value.
+    pub quote: Option<String>,
+    /// Lowest and highest value over the ranges of the assumptions it rests on; an
+    /// assumption with `range:` has its own range. None when nothing it rests on has a range.
+    pub range: Option<FigureRange>,
     /// Assumption only: why the value was chosen.
     pub why: Option<String>,
     pub note: Option<String>,
     /// 1-based line of the figure's key in the file.
     pub line: usize,
+}
+
+/// The spread of a figure when every ranged assumption it rests on moves between its ends.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FigureRange {
+    /// In the figure's own unit (months since year 0 for a date), like [`Figure::value`].
+    pub low: f64,
+    pub high: f64,
+    /// "$41.3 billion", "March 2026": each end as the prose shows it, without the qualifier.
+    pub low_display: String,
+    pub high_display: String,
+    /// "$41.3 billion to $48.8 billion", qualifier included.
+    pub display: String,
+    /// The assumptions with a range that it moves with, sorted.
+    pub over: Vec<String>,
 }
 
 /// A document figures are reported from.
@@ -89,10 +115,46 @@ pub struct Source {
     pub id: String,
     pub title: String,
     pub publisher: Option<String>,
+    /// When the document was published: `2026`, `2026-11` or `2026-11-27`.
     pub date: Option<String>,
     pub url: Option<String>,
+    /// When the document was read for this briefing, so a reader knows how fresh it is.
+    pub as_of: Option<String>,
+    /// The passage the briefing relies on, word for word.
+    pub quote: Option<String>,
+    /// The figures that name this source, in declaration order.
+    pub cited_by: Vec<String>,
     /// 1-based line of the source's key in the file.
     pub line: usize,
+}
+
+/// A claim that must hold for the prose to be true, tested on every build.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Check {
+    pub id: String,
+    /// The comparison as written: `full_rate_value >= reported_total`.
+    pub formula: String,
+    /// The sentence of the briefing the claim protects.
+    pub protects: String,
+    pub left: CheckSide,
+    /// `>=`, `<=`, `>`, `<` or `==`.
+    pub operator: String,
+    pub right: CheckSide,
+    /// The assumptions with a range at whose every end the claim was also tested, sorted.
+    pub tested_over: Vec<String>,
+    /// 1-based line of the check's key in the file.
+    pub line: usize,
+}
+
+/// One side of a check, evaluated with the base values of the assumptions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckSide {
+    /// The expression as written.
+    pub text: String,
+    pub value: f64,
+    pub unit: String,
+    /// "$45 billion", or the figure's own display when the side is one figure.
+    pub display: String,
 }
 
 /// Every figure and source of a briefing, in declaration order.
@@ -105,6 +167,8 @@ pub struct Figures {
     by_name: HashMap<String, usize>,
     sources: Vec<Source>,
     by_id: HashMap<String, usize>,
+    checks: Vec<Check>,
+    charts: Vec<Chart>,
 }
 
 impl Figures {
@@ -112,7 +176,12 @@ impl Figures {
         Figures::default()
     }
 
-    pub(crate) fn new(figures: Vec<Figure>, sources: Vec<Source>) -> Figures {
+    pub(crate) fn new(
+        figures: Vec<Figure>,
+        sources: Vec<Source>,
+        checks: Vec<Check>,
+        charts: Vec<Chart>,
+    ) -> Figures {
         let by_name = figures
             .iter()
             .enumerate()
@@ -128,6 +197,8 @@ impl Figures {
             by_name,
             sources,
             by_id,
+            checks,
+            charts,
         }
     }
 
@@ -151,6 +222,25 @@ impl Figures {
 
     pub fn source(&self, id: &str) -> Option<&Source> {
         self.by_id.get(id).and_then(|&i| self.sources.get(i))
+    }
+
+    /// Checks in declaration order; every one of them holds (a failing check fails [`load`]).
+    pub fn checks(&self) -> impl Iterator<Item = &Check> {
+        self.checks.iter()
+    }
+
+    /// Charts in declaration order.
+    pub fn charts(&self) -> impl Iterator<Item = &Chart> {
+        self.charts.iter()
+    }
+
+    pub fn chart(&self, name: &str) -> Option<&Chart> {
+        self.charts.iter().find(|c| c.name == name)
+    }
+
+    /// The declared chart closest to a misspelt `name`.
+    pub fn suggest_chart(&self, name: &str) -> Option<&str> {
+        crate::error::did_you_mean(name, self.charts.iter().map(|c| c.name.as_str()))
     }
 
     pub fn len(&self) -> usize {

@@ -609,3 +609,233 @@ fn figures_evaluate_in_dependency_order_not_file_order() {
     assert!(figure(&figures, "f299").estimate);
     assert_eq!(figures.names().next(), Some("f299"));
 }
+
+/// `a` is 10 MW (8 to 12), `b` 500 kW (400 to 600), `t` 2 h (1 to 3) and `p` 4 USD/kWh
+/// (3 to 5): each result is shown in a unit other than its inputs', so the ends are converted.
+const RANGED: &str = "a:\n  value: 10\n  range: [8, 12]\n  unit: MW\n  why: guess\n\
+b:\n  value: 500\n  range: [400, 600]\n  unit: kW\n  why: guess\n\
+t:\n  value: 2\n  range: [1, 3]\n  unit: h\n  why: guess\n\
+p:\n  value: 4\n  range: [3, 5]\n  unit: USD/kWh\n  why: guess\n\
+sum:\n  formula: a + b\n  unit: kW\n\
+difference:\n  formula: a - b\n  unit: MW\n\
+product:\n  formula: a * t\n  unit: MWh\n\
+quotient:\n  formula: a / b\n  unit: count\n\
+cost:\n  formula: p * a * t\n  unit: USD\n\
+share:\n  formula: b / (a + b)\n  unit: \"%\"\n";
+
+fn range_of(figures: &Figures, name: &str) -> (f64, f64) {
+    let range = figure(figures, name)
+        .range
+        .as_ref()
+        .unwrap_or_else(|| panic!("{name} has no range"));
+    (range.low, range.high)
+}
+
+fn close(actual: (f64, f64), expected: (f64, f64)) -> bool {
+    let near = |x: f64, y: f64| (x - y).abs() <= 1e-9 * y.abs().max(1.0);
+    near(actual.0, expected.0) && near(actual.1, expected.1)
+}
+
+#[test]
+fn ranges_follow_add_subtract_multiply_and_divide_with_units() {
+    let figures = ok(&with_figures(RANGED));
+    // a + b in kW: the two low ends, the two high ends.
+    assert!(close(range_of(&figures, "sum"), (8_400.0, 12_600.0)));
+    assert_eq!(figure(&figures, "sum").value, 10_500.0);
+    // a - b in MW: the low end of a less the high end of b, and the other way round.
+    assert!(close(range_of(&figures, "difference"), (7.4, 11.6)));
+    // a * t in MWh.
+    assert!(close(range_of(&figures, "product"), (8.0, 36.0)));
+    // a / b as a count: the smallest a over the largest b, and the other way round.
+    assert!(close(
+        range_of(&figures, "quotient"),
+        (8.0 / 0.6, 12.0 / 0.4)
+    ));
+    // Three ranged inputs, USD/kWh x MW x h in USD.
+    assert!(close(range_of(&figures, "cost"), (24_000.0, 180_000.0)));
+    // b appears twice: the ends are combined, not the intervals, so the range is the real one
+    // (interval arithmetic would give 400/1200 to 600/8400 = 3.3% to 75%).
+    assert!(close(
+        range_of(&figures, "share"),
+        (400.0 / 12_400.0 * 100.0, 600.0 / 8_600.0 * 100.0)
+    ));
+
+    let sum = figure(&figures, "sum").range.clone().unwrap();
+    assert_eq!(sum.display, "8,400 kW to 12,600 kW");
+    assert_eq!(sum.over, ["a", "b"]);
+    assert_eq!(
+        figure(&figures, "a").range.as_ref().unwrap().display,
+        "8 MW to 12 MW"
+    );
+    assert_eq!(
+        figure(&figures, "cost").range.as_ref().unwrap().over,
+        ["a", "p", "t"]
+    );
+}
+
+#[test]
+fn ranges_of_dates_and_figures_that_do_not_move() {
+    let figures = ok(&with_figures(
+        "start:\n  value: \"2026-06\"\n  range: [\"2026-01\", \"2026-08\"]\n  unit: date\n  why: guess\n\
+         end:\n  value: \"2029-05\"\n  unit: date\n  source: article\n\
+         months:\n  formula: months_between(start, end) + 1 month\n  unit: month\n\
+         moved:\n  formula: start + 1 year\n  unit: date\n\
+         same:\n  formula: months - months_between(start, end)\n  unit: month\n\
+         fixed:\n  formula: months_between(end, end)\n  unit: month\n",
+    ));
+    assert_eq!(range_of(&figures, "months"), (34.0, 41.0));
+    let moved = figure(&figures, "moved").range.clone().unwrap();
+    assert_eq!(moved.display, "January 2027 to August 2027");
+    // Rests on the start date, but the start cancels out: a value, not a range.
+    assert!(figure(&figures, "same").range.is_none());
+    assert!(figure(&figures, "same").estimate);
+    assert!(figure(&figures, "fixed").range.is_none());
+}
+
+#[test]
+fn a_formula_that_breaks_at_an_end_of_a_range_says_which() {
+    let problem = problem(&with_figures(
+        "a:\n  value: 2\n  range: [0, 4]\n  unit: MW\n  why: guess\n\
+         b:\n  formula: 10 MW / a\n  unit: count\n",
+    ));
+    assert!(
+        problem.message.starts_with(
+            "figure `b`: with `a` at the low end of its range (0 MW): division by zero"
+        ),
+        "{problem}"
+    );
+}
+
+#[test]
+fn checks_hold_or_fail_with_both_values() {
+    let text = |formula: &str| {
+        format!(
+            "{}checks:\n  claim:\n    formula: {formula}\n    protects: A sentence.\n",
+            with_figures(
+                "x:\n  value: 3\n  unit: MW\n  source: article\n\
+                 y:\n  value: 2500\n  range: [2000, 3000]\n  unit: kW\n  why: guess\n\
+                 d:\n  value: \"2026-06\"\n  unit: date\n  source: article\n"
+            )
+        )
+    };
+    let figures = ok(&text("x >= y"));
+    let check = figures.checks().next().unwrap();
+    assert_eq!(
+        (check.left.display.as_str(), check.right.display.as_str()),
+        ("3 MW", "2,500 kW")
+    );
+    assert_eq!(check.tested_over, ["y"]);
+    assert!(ok(&text("x == 3000 kW")).checks().count() == 1);
+    assert!(ok(&text("d < d + 1 month")).checks().count() == 1);
+    assert!(ok(&text("(x + y) * 2 > 9 MW")).checks().count() == 1);
+
+    let failed = problem(&text("x > y"));
+    assert_eq!(failed.line, line_of(&text("x > y"), "claim:"));
+    assert_eq!(
+        failed.message,
+        "check `claim`: fails with `y` at the high end of its range (3,000 kW): `x > y` is false: \
+         `x` is 3 MW (3 MW) and `y` is 3,000 kW (3000 kW)"
+    );
+    let base = problem(&text("x * 2 <= y"));
+    assert_eq!(
+        base.message,
+        "check `claim`: fails: `x * 2 <= y` is false: `x * 2` is 6 MW (6 MW) and `y` is 2,500 kW (2500 kW)"
+    );
+    assert!(
+        base.help
+            .as_deref()
+            .unwrap()
+            .starts_with("it protects: \"A sentence.\"")
+    );
+
+    for (formula, message) in [
+        ("x", "has no comparison"),
+        ("x > y > 1 MW", "character 7: has more than one comparison"),
+        ("x => y", "character 3: `=>` is not a comparison"),
+        ("x = y", "character 3: `=` is not a comparison"),
+        ("x >= ", "the formula is empty"),
+        ("x >= sqrt(y)", "character 6: unknown function `sqrt`"),
+    ] {
+        let p = problem(&text(formula));
+        assert!(p.message.contains(message), "{formula}: {p}");
+    }
+    let missing = problem(&format!(
+        "{}checks:\n  claim:\n    formula: x >= y\n",
+        with_figures(
+            "x:\n  value: 1\n  unit: MW\n  source: article\ny:\n  value: 1\n  unit: MW\n  source: article\n"
+        )
+    ));
+    assert!(missing.message.contains("has no `protects:`"), "{missing}");
+}
+
+#[test]
+fn sources_take_dates_and_quotes_and_know_who_cites_them() {
+    let figures = ok(
+        "sources:\n  a:\n    title: A\n    date: \"2026\"\n    as_of: \"2026-11-27\"\n    quote: The words.\n  b:\n    title: B\n\
+         figures:\n  x:\n    value: 1\n    unit: MW\n    source: a\n    quote: one MW\n",
+    );
+    let a = figures.source("a").unwrap();
+    assert_eq!(
+        (a.date.as_deref(), a.as_of.as_deref()),
+        (Some("2026"), Some("2026-11-27"))
+    );
+    assert_eq!(a.quote.as_deref(), Some("The words."));
+    assert_eq!(a.cited_by, ["x"]);
+    assert!(figures.source("b").unwrap().cited_by.is_empty());
+    assert_eq!(figure(&figures, "x").quote.as_deref(), Some("one MW"));
+
+    let p = problem(&with_figures(
+        "x:\n  value: 1\n  unit: MW\n  why: guess\n  quote: words\n",
+    ));
+    assert!(p.message.contains("has `quote:` but no `source:`"), "{p}");
+}
+
+#[test]
+fn charts_are_checked_against_the_figures() {
+    let base = "rate:\n  value: 1 million\n  unit: USD/month\n  source: article\n\
+                start:\n  value: \"2026-01\"\n  unit: date\n  source: article\n\
+                end:\n  value: \"2026-12\"\n  unit: date\n  source: article\n\
+                ramp:\n  value: 2\n  unit: month\n  why: guess\n\
+                share:\n  value: 50\n  unit: \"%\"\n  why: guess\n\
+                total:\n  formula: rate * (12 month - (1 - share) * (ramp + 1 month) / 2)\n  unit: USD\n";
+    let chart = |fields: &str| {
+        format!(
+            "{}charts:\n  c:\n    title: C\n{fields}",
+            with_figures(base)
+        )
+    };
+    let schedule = "    kind: schedule\n    rate: rate\n    start: start\n    end: end\n    ramp_months: ramp\n    ramp_start: share\n    total: total\n";
+    let figures = ok(&chart(schedule));
+    let ChartData::Schedule(s) = &figures.chart("c").unwrap().data else {
+        panic!("not a schedule");
+    };
+    assert_eq!(s.payments.len(), 12);
+    assert_eq!(&s.payments[..3], &[500_000.0, 750_000.0, 1_000_000.0]);
+    assert_eq!(s.cumulative().last().copied(), Some(11_250_000.0));
+
+    let p = problem(&chart(&schedule.replace("rate: rate", "rate: start")));
+    assert_eq!(
+        p.message,
+        "chart `c`: `rate: start` is in date, but `rate:` needs money per time"
+    );
+    let p = problem(&chart(&schedule.replace("    ramp_start: share\n", "")));
+    assert!(
+        p.message
+            .contains("has one of `ramp_months:` and `ramp_start:`"),
+        "{p}"
+    );
+    let p = problem(&chart("    kind: pie\n"));
+    assert!(p.message.contains("unknown chart kind `pie`"), "{p}");
+    let p = problem(&chart(
+        "    kind: bars\n    unit: USD/month\n    bars: [rate, start]\n",
+    ));
+    assert!(p.message.contains("`bars: start` is in date"), "{p}");
+    let p = problem(&chart(
+        "    kind: bars\n    unit: USD/month\n    bars: [rate]\n    start: start\n",
+    ));
+    assert!(
+        p.message
+            .contains("`start:` does not apply to a chart of kind `bars`"),
+        "{p}"
+    );
+}

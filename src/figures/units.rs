@@ -249,6 +249,16 @@ impl Unit {
         }
     }
 
+    /// The unit as a figure would declare it: `USD/MW/month`, or `1` for a plain number.
+    pub(crate) fn text(&self) -> String {
+        let text = self.to_text();
+        if text.is_empty() {
+            "1".to_string()
+        } else {
+            text
+        }
+    }
+
     /// Numerator atoms joined by `*`, then each denominator as `/atom`; "" for a plain number.
     fn to_text(&self) -> String {
         let power = |p: i32| {

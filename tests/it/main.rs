@@ -4,10 +4,14 @@ mod browser;
 mod support;
 
 mod build;
+mod charts;
+mod checks;
 mod content;
 mod errors;
 mod figures;
+mod figures_cli;
 mod markdown;
+mod provenance;
 mod report;
 mod shipped;
 mod templates;

@@ -121,6 +121,6 @@ fn shipped_home_page_renders_in_chromium() {
         Some("\"Times New Roman\""),
         "style.css did not load"
     );
-    let figures = tab.find_elements("a.fig").unwrap();
+    let figures = tab.find_elements(".fig > a.fig-link").unwrap();
     assert!(figures.len() > 10, "{} figure links", figures.len());
 }

@@ -1,0 +1,722 @@
+//! Rendering: the charts of `charts:` drawn as SVG at build time — no chart library, no
+//! JavaScript. Shapes carry CSS classes only, so the stylesheet colours them for light, dark
+//! and print; each chart has a title, axis labels with units and a text alternative, and a
+//! table of its numbers. The same data always gives the same bytes.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use crate::figures::{Bar, Chart, ChartData, Figures, Kind, Schedule, format};
+use crate::highlight::escape_html;
+use crate::provenance;
+
+const WIDTH: f64 = 680.0;
+
+const MONTHS_SHORT: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// The chart as a `<figure>`: the SVG, a caption whose figures link to the figures page (from
+/// a page whose way back to the site root is `root`), and its numbers in a table.
+pub fn chart_html(figures: &Figures, chart: &Chart, root: &str) -> String {
+    let id = format!("chart-{}", chart.name);
+    let mut tips = 0usize;
+    let mut fig = |name: &str| -> String {
+        match figures.get(name) {
+            Some(figure) => {
+                tips += 1;
+                provenance::figure_html(
+                    figures,
+                    figure,
+                    &figure.display,
+                    root,
+                    &format!("{id}-tip-{tips}"),
+                )
+            }
+            None => escape_html(name),
+        }
+    };
+    let (kind, summary, table) = match &chart.data {
+        ChartData::Schedule(s) => (
+            "schedule",
+            schedule_caption(figures, s, &mut fig),
+            schedule_table(s),
+        ),
+        ChartData::Bars { unit, bars } => (
+            "bars",
+            bars_caption(figures, bars, &mut fig),
+            bars_table(figures, unit, bars),
+        ),
+    };
+    let caption = chart
+        .caption
+        .as_deref()
+        .map(|c| format!(" {}", escape_html(c)))
+        .unwrap_or_default();
+    format!(
+        "<figure class=\"chart chart-{kind}\" id=\"{id}\">\n{svg}<figcaption><strong class=\"chart-title\">{title}.</strong>{caption} {summary}</figcaption>\n\
+         <details class=\"chart-data\"><summary>The numbers behind this chart</summary>\n{table}</details>\n</figure>\n",
+        id = escape_html(&id),
+        svg = svg(figures, chart),
+        title = escape_html(&chart.title),
+    )
+}
+
+/// The chart alone, as an `<svg>` element.
+pub fn svg(figures: &Figures, chart: &Chart) -> String {
+    match &chart.data {
+        ChartData::Schedule(s) => schedule_svg(figures, chart, s),
+        ChartData::Bars { unit, bars } => bars_svg(figures, chart, unit, bars),
+    }
+}
+
+/// The `charts` templates see, for each distinct way back to the site root: pages at the same
+/// depth share one, so a chart is drawn once per depth rather than once per page.
+pub type ByRoot = HashMap<String, tera::Value>;
+
+/// [`ByRoot`] for pages at `roots` and for the figures page (`../`).
+pub fn by_root(figures: &Figures, roots: impl Iterator<Item = String>) -> ByRoot {
+    let mut map = ByRoot::new();
+    for root in roots.chain(std::iter::once("../".to_string())) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = map.entry(root) {
+            let value = template_value(figures, slot.key());
+            slot.insert(value);
+        }
+    }
+    map
+}
+
+/// The `charts` of a page at `root` (empty if `by_root` did not see that root).
+pub fn for_root(by_root: &ByRoot, root: &str) -> tera::Value {
+    by_root
+        .get(root)
+        .cloned()
+        .unwrap_or_else(|| tera::Value::from(tera::Map::new()))
+}
+
+/// Every chart as a `<figure>` for a page at `root`, by name: what templates see as `charts`.
+pub fn template_value(figures: &Figures, root: &str) -> tera::Value {
+    let mut map = tera::Map::new();
+    for chart in figures.charts() {
+        map.insert(
+            chart.name.clone().into(),
+            tera::Value::safe_string(&chart_html(figures, chart, root)),
+        );
+    }
+    tera::Value::from(map)
+}
+
+/// Coordinates with one decimal: enough for a screen, and stable text for stable bytes.
+fn c(value: f64) -> String {
+    let text = format!("{value:.1}");
+    if text == "-0.0" {
+        "0.0".to_string()
+    } else {
+        text
+    }
+}
+
+/// A scale from 0 to a round number at or above `max`, in steps of 1, 2, 2.5 or 5 times a power
+/// of ten: (top, step).
+fn nice_scale(max: f64) -> (f64, f64) {
+    if max <= 0.0 || !max.is_finite() {
+        return (1.0, 0.2);
+    }
+    let raw = max / 5.0;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * magnitude);
+    ((max / step - 1e-9).ceil().max(1.0) * step, step)
+}
+
+/// A tick label: the value as the prose would show it, without unit words.
+fn tick(value: f64, unit: &str) -> String {
+    format(value, unit, 3, None).map_or_else(|_| value.to_string(), |f| f.number)
+}
+
+fn month_name(months: f64, short: bool) -> String {
+    let months = months.round() as i64;
+    let index = usize::try_from(months.rem_euclid(12)).unwrap_or(0);
+    let year = months.div_euclid(12);
+    if short {
+        format!("{} {year}", MONTHS_SHORT.get(index).copied().unwrap_or("?"))
+    } else {
+        format(months as f64, "date", 3, None).map_or_else(|_| year.to_string(), |f| f.display)
+    }
+}
+
+fn usd(value: f64) -> String {
+    format(value, "USD", 3, None).map_or_else(|_| value.to_string(), |f| f.display)
+}
+
+fn open_svg(out: &mut String, chart: &Chart, height: f64, description: &str) {
+    let id = escape_html(&chart.name);
+    let _ = write!(
+        out,
+        "<svg class=\"chart-svg\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" role=\"img\" \
+         aria-labelledby=\"chart-{id}-title chart-{id}-desc\">\n<title id=\"chart-{id}-title\">{title}</title>\n\
+         <desc id=\"chart-{id}-desc\">{desc}</desc>\n",
+        w = c(WIDTH),
+        h = c(height),
+        title = escape_html(&chart.title),
+        desc = escape_html(description),
+    );
+}
+
+fn text(out: &mut String, class: &str, x: f64, y: f64, anchor: &str, content: &str) {
+    let _ = writeln!(
+        out,
+        "<text class=\"{class}\" x=\"{}\" y=\"{}\" text-anchor=\"{anchor}\">{}</text>",
+        c(x),
+        c(y),
+        escape_html(content)
+    );
+}
+
+fn line(out: &mut String, class: &str, (x1, y1): (f64, f64), (x2, y2): (f64, f64)) {
+    let _ = writeln!(
+        out,
+        "<line class=\"{class}\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>",
+        c(x1),
+        c(y1),
+        c(x2),
+        c(y2)
+    );
+}
+
+/// A legend entry: a short sample of the line's style, then its name. Returns where the next
+/// entry starts.
+fn legend(out: &mut String, class: &str, x: f64, y: f64, label: &str) -> f64 {
+    line(
+        out,
+        &format!("chart-legend-line {class}"),
+        (x, y - 4.0),
+        (x + 26.0, y - 4.0),
+    );
+    text(out, "chart-legend", x + 32.0, y, "start", label);
+    // An average character of the 12px legend text, so entries do not overlap.
+    x + 32.0 + label.chars().count() as f64 * 6.4 + 20.0
+}
+
+// ── Schedule ───────────────────────────────────────────────────────────────
+
+const S_LEFT: f64 = 100.0;
+const S_RIGHT: f64 = 656.0;
+const S_TOP: f64 = 48.0;
+const S_BOTTOM: f64 = 300.0;
+const S_HEIGHT: f64 = 360.0;
+
+fn schedule_svg(figures: &Figures, chart: &Chart, s: &Schedule) -> String {
+    let months = s.payments.len();
+    let cumulative = s.cumulative();
+    let total = cumulative.last().copied().unwrap_or(0.0);
+    let full_total = s.full_rate * months as f64;
+    let reference = s.reference_value.unwrap_or(0.0);
+    let (top, step) = nice_scale(full_total.max(total).max(reference));
+    let x = |i: f64| S_LEFT + (S_RIGHT - S_LEFT) * i / months.max(1) as f64;
+    let y = |v: f64| S_BOTTOM - (S_BOTTOM - S_TOP) * v / top;
+
+    let mut out = String::with_capacity(8192);
+    open_svg(&mut out, chart, S_HEIGHT, &schedule_description(figures, s));
+
+    out.push_str("<g class=\"chart-grid\">\n");
+    let ticks = (top / step).round() as usize;
+    for k in 0..=ticks {
+        let v = step * k as f64;
+        line(&mut out, "chart-gridline", (S_LEFT, y(v)), (S_RIGHT, y(v)));
+    }
+    out.push_str("</g>\n<g class=\"chart-axis chart-axis-y\">\n");
+    for k in 0..=ticks {
+        let v = step * k as f64;
+        text(
+            &mut out,
+            "chart-tick",
+            S_LEFT - 8.0,
+            y(v) + 4.0,
+            "end",
+            &tick(v, "USD"),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "<text class=\"chart-axis-label\" transform=\"translate(16 {}) rotate(-90)\" text-anchor=\"middle\">Cumulative payments (US dollars)</text>",
+        c((S_TOP + S_BOTTOM) / 2.0)
+    );
+    out.push_str("</g>\n<g class=\"chart-axis chart-axis-x\">\n");
+    line(
+        &mut out,
+        "chart-axis-line",
+        (S_LEFT, S_BOTTOM),
+        (S_RIGHT, S_BOTTOM),
+    );
+    let every_half_year = months <= 60;
+    // The right edge is the end of the last month, not a month of the term: no tick there.
+    for i in 0..months {
+        let month = (s.start + i as f64).round() as i64;
+        let calendar = month.rem_euclid(12);
+        if calendar == 0 || (every_half_year && calendar == 6) {
+            line(
+                &mut out,
+                "chart-tick-mark",
+                (x(i as f64), S_BOTTOM),
+                (x(i as f64), S_BOTTOM + 5.0),
+            );
+            text(
+                &mut out,
+                "chart-tick",
+                x(i as f64),
+                S_BOTTOM + 20.0,
+                "middle",
+                &month_name(month as f64, true),
+            );
+        }
+    }
+    let first = month_name(s.start, false);
+    let last = month_name(s.start + months as f64 - 1.0, false);
+    text(
+        &mut out,
+        "chart-axis-label",
+        (S_LEFT + S_RIGHT) / 2.0,
+        S_HEIGHT - 10.0,
+        "middle",
+        &format!("Month of the term, {first} to {last}"),
+    );
+    out.push_str("</g>\n");
+
+    if s.ramp_months > 0 {
+        let assumed = [&s.ramp_months_figure, &s.ramp_start_figure]
+            .into_iter()
+            .flatten()
+            .filter_map(|n| figures.get(n))
+            .any(|f| f.kind == Kind::Assumption || f.estimate);
+        let _ = writeln!(
+            out,
+            "<rect class=\"chart-ramp\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/>",
+            c(x(0.0)),
+            c(S_TOP),
+            c(x(s.ramp_months as f64) - x(0.0)),
+            c(S_BOTTOM - S_TOP)
+        );
+        let label = format!(
+            "Ramp{}: {} months from {}% of the full rate",
+            if assumed { " (assumption)" } else { "" },
+            s.ramp_months,
+            percent(s.ramp_start)
+        );
+        text(
+            &mut out,
+            "chart-note",
+            x(s.ramp_months as f64) + 6.0,
+            S_TOP + 14.0,
+            "start",
+            &label,
+        );
+    }
+
+    if s.reference_value.is_some() {
+        line(
+            &mut out,
+            "chart-reference",
+            (S_LEFT, y(reference)),
+            (S_RIGHT, y(reference)),
+        );
+    }
+    line(
+        &mut out,
+        "chart-line chart-line-full",
+        (x(0.0), y(0.0)),
+        (x(months as f64), y(full_total)),
+    );
+    let mut path = format!("M{} {}", c(x(0.0)), c(y(0.0)));
+    for (i, v) in cumulative.iter().enumerate() {
+        let _ = write!(path, " L{} {}", c(x(i as f64 + 1.0)), c(y(*v)));
+    }
+    let _ = writeln!(
+        out,
+        "<path class=\"chart-line chart-line-main\" d=\"{path}\"/>"
+    );
+    let _ = writeln!(
+        out,
+        "<circle class=\"chart-point\" cx=\"{}\" cy=\"{}\" r=\"4\"/>",
+        c(x(months as f64)),
+        c(y(total))
+    );
+
+    out.push_str("<g class=\"chart-legend-row\">\n");
+    let mut lx = 24.0;
+    let main_label = if s.ramp_months > 0 {
+        "With the ramp"
+    } else {
+        "Payments"
+    };
+    lx = legend(&mut out, "chart-line-main", lx, 20.0, main_label);
+    lx = legend(
+        &mut out,
+        "chart-line-full",
+        lx,
+        20.0,
+        "Every month at the full rate",
+    );
+    if let Some(name) = &s.reference {
+        let label = figures
+            .get(name)
+            .map_or(name.as_str(), |f| f.label.as_str());
+        legend(&mut out, "chart-reference", lx, 20.0, label);
+    }
+    out.push_str("</g>\n</svg>\n");
+    out
+}
+
+fn percent(share: f64) -> String {
+    format(share * 100.0, "count", 3, None).map_or_else(|_| share.to_string(), |f| f.number)
+}
+
+fn schedule_description(figures: &Figures, s: &Schedule) -> String {
+    let months = s.payments.len();
+    let cumulative = s.cumulative();
+    let total = cumulative.last().copied().unwrap_or(0.0);
+    let mut text = format!(
+        "Line chart of cumulative payments, month by month, from {} to {} ({months} months).",
+        month_name(s.start, false),
+        month_name(s.start + months as f64 - 1.0, false)
+    );
+    if s.ramp_months > 0 {
+        let _ = write!(
+            text,
+            " Payments start at {}% of the full rate of {} a month and rise in equal steps to it over {} months.",
+            percent(s.ramp_start),
+            usd(s.full_rate),
+            s.ramp_months
+        );
+    } else {
+        let _ = write!(
+            text,
+            " Every month is paid at {} a month.",
+            usd(s.full_rate)
+        );
+    }
+    let _ = write!(
+        text,
+        " The payments add up to {}, against {} had every month been paid at the full rate.",
+        usd(total),
+        usd(s.full_rate * months as f64)
+    );
+    if let Some(reference) = s.reference.as_deref().and_then(|n| figures.get(n)) {
+        let _ = write!(
+            text,
+            " A horizontal line marks the {}: {}.",
+            reference.label.to_lowercase(),
+            reference.display
+        );
+    }
+    text
+}
+
+fn schedule_caption(
+    figures: &Figures,
+    s: &Schedule,
+    fig: &mut dyn FnMut(&str) -> String,
+) -> String {
+    let mut html = format!(
+        "Payments month by month from {} through {}, added up.",
+        fig(&s.start_figure),
+        fig(&s.end)
+    );
+    if let (Some(months), Some(start)) = (&s.ramp_months_figure, &s.ramp_start_figure) {
+        let assumed = [months, start]
+            .into_iter()
+            .filter_map(|n| figures.get(n))
+            .all(|f| f.kind == Kind::Assumption);
+        let _ = write!(
+            html,
+            " The first month pays {} of the full rate of {}, rising in equal steps to the full rate over {}{}.",
+            fig(start),
+            fig(&s.rate),
+            fig(months),
+            if assumed { " (both assumptions)" } else { "" }
+        );
+    } else {
+        let _ = write!(html, " Every month pays {}.", fig(&s.rate));
+    }
+    if let Some(total) = &s.total {
+        let _ = write!(html, " Total: {}.", fig(total));
+    }
+    if let Some(reference) = &s.reference {
+        let label = figures
+            .get(reference)
+            .map_or(reference.as_str(), |f| f.label.as_str());
+        let _ = write!(html, " {}: {}.", escape_html(label), fig(reference));
+    }
+    html
+}
+
+fn schedule_table(s: &Schedule) -> String {
+    let mut html = String::from(
+        "<table>\n<thead><tr><th scope=\"col\">Month</th><th scope=\"col\">Payment</th><th scope=\"col\">Cumulative</th></tr></thead>\n<tbody>\n",
+    );
+    for (i, (payment, sum)) in s.payments.iter().zip(s.cumulative()).enumerate() {
+        let _ = writeln!(
+            html,
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td></tr>",
+            escape_html(&month_name(s.start + i as f64, false)),
+            escape_html(&usd(*payment)),
+            escape_html(&usd(sum))
+        );
+    }
+    html.push_str("</tbody>\n</table>\n");
+    html
+}
+
+// ── Bars ───────────────────────────────────────────────────────────────────
+
+const B_LEFT: f64 = 24.0;
+const B_RIGHT: f64 = 656.0;
+const B_TOP: f64 = 12.0;
+const B_ROW: f64 = 56.0;
+const B_BAR: f64 = 22.0;
+const B_AXIS: f64 = 58.0;
+
+fn bars_svg(figures: &Figures, chart: &Chart, unit: &str, bars: &[Bar]) -> String {
+    let max = bars
+        .iter()
+        .map(|b| b.high.unwrap_or(b.value).max(b.value))
+        .fold(0.0, f64::max);
+    let (top, step) = nice_scale(max);
+    let x = |v: f64| B_LEFT + (B_RIGHT - B_LEFT) * v / top;
+    let bottom = B_TOP + B_ROW * bars.len() as f64;
+    let height = bottom + B_AXIS;
+
+    let mut out = String::with_capacity(4096);
+    open_svg(
+        &mut out,
+        chart,
+        height,
+        &bars_description(figures, unit, bars),
+    );
+    out.push_str("<g class=\"chart-grid\">\n");
+    let ticks = (top / step).round() as usize;
+    for k in 0..=ticks {
+        let v = step * k as f64;
+        line(&mut out, "chart-gridline", (x(v), B_TOP), (x(v), bottom));
+    }
+    out.push_str("</g>\n<g class=\"chart-axis chart-axis-x\">\n");
+    line(
+        &mut out,
+        "chart-axis-line",
+        (B_LEFT, bottom),
+        (B_RIGHT, bottom),
+    );
+    for k in 0..=ticks {
+        let v = step * k as f64;
+        let anchor = if k == 0 {
+            "start"
+        } else if k == ticks {
+            "end"
+        } else {
+            "middle"
+        };
+        text(
+            &mut out,
+            "chart-tick",
+            x(v),
+            bottom + 18.0,
+            anchor,
+            &tick(v, unit),
+        );
+    }
+    text(
+        &mut out,
+        "chart-axis-label",
+        (B_LEFT + B_RIGHT) / 2.0,
+        height - 12.0,
+        "middle",
+        &axis_label(unit),
+    );
+    out.push_str("</g>\n");
+
+    for (i, bar) in bars.iter().enumerate() {
+        let Some(figure) = figures.get(&bar.figure) else {
+            continue;
+        };
+        let row = B_TOP + B_ROW * i as f64;
+        let shown = shown_in(bar.value, unit, figure.qualifier.as_deref());
+        let mut label = format!("{}: {shown}", figure.label);
+        if figure.estimate {
+            label.push_str(" (estimate)");
+        }
+        text(
+            &mut out,
+            "chart-bar-label",
+            B_LEFT,
+            row + 16.0,
+            "start",
+            &label,
+        );
+        let estimate = if figure.estimate {
+            " chart-bar-estimate"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "<rect class=\"chart-bar chart-bar-{kind}{estimate}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title>{}</title></rect>",
+            c(x(0.0)),
+            c(row + 24.0),
+            c(x(bar.value) - x(0.0)),
+            c(B_BAR),
+            escape_html(&provenance::provenance(figures, figure)),
+            kind = figure.kind.as_str(),
+        );
+        if let (Some(low), Some(high)) = (bar.low, bar.high) {
+            let mid = row + 24.0 + B_BAR / 2.0;
+            let _ = writeln!(out, "<g class=\"chart-whisker\">");
+            line(
+                &mut out,
+                "chart-whisker-line",
+                (x(low), mid),
+                (x(high), mid),
+            );
+            line(
+                &mut out,
+                "chart-whisker-line",
+                (x(low), mid - 6.0),
+                (x(low), mid + 6.0),
+            );
+            line(
+                &mut out,
+                "chart-whisker-line",
+                (x(high), mid - 6.0),
+                (x(high), mid + 6.0),
+            );
+            out.push_str("</g>\n");
+        }
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
+/// "US dollars per MW a year (USD/MW/year)": the unit in words, then as declared.
+fn axis_label(unit: &str) -> String {
+    match format(1.0, unit, 3, None) {
+        Ok(f) if unit.trim_start().starts_with("USD") => {
+            let tail = f.display.strip_prefix(&f.number).unwrap_or("");
+            format!("US dollars{tail} ({unit})")
+        }
+        _ => unit.to_string(),
+    }
+}
+
+fn shown_in(value: f64, unit: &str, qualifier: Option<&str>) -> String {
+    format(value, unit, 3, qualifier).map_or_else(|_| value.to_string(), |f| f.display)
+}
+
+fn bars_description(figures: &Figures, unit: &str, bars: &[Bar]) -> String {
+    let parts: Vec<String> = bars
+        .iter()
+        .filter_map(|bar| {
+            let figure = figures.get(&bar.figure)?;
+            let mut part = format!(
+                "{}: {}",
+                figure.label,
+                shown_in(bar.value, unit, figure.qualifier.as_deref())
+            );
+            if let (Some(low), Some(high)) = (bar.low, bar.high) {
+                let _ = write!(
+                    part,
+                    " (estimate; {} to {})",
+                    shown_in(low, unit, None),
+                    shown_in(high, unit, None)
+                );
+            } else if figure.estimate {
+                part.push_str(" (estimate)");
+            }
+            Some(part)
+        })
+        .collect();
+    format!(
+        "Bar chart comparing {} figures in {}. {}.",
+        bars.len(),
+        axis_label(unit),
+        parts.join("; ")
+    )
+}
+
+fn bars_caption(figures: &Figures, bars: &[Bar], fig: &mut dyn FnMut(&str) -> String) -> String {
+    let parts: Vec<String> = bars
+        .iter()
+        .map(|bar| {
+            let label = figures
+                .get(&bar.figure)
+                .map_or(bar.figure.as_str(), |f| f.label.as_str());
+            format!("{}: {}", escape_html(label), fig(&bar.figure))
+        })
+        .collect();
+    let whiskers = if bars.iter().any(|b| b.low.is_some()) {
+        " Whiskers show the range of an estimate over the ranges of its assumptions."
+    } else {
+        ""
+    };
+    format!("{}.{whiskers}", parts.join("; "))
+}
+
+fn bars_table(figures: &Figures, unit: &str, bars: &[Bar]) -> String {
+    let mut html = format!(
+        "<table>\n<thead><tr><th scope=\"col\">Figure</th><th scope=\"col\">Kind</th><th scope=\"col\">Value ({})</th><th scope=\"col\">Range</th></tr></thead>\n<tbody>\n",
+        escape_html(unit)
+    );
+    for bar in bars {
+        let Some(figure) = figures.get(&bar.figure) else {
+            continue;
+        };
+        let range = match (bar.low, bar.high) {
+            (Some(low), Some(high)) => format!(
+                "{} to {}",
+                shown_in(low, unit, None),
+                shown_in(high, unit, None)
+            ),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            html,
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape_html(&figure.label),
+            provenance::kind_name(figure),
+            escape_html(&shown_in(bar.value, unit, figure.qualifier.as_deref())),
+            escape_html(&range)
+        );
+    }
+    html.push_str("</tbody>\n</table>\n");
+    html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scales_end_on_round_numbers() {
+        assert_eq!(nice_scale(45e9), (50e9, 10e9));
+        assert_eq!(nice_scale(51.25e9), (60e9, 20e9));
+        assert_eq!(nice_scale(9.0), (10.0, 2.0));
+        assert_eq!(nice_scale(12.0), (12.5, 2.5));
+        assert_eq!(nice_scale(0.0), (1.0, 0.2));
+    }
+
+    #[test]
+    fn coordinates_never_print_minus_zero() {
+        assert_eq!(c(-0.01), "0.0");
+        assert_eq!(c(12.345), "12.3");
+    }
+
+    #[test]
+    fn axis_labels_say_the_unit_in_words() {
+        assert_eq!(
+            axis_label("USD/MW/year"),
+            "US dollars per MW a year (USD/MW/year)"
+        );
+        assert_eq!(axis_label("MW"), "MW");
+    }
+}

@@ -94,6 +94,7 @@ pub fn render(site: &Site) -> Result<Vec<Output>, Problems> {
             context.insert_value("page", page_value(site, page, true));
             context.insert("root", &page.page.root());
             let html = site.templates.render(page.page.template(), &context)?;
+            let html = crate::links::fill_root(html, &page.page.root());
             Ok(Output {
                 path: page.page.output_path(),
                 bytes: html.into_bytes(),
@@ -139,6 +140,19 @@ pub fn render(site: &Site) -> Result<Vec<Output>, Problems> {
     if !problems.is_empty() {
         return Err(Problems(problems));
     }
+    let sections: Vec<crate::publish::Section> = rendered
+        .iter()
+        .map(|p| crate::publish::Section {
+            page: p.page,
+            summary: &p.summary,
+        })
+        .collect();
+    outputs.extend(crate::publish::documents(
+        site,
+        &shared,
+        &sections,
+        &|path| taken.contains_key(path),
+    )?);
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(outputs)
 }
@@ -208,10 +222,16 @@ fn page_value(site: &Site, rendered: &RenderedPage, with_content: bool) -> Value
         .into_map()
         .unwrap_or_default();
     // Rendered Markdown is HTML already: mark it safe so autoescape leaves it alone.
-    map.insert("summary".into(), Value::safe_string(&rendered.summary));
     if with_content {
+        map.insert("summary".into(), Value::safe_string(&rendered.summary));
         map.insert("content".into(), Value::safe_string(&rendered.html));
         map.insert("toc".into(), Value::from_serializable(&rendered.toc));
+        let json_ld = crate::publish::page_json_ld(site, page);
+        map.insert("json_ld".into(), Value::safe_string(&json_ld));
+    } else {
+        // Listings show a summary on other pages: its links must start from the site root.
+        let summary = crate::links::rebase_to_root(&rendered.summary, &page.url);
+        map.insert("summary".into(), Value::safe_string(&summary));
     }
     Value::from(map)
 }
@@ -259,12 +279,21 @@ fn render_figures_page(site: &Site, shared: &Context) -> Result<Output, Problem>
     page.insert("content".into(), Value::safe_string(""));
     page.insert("toc".into(), Value::from(Vec::<Value>::new()));
     page.insert("extra".into(), Value::from(tera::Map::new()));
+    let json_ld = crate::publish::json_ld(
+        site,
+        crate::publish::Schema::Report,
+        title,
+        description,
+        None,
+        FIGURES_URL,
+    );
+    page.insert("json_ld".into(), Value::safe_string(&json_ld));
     context.insert_value("page", Value::from(page));
     context.insert("root", "../");
     let html = site.templates.render("figures.html", &context)?;
     Ok(Output {
         path: format!("{FIGURES_URL}index.html"),
-        bytes: html.into_bytes(),
+        bytes: crate::links::fill_root(html, "../").into_bytes(),
     })
 }
 

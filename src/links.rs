@@ -614,12 +614,15 @@ pub fn check(
     let mut report = Report::default();
     // Template links repeat on every page: one report per target, naming how many pages.
     let mut from_templates: BTreeMap<(String, Kind, String), (Problem, usize)> = BTreeMap::new();
+    // Targets already reported at a Markdown line: the same link shown elsewhere (a
+    // summary in a listing) is not reported again.
+    let mut located: HashSet<String> = HashSet::new();
     let mut locator = Locator::new(site);
 
     for (output, (_, refs)) in outputs.iter().zip(&scans) {
         let text = String::from_utf8_lossy(&output.bytes);
         let origin = origin(&output.path);
-        let mut broken: Vec<(&Reference, &str, String, Option<String>)> = Vec::new();
+        let mut broken: Vec<Broken> = Vec::new();
         for reference in refs {
             let target = resolve(&url, &output.path, &reference.href);
             match target {
@@ -628,18 +631,19 @@ pub fn check(
                     url: reference.href.clone(),
                     location: locate_text(&origin, &text, reference, output_dir, &output.path),
                 }),
-                Target::Outside => broken.push((
+                Target::Outside => broken.push(Broken {
                     reference,
-                    "broken link",
-                    format!(
+                    title: "broken link",
+                    message: format!(
                         "`{}` leads outside the site, which is published under `{}/`",
                         reference.href, url.path
                     ),
-                    Some(format!(
+                    help: Some(format!(
                         "write the link relative to this page, or root-relative as `{}/…`; set base_url in briefing.yaml to where the site is published",
                         url.path
                     )),
-                )),
+                    target: None,
+                }),
                 Target::Internal { path, fragment } => {
                     report.internal += 1;
                     if output.path == "404.html"
@@ -647,18 +651,19 @@ pub fn check(
                         && !reference.href.starts_with('/')
                         && scheme(&reference.href).is_none()
                     {
-                        broken.push((
+                        broken.push(Broken {
                             reference,
-                            "broken link",
-                            format!(
+                            title: "broken link",
+                            message: format!(
                                 "relative link `{}` in 404.html: that page is served at any missing URL, where a relative link points elsewhere",
                                 reference.href
                             ),
-                            Some(format!(
+                            help: Some(format!(
                                 "use a root-relative link (`{}/…`); the built-in 404 template's `root` is root-relative",
                                 url.path
                             )),
-                        ));
+                            target: None,
+                        });
                         continue;
                     }
                     if let Some((title, message, help)) = missing(
@@ -670,7 +675,14 @@ pub fn check(
                         reference,
                         &url,
                     ) {
-                        broken.push((reference, title, message, help));
+                        let target = format!("{path}#{}", fragment.as_deref().unwrap_or(""));
+                        broken.push(Broken {
+                            reference,
+                            title,
+                            message,
+                            help,
+                            target: Some(target),
+                        });
                     }
                 }
             }
@@ -682,7 +694,14 @@ pub fn check(
             Origin::Page(page) => locator.sites(page),
             _ => Vec::new(),
         };
-        for (reference, title, message, help) in broken {
+        for Broken {
+            reference,
+            title,
+            message,
+            help,
+            target,
+        } in broken
+        {
             let message = format!("{title} {message}");
             let written: Vec<&LinkSite> = sites
                 .iter()
@@ -694,6 +713,7 @@ pub fn check(
             };
             match &origin {
                 Origin::Page(page) if !written.is_empty() => {
+                    located.extend(target);
                     for site in written {
                         report.broken.push(with_help(
                             Problem::new(&page.path, message.clone()).at(site.line, site.column),
@@ -702,6 +722,7 @@ pub fn check(
                 }
                 Origin::Page(page) => {
                     if let Some((line, column)) = find_in_body(page, &reference.href) {
+                        located.extend(target);
                         report.broken.push(with_help(
                             Problem::new(&page.path, message).at(line, column),
                         ));
@@ -721,7 +742,7 @@ pub fn check(
                                 page.path.display()
                             ),
                         });
-                    let key = (template, reference.kind, message);
+                    let key = (template, reference.kind, target.unwrap_or(message));
                     from_templates.entry(key).or_insert((problem, 0)).1 += 1;
                 }
                 Origin::Static(rel) => {
@@ -750,7 +771,10 @@ pub fn check(
             }
         }
     }
-    for ((_, _, _), (mut problem, pages)) in from_templates {
+    for ((_, _, target), (mut problem, pages)) in from_templates {
+        if located.contains(&target) {
+            continue;
+        }
         if pages > 1 {
             problem.message.push_str(&format!(
                 " (and on {} other page{})",
@@ -764,6 +788,16 @@ pub fn check(
         .external
         .sort_by(|a, b| a.url.cmp(&b.url).then(a.location.cmp(&b.location)));
     report
+}
+
+/// A reference that does not resolve, before it is traced to a source line.
+struct Broken<'r> {
+    reference: &'r Reference,
+    title: &'static str,
+    message: String,
+    help: Option<String>,
+    /// `path#fragment` it points at, to report a link shown on many pages once.
+    target: Option<String>,
 }
 
 /// Why an internal target is missing, with a hint; None when it exists.

@@ -17,10 +17,18 @@ fn build_writes_every_page_and_asset() {
         "beta/index.html",
         "gamma/index.html",
         "figures/index.html",
-        "style.css",
-        "highlight.css",
     ] {
         assert!(site.path("public").join(file).is_file(), "missing {file}");
+    }
+    // Stylesheets are published under content-hashed names (`style.3f2a9c1b.css`).
+    for stem in ["style", "highlight"] {
+        let hashed: Vec<String> = std::fs::read_dir(site.path("public"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(&format!("{stem}.")) && n.ends_with(".css"))
+            .collect();
+        assert_eq!(hashed.len(), 1, "one hashed {stem} stylesheet: {hashed:?}");
+        assert_ne!(hashed[0], format!("{stem}.css"));
     }
     assert!(!site.path("public/draft").exists());
     assert!(String::from_utf8_lossy(&out.stdout).contains("Built 4 pages"));

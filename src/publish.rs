@@ -521,6 +521,10 @@ pub fn fingerprint(outputs: Vec<Output>, url: &SiteUrl) -> (Vec<Output>, HashMap
     let mut outputs = outputs;
     let mut renames: HashMap<String, String> = HashMap::new();
     let is_css = |path: &str| path.to_ascii_lowercase().ends_with(".css");
+    // Only files the site itself refers to are renamed: a file nothing links to is
+    // there for others to link to, by its name.
+    let referenced = referenced_paths(&outputs, url);
+    let is_fingerprinted = |path: &str| is_fingerprinted(path) && referenced.contains(path);
     for output in &outputs {
         if is_fingerprinted(&output.path) && !is_css(&output.path) {
             renames.insert(
@@ -604,6 +608,31 @@ pub fn fingerprint(outputs: Vec<Output>, url: &SiteUrl) -> (Vec<Output>, HashMap
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
     let back = renames.into_iter().map(|(old, new)| (new, old)).collect();
     (outputs, back)
+}
+
+/// Every file of the site that an HTML page or a stylesheet refers to.
+fn referenced_paths(outputs: &[Output], url: &SiteUrl) -> HashSet<String> {
+    outputs
+        .par_iter()
+        .flat_map_iter(|output| {
+            let lower = output.path.to_ascii_lowercase();
+            let text = String::from_utf8_lossy(&output.bytes);
+            let hrefs: Vec<String> = if lower.ends_with(".html") || lower.ends_with(".htm") {
+                links::scan_html(&text).1.into_iter().map(|r| r.href).collect()
+            } else if lower.ends_with(".css") {
+                css_urls(&text).into_iter().map(|(_, href)| href).collect()
+            } else {
+                Vec::new()
+            };
+            hrefs
+                .into_iter()
+                .filter_map(|href| match resolve(url, &output.path, &href) {
+                    Target::Internal { path, .. } => Some(path),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// `href` (decoded) from the file `from`, pointing at a renamed file: the same
@@ -785,6 +814,7 @@ mod tests {
             out("more.css", "p { color: red }"),
             out("img/a.png", "PNG"),
             out("favicon.ico", "ICO"),
+            out("press/logo.png", "nothing on the site links to this"),
         ];
         let (outputs, back) = fingerprint(outputs, &url);
         let file = |p: &str| {
@@ -801,6 +831,10 @@ mod tests {
         assert_eq!(file(&style), style_text);
         assert_eq!(back[&style], "style.css");
         assert!(outputs.iter().any(|o| o.path == "favicon.ico"));
+        assert!(
+            outputs.iter().any(|o| o.path == "press/logo.png"),
+            "a file nothing refers to keeps its name"
+        );
         let home = file("index.html");
         assert!(home.contains(&format!("href=\"{style}\"")), "{home}");
         assert!(

@@ -8,6 +8,7 @@ use std::path::Path;
 use lol_html::html_content::Element;
 use lol_html::{RewriteStrSettings, element, rewrite_str, text};
 use rayon::prelude::*;
+use std::ops::Range;
 
 use crate::build::Output;
 use crate::content::Page;
@@ -230,9 +231,10 @@ pub fn percent_decode(text: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() + 1 {
+        if bytes[i] == b'%' {
             let hex = text
                 .get(i + 1..i + 3)
+                .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
                 .and_then(|h| u8::from_str_radix(h, 16).ok());
             if let Some(byte) = hex {
                 out.push(byte);
@@ -299,12 +301,40 @@ pub enum Kind {
     File,
 }
 
-/// One URL found in an output file, decoded, at a byte offset of that file.
+/// What the raw text holding a reference is, which decides how it is rewritten.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// An attribute whose whole value is one URL.
+    Attribute,
+    /// A `srcset` attribute: URLs with descriptors.
+    Srcset,
+    /// A `style` attribute: CSS.
+    StyleAttribute,
+    /// The text of a `<style>` element: CSS.
+    StyleText,
+    /// A URL inside a stylesheet file.
+    Css,
+}
+
+/// One URL found in an output file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {
+    /// The URL as a browser reads it (character references decoded).
     pub href: String,
     pub kind: Kind,
+    /// Byte offset of the element (or of the URL in CSS), for line and column.
     pub offset: usize,
+    /// Byte range of the raw text the URL sits in (an attribute's value, a `<style>`'s
+    /// text, or the URL itself in a stylesheet), to rewrite it in place.
+    pub value: Range<usize>,
+    pub form: Form,
+}
+
+/// The ids and references of one output file.
+#[derive(Debug, Clone, Default)]
+pub struct Scan {
+    pub ids: HashSet<String>,
+    pub refs: Vec<Reference>,
 }
 
 /// Meta tags whose `content` is a URL to check.
@@ -318,126 +348,154 @@ const URL_META: &[&str] = &[
     "twitter:image",
 ];
 
-/// The ids and the references of one HTML file.
-pub fn scan_html(html: &str) -> (HashSet<String>, Vec<Reference>) {
-    let ids = RefCell::new(HashSet::new());
-    let refs = RefCell::new(Vec::new());
-    let style = RefCell::new((0usize, String::new()));
-    let push = |el: &Element, attr: &str, kind: Kind| {
-        if let Some(value) = el.get_attribute(attr) {
-            refs.borrow_mut().push(Reference {
-                href: decode_entities(&value),
-                kind,
-                offset: el.source_location().bytes().start,
-            });
-        }
-    };
-    let push_srcset = |el: &Element| {
-        if let Some(value) = el.get_attribute("srcset") {
-            let offset = el.source_location().bytes().start;
-            for candidate in srcset_urls(&decode_entities(&value)) {
-                refs.borrow_mut().push(Reference {
-                    href: candidate.to_string(),
-                    kind: Kind::Image,
-                    offset,
-                });
+/// Scan every output once (in parallel): HTML for ids and references, stylesheets for URLs.
+pub fn scan_all(outputs: &[Output]) -> Vec<Scan> {
+    outputs
+        .par_iter()
+        .map(|output| {
+            let text = String::from_utf8_lossy(&output.bytes);
+            match kind_of(&output.path) {
+                FileKind::Html => scan_html(&text),
+                FileKind::Css => Scan {
+                    ids: HashSet::new(),
+                    refs: css_urls(&text)
+                        .into_iter()
+                        .map(|(range, href)| Reference {
+                            href,
+                            kind: Kind::File,
+                            offset: range.start,
+                            value: range,
+                            form: Form::Css,
+                        })
+                        .collect(),
+                },
+                FileKind::Other => Scan::default(),
             }
+        })
+        .collect()
+}
+
+/// The ids and the references of one HTML file. One handler looks at every element,
+/// which is faster than a selector per kind of reference on pages with many links.
+pub fn scan_html(html: &str) -> Scan {
+    let scan = RefCell::new(Scan::default());
+    let style = RefCell::new((usize::MAX, String::new()));
+    let handlers = vec![
+        element!("*", |el| {
+            record_element(el, &mut scan.borrow_mut());
+            Ok(())
+        }),
+        text!("style", |chunk| {
+            let mut style = style.borrow_mut();
+            if style.0 == usize::MAX {
+                style.0 = chunk.source_location().bytes().start;
+            }
+            style.1.push_str(chunk.as_str());
+            if chunk.last_in_text_node() {
+                let start = style.0;
+                let whole = start..start + style.1.len();
+                for (range, href) in css_urls(&style.1) {
+                    scan.borrow_mut().refs.push(Reference {
+                        href,
+                        kind: Kind::File,
+                        offset: start + range.start,
+                        value: whole.clone(),
+                        form: Form::StyleText,
+                    });
+                }
+                style.0 = usize::MAX;
+                style.1.clear();
+            }
+            Ok(())
+        }),
+    ];
+    let settings = with_handlers(handlers);
+    let mut rewriter = lol_html::HtmlRewriter::new(settings.into(), |_: &[u8]| {});
+    // lol_html reads any input a browser would; an error means a limit was hit, and
+    // what was found up to there is still worth checking.
+    match rewriter.write(html.as_bytes()) {
+        Ok(()) => drop(rewriter.end()),
+        Err(_) => drop(rewriter),
+    }
+    scan.into_inner()
+}
+
+fn record_element(el: &Element, scan: &mut Scan) {
+    let offset = el.source_location().bytes().start;
+    let tag = el.tag_name();
+    let mut meta_name = String::new();
+    let mut meta_content = None;
+    let mut input_type = String::new();
+    let mut input_src = None;
+    for attr in el.attributes() {
+        let name = attr.name();
+        let Some(range) = attr.value_source_location().map(|l| l.bytes()) else {
+            continue;
+        };
+        let raw = attr.value();
+        let mut push = |kind: Kind, form: Form, href: String| {
+            scan.refs.push(Reference {
+                href,
+                kind,
+                offset,
+                value: range.clone(),
+                form,
+            });
+        };
+        match (name.as_str(), tag.as_str()) {
+            ("id", _) | ("name", "a") => {
+                scan.ids.insert(decode_entities(&raw));
+            }
+            ("href", "a" | "area" | "link") => {
+                push(Kind::Link, Form::Attribute, decode_entities(&raw))
+            }
+            ("src", "img" | "source") => push(Kind::Image, Form::Attribute, decode_entities(&raw)),
+            ("src", "input") => input_src = Some((range, decode_entities(&raw))),
+            ("src", "script" | "iframe" | "embed" | "track" | "audio" | "video") => {
+                push(Kind::File, Form::Attribute, decode_entities(&raw));
+            }
+            ("srcset", "img" | "source") => {
+                let value = decode_entities(&raw);
+                for candidate in srcset_urls(&value) {
+                    push(Kind::Image, Form::Srcset, candidate.to_string());
+                }
+            }
+            ("poster", "video") => push(Kind::Image, Form::Attribute, decode_entities(&raw)),
+            ("data", "object") => push(Kind::File, Form::Attribute, decode_entities(&raw)),
+            ("style", _) => {
+                for (_, url) in css_urls(&decode_entities(&raw)) {
+                    push(Kind::File, Form::StyleAttribute, url);
+                }
+            }
+            ("property" | "name", "meta") => meta_name = raw.to_ascii_lowercase(),
+            ("content", "meta") => meta_content = Some((range, decode_entities(&raw))),
+            ("type", "input") => input_type = raw.to_ascii_lowercase(),
+            _ => {}
         }
-    };
-    let result = rewrite_str(
-        html,
-        with_handlers(vec![
-            element!("[id]", |el| {
-                if let Some(id) = el.get_attribute("id") {
-                    ids.borrow_mut().insert(decode_entities(&id));
-                }
-                Ok(())
-            }),
-            element!("a[name]", |el| {
-                if let Some(name) = el.get_attribute("name") {
-                    ids.borrow_mut().insert(decode_entities(&name));
-                }
-                Ok(())
-            }),
-            element!("a[href], area[href], link[href]", |el| {
-                push(el, "href", Kind::Link);
-                Ok(())
-            }),
-            element!("img, source, input[type=image]", |el| {
-                push(el, "src", Kind::Image);
-                push_srcset(el);
-                Ok(())
-            }),
-            element!("video[poster]", |el| {
-                push(el, "poster", Kind::Image);
-                Ok(())
-            }),
-            element!(
-                "script[src], iframe[src], embed[src], track[src], audio[src], video[src]",
-                |el| {
-                    push(el, "src", Kind::File);
-                    Ok(())
-                }
-            ),
-            element!("object[data]", |el| {
-                push(el, "data", Kind::File);
-                Ok(())
-            }),
-            element!("meta[content]", |el| {
-                let name = el
-                    .get_attribute("property")
-                    .or_else(|| el.get_attribute("name"))
-                    .unwrap_or_default()
-                    .to_ascii_lowercase();
-                if URL_META.contains(&name.as_str()) {
-                    let kind = if name.contains("image") {
-                        Kind::Image
-                    } else {
-                        Kind::Link
-                    };
-                    push(el, "content", kind);
-                }
-                Ok(())
-            }),
-            element!("[style]", |el| {
-                if let Some(css) = el.get_attribute("style") {
-                    let offset = el.source_location().bytes().start;
-                    for (_, url) in css_urls(&decode_entities(&css)) {
-                        refs.borrow_mut().push(Reference {
-                            href: url,
-                            kind: Kind::File,
-                            offset,
-                        });
-                    }
-                }
-                Ok(())
-            }),
-            element!("style", |el| {
-                style.borrow_mut().0 = el.source_location().bytes().end;
-                Ok(())
-            }),
-            text!("style", |chunk| {
-                let mut style = style.borrow_mut();
-                style.1.push_str(chunk.as_str());
-                if chunk.last_in_text_node() {
-                    let start = style.0;
-                    for (range, url) in css_urls(&style.1) {
-                        refs.borrow_mut().push(Reference {
-                            href: url,
-                            kind: Kind::File,
-                            offset: start + range.start,
-                        });
-                    }
-                    style.1.clear();
-                }
-                Ok(())
-            }),
-        ]),
-    );
-    // lol_html accepts any input a browser would; an error here means a limit was hit,
-    // and what was collected so far is still worth checking.
-    drop(result);
-    (ids.into_inner(), refs.into_inner())
+    }
+    if let Some((range, href)) = meta_content.filter(|_| URL_META.contains(&meta_name.as_str())) {
+        let kind = if meta_name.contains("image") {
+            Kind::Image
+        } else {
+            Kind::Link
+        };
+        scan.refs.push(Reference {
+            href,
+            kind,
+            offset,
+            value: range,
+            form: Form::Attribute,
+        });
+    }
+    if let Some((range, href)) = input_src.filter(|_| input_type == "image") {
+        scan.refs.push(Reference {
+            href,
+            kind: Kind::Image,
+            offset,
+            value: range,
+            form: Form::Attribute,
+        });
+    }
 }
 
 /// The URLs of a `srcset`: `a.png 1x, b.png 2x` -> `a.png`, `b.png`.
@@ -559,35 +617,11 @@ enum Origin<'a> {
     Generated,
 }
 
-/// Check every internal link, `#anchor` and image of `outputs` (the site as it will be
-/// written), and list the external ones. `renamed` maps an output path back to the name
-/// of the file it was made from (fingerprinted assets); `output_dir` is only for messages.
-pub fn check(
-    site: &Site,
-    outputs: &[Output],
-    renamed: &HashMap<String, String>,
-    output_dir: &Path,
-) -> Report {
+/// Check every internal link, `#anchor` and image of the rendered `outputs` (with their
+/// [`scan_all`]), and list the external ones. It runs before assets get hashed names, so
+/// problems point at the files as the user wrote them; `output_dir` is only for messages.
+pub fn check(site: &Site, outputs: &[Output], scans: &[Scan], output_dir: &Path) -> Report {
     let url = SiteUrl::new(&site.config.base_url);
-    let scans: Vec<(HashSet<String>, Vec<Reference>)> = outputs
-        .par_iter()
-        .map(|output| match kind_of(&output.path) {
-            FileKind::Html => scan_html(&String::from_utf8_lossy(&output.bytes)),
-            FileKind::Css => {
-                let css = String::from_utf8_lossy(&output.bytes);
-                let refs = css_urls(&css)
-                    .into_iter()
-                    .map(|(range, href)| Reference {
-                        href,
-                        kind: Kind::File,
-                        offset: range.start,
-                    })
-                    .collect();
-                (HashSet::new(), refs)
-            }
-            FileKind::Other => (HashSet::new(), Vec::new()),
-        })
-        .collect();
     let index: HashMap<&str, usize> = outputs
         .iter()
         .enumerate()
@@ -597,9 +631,8 @@ pub fn check(
         site.pages.iter().map(|p| (p.output_path(), p)).collect();
     let statics: HashSet<&str> = site.static_files.iter().map(|f| f.rel.as_str()).collect();
     let origin = |path: &str| -> Origin {
-        let source = renamed.get(path).map_or(path, String::as_str);
-        if statics.contains(source) {
-            Origin::Static(source.to_string())
+        if statics.contains(path) {
+            Origin::Static(path.to_string())
         } else if let Some(page) = pages_by_output.get(path) {
             Origin::Page(page)
         } else if path == format!("{FIGURES_URL}index.html") {
@@ -619,74 +652,29 @@ pub fn check(
     let mut located: HashSet<String> = HashSet::new();
     let mut locator = Locator::new(site);
 
-    for (output, (_, refs)) in outputs.iter().zip(&scans) {
+    // Resolving is independent per file: in parallel. Tracing problems to their source
+    // lines (which may render a page's Markdown again) is done in order after.
+    let found: Vec<Found> = outputs
+        .par_iter()
+        .zip(scans)
+        .map(|(output, scan)| find_problems(&url, &index, scans, outputs, output, scan))
+        .collect();
+
+    for ((output, found), Scan { refs, .. }) in outputs.iter().zip(found).zip(scans) {
+        report.internal += found.internal;
+        if found.external.is_empty() && found.broken.is_empty() {
+            continue;
+        }
         let text = String::from_utf8_lossy(&output.bytes);
         let origin = origin(&output.path);
-        let mut broken: Vec<Broken> = Vec::new();
-        for reference in refs {
-            let target = resolve(&url, &output.path, &reference.href);
-            match target {
-                Target::Ignored => {}
-                Target::External => report.external.push(ExternalLink {
-                    url: reference.href.clone(),
-                    location: locate_text(&origin, &text, reference, output_dir, &output.path),
-                }),
-                Target::Outside => broken.push(Broken {
-                    reference,
-                    title: "broken link",
-                    message: format!(
-                        "`{}` leads outside the site, which is published under `{}/`",
-                        reference.href, url.path
-                    ),
-                    help: Some(format!(
-                        "write the link relative to this page, or root-relative as `{}/…`; set base_url in briefing.yaml to where the site is published",
-                        url.path
-                    )),
-                    target: None,
-                }),
-                Target::Internal { path, fragment } => {
-                    report.internal += 1;
-                    if output.path == "404.html"
-                        && !reference.href.starts_with('#')
-                        && !reference.href.starts_with('/')
-                        && scheme(&reference.href).is_none()
-                    {
-                        broken.push(Broken {
-                            reference,
-                            title: "broken link",
-                            message: format!(
-                                "relative link `{}` in 404.html: that page is served at any missing URL, where a relative link points elsewhere",
-                                reference.href
-                            ),
-                            help: Some(format!(
-                                "use a root-relative link (`{}/…`); the built-in 404 template's `root` is root-relative",
-                                url.path
-                            )),
-                            target: None,
-                        });
-                        continue;
-                    }
-                    if let Some((title, message, help)) = missing(
-                        &index,
-                        &scans,
-                        outputs,
-                        &path,
-                        fragment.as_deref(),
-                        reference,
-                        &url,
-                    ) {
-                        let target = format!("{path}#{}", fragment.as_deref().unwrap_or(""));
-                        broken.push(Broken {
-                            reference,
-                            title,
-                            message,
-                            help,
-                            target: Some(target),
-                        });
-                    }
-                }
-            }
+        for i in found.external {
+            let reference = &refs[i];
+            report.external.push(ExternalLink {
+                url: reference.href.clone(),
+                location: locate_text(&origin, &text, reference, output_dir, &output.path),
+            });
         }
+        let broken = found.broken;
         if broken.is_empty() {
             continue;
         }
@@ -790,6 +778,90 @@ pub fn check(
     report
 }
 
+/// What resolving the references of one file found.
+struct Found<'r> {
+    internal: usize,
+    /// Indexes of external references.
+    external: Vec<usize>,
+    broken: Vec<Broken<'r>>,
+}
+
+fn find_problems<'r>(
+    url: &SiteUrl,
+    index: &HashMap<&str, usize>,
+    scans: &[Scan],
+    outputs: &[Output],
+    output: &Output,
+    scan: &'r Scan,
+) -> Found<'r> {
+    let mut found = Found {
+        internal: 0,
+        external: Vec::new(),
+        broken: Vec::new(),
+    };
+    for (i, reference) in scan.refs.iter().enumerate() {
+        match resolve(url, &output.path, &reference.href) {
+            Target::Ignored => {}
+            Target::External => found.external.push(i),
+            Target::Outside => found.broken.push(Broken {
+                reference,
+                title: "broken link",
+                message: format!(
+                    "`{}` leads outside the site, which is published under `{}/`",
+                    reference.href, url.path
+                ),
+                help: Some(format!(
+                    "write the link relative to this page, or root-relative as `{}/…`; set base_url in briefing.yaml to where the site is published",
+                    url.path
+                )),
+                target: None,
+            }),
+            Target::Internal { path, fragment } => {
+                found.internal += 1;
+                if output.path == "404.html"
+                    && !reference.href.starts_with('#')
+                    && !reference.href.starts_with('/')
+                    && scheme(&reference.href).is_none()
+                {
+                    found.broken.push(Broken {
+                        reference,
+                        title: "broken link",
+                        message: format!(
+                            "relative link `{}` in 404.html: that page is served at any missing URL, where a relative link points elsewhere",
+                            reference.href
+                        ),
+                        help: Some(format!(
+                            "use a root-relative link (`{}/…`); the built-in 404 template's `root` is root-relative",
+                            url.path
+                        )),
+                        target: None,
+                    });
+                    continue;
+                }
+                if let Some((title, message, help)) = missing(
+                    index,
+                    scans,
+                    outputs,
+                    &path,
+                    fragment.as_deref(),
+                    reference,
+                    url,
+                ) {
+                    let target = format!("{path}#{}", fragment.as_deref().unwrap_or(""));
+                    found.broken.push(Broken {
+                        reference,
+                        title,
+                        message,
+                        help,
+                        target: Some(target),
+                    });
+                }
+            }
+        }
+    }
+    found
+}
+
 /// A reference that does not resolve, before it is traced to a source line.
 struct Broken<'r> {
     reference: &'r Reference,
@@ -803,7 +875,7 @@ struct Broken<'r> {
 /// Why an internal target is missing, with a hint; None when it exists.
 fn missing(
     index: &HashMap<&str, usize>,
-    scans: &[(HashSet<String>, Vec<Reference>)],
+    scans: &[Scan],
     outputs: &[Output],
     path: &str,
     fragment: Option<&str>,
@@ -846,7 +918,7 @@ fn missing(
     };
     let fragment = fragment.filter(|f| !f.is_empty() && !f.starts_with(":~:"))?;
     let is_html = matches!(kind_of(&outputs[target].path), FileKind::Html);
-    let ids = &scans[target].0;
+    let ids = &scans[target].ids;
     if !is_html || ids.contains(fragment) || fragment == "top" {
         return None;
     }
@@ -1104,7 +1176,7 @@ mod tests {
         let html = "<h2 id=\"a\">A</h2><a name=\"old\"></a>\n<a href=\"x/#a\">x</a><img src=\"i.png\" srcset=\"i.png 1x, i2.png 2x\">\
             <div style=\"background: url('bg.png')\"></div><style>p { background: url(s.png) }</style>\
             <meta property=\"og:url\" content=\"https://e.org/\"><meta name=\"description\" content=\"not a url\">";
-        let (ids, refs) = scan_html(html);
+        let Scan { ids, refs } = scan_html(html);
         assert!(ids.contains("a") && ids.contains("old"));
         let hrefs: Vec<(&str, Kind)> = refs.iter().map(|r| (r.href.as_str(), r.kind)).collect();
         assert_eq!(

@@ -6,7 +6,6 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use lol_html::{element, rewrite_str, text};
 use rayon::prelude::*;
 use serde_json::{Map, Value as Json, json};
 use tera::{Context, Value};
@@ -15,9 +14,7 @@ use crate::build::{self, Output};
 use crate::config;
 use crate::content::Page;
 use crate::error::{Problem, Problems};
-use crate::links::{
-    self, Report, SiteUrl, Target, css_urls, decode_entities, resolve, with_handlers,
-};
+use crate::links::{self, Form, Report, Scan, SiteUrl, Target, css_urls, decode_entities, resolve};
 use crate::site::{FIGURES_URL, Site};
 
 /// How `build` and `check` treat what the link check finds.
@@ -51,8 +48,9 @@ pub struct Published {
 pub fn prepare(site: &Site, options: &Options) -> Result<Published, Problems> {
     let outputs = build::render(site)?;
     let url = SiteUrl::new(&site.config.base_url);
-    let (outputs, renamed) = fingerprint(outputs, &url);
-    let mut report = links::check(site, &outputs, &renamed, &options.output_dir);
+    // One parse of every page serves the link check and the renaming of assets.
+    let scans = links::scan_all(&outputs);
+    let mut report = links::check(site, &outputs, &scans, &options.output_dir);
     let mut warnings = warnings(site);
     if !report.broken.is_empty() {
         if options.allow_broken_links {
@@ -61,6 +59,7 @@ pub fn prepare(site: &Site, options: &Options) -> Result<Published, Problems> {
             return Err(Problems(std::mem::take(&mut report.broken)));
         }
     }
+    let (outputs, _) = fingerprint(outputs, &scans, &url);
     Ok(Published {
         outputs,
         warnings,
@@ -515,15 +514,25 @@ pub fn content_hash(bytes: &[u8]) -> String {
 
 /// Give every asset (stylesheets, scripts, images, fonts) a name that holds a hash of
 /// its content, and make every reference to it in HTML and CSS follow, so a new
-/// publish is never served a stale file. Returns the outputs and, for each renamed
-/// file, its new path -> its old path.
-pub fn fingerprint(outputs: Vec<Output>, url: &SiteUrl) -> (Vec<Output>, HashMap<String, String>) {
+/// publish is never served a stale file. `scans` are the outputs' [`links::scan_all`]:
+/// references are rewritten in place, without parsing the HTML again. Returns the
+/// outputs and, for each renamed file, its new path -> its old path.
+pub fn fingerprint(
+    outputs: Vec<Output>,
+    scans: &[Scan],
+    url: &SiteUrl,
+) -> (Vec<Output>, HashMap<String, String>) {
     let mut outputs = outputs;
     let mut renames: HashMap<String, String> = HashMap::new();
     let is_css = |path: &str| path.to_ascii_lowercase().ends_with(".css");
     // Only files the site itself refers to are renamed: a file nothing links to is
     // there for others to link to, by its name.
-    let referenced = referenced_paths(&outputs, url);
+    let candidates: HashSet<&str> = outputs
+        .iter()
+        .filter(|o| is_fingerprinted(&o.path))
+        .map(|o| o.path.rsplit('/').next().unwrap_or(&o.path))
+        .collect();
+    let referenced = referenced_paths(&outputs, scans, url, &candidates);
     let is_fingerprinted = |path: &str| is_fingerprinted(path) && referenced.contains(path);
     for output in &outputs {
         if is_fingerprinted(&output.path) && !is_css(&output.path) {
@@ -588,18 +597,20 @@ pub fn fingerprint(outputs: Vec<Output>, url: &SiteUrl) -> (Vec<Output>, HashMap
         .keys()
         .map(|p| p.rsplit('/').next().unwrap_or(p))
         .collect();
-    outputs.par_iter_mut().for_each(|output| {
-        let lower = output.path.to_ascii_lowercase();
-        if !(lower.ends_with(".html") || lower.ends_with(".htm")) {
-            return;
-        }
-        let html = String::from_utf8_lossy(&output.bytes);
-        if !names.iter().any(|name| html.contains(name)) {
-            return;
-        }
-        let rewritten = rewrite_html(&html, &output.path, url, &renames);
-        output.bytes = rewritten.into_bytes();
-    });
+    outputs
+        .par_iter_mut()
+        .zip(scans)
+        .for_each(|(output, scan)| {
+            let lower = output.path.to_ascii_lowercase();
+            if !(lower.ends_with(".html") || lower.ends_with(".htm")) {
+                return;
+            }
+            let html = String::from_utf8_lossy(&output.bytes);
+            if let Some(rewritten) = rewrite_html(&html, &output.path, scan, url, &renames, &names)
+            {
+                output.bytes = rewritten.into_bytes();
+            }
+        });
     for output in &mut outputs {
         if let Some(new) = renames.get(&output.path) {
             output.path = new.clone();
@@ -611,22 +622,21 @@ pub fn fingerprint(outputs: Vec<Output>, url: &SiteUrl) -> (Vec<Output>, HashMap
 }
 
 /// Every file of the site that an HTML page or a stylesheet refers to.
-fn referenced_paths(outputs: &[Output], url: &SiteUrl) -> HashSet<String> {
+/// `names` are the file names that matter, to skip resolving every page link.
+fn referenced_paths(
+    outputs: &[Output],
+    scans: &[Scan],
+    url: &SiteUrl,
+    names: &HashSet<&str>,
+) -> HashSet<String> {
     outputs
         .par_iter()
-        .flat_map_iter(|output| {
-            let lower = output.path.to_ascii_lowercase();
-            let text = String::from_utf8_lossy(&output.bytes);
-            let hrefs: Vec<String> = if lower.ends_with(".html") || lower.ends_with(".htm") {
-                links::scan_html(&text).1.into_iter().map(|r| r.href).collect()
-            } else if lower.ends_with(".css") {
-                css_urls(&text).into_iter().map(|(_, href)| href).collect()
-            } else {
-                Vec::new()
-            };
-            hrefs
-                .into_iter()
-                .filter_map(|href| match resolve(url, &output.path, &href) {
+        .zip(scans)
+        .flat_map_iter(|(output, scan)| {
+            scan.refs
+                .iter()
+                .filter(|r| r.href.contains('%') || names.iter().any(|n| r.href.contains(n)))
+                .filter_map(|r| match resolve(url, &output.path, &r.href) {
                     Target::Internal { path, .. } => Some(path),
                     _ => None,
                 })
@@ -672,88 +682,96 @@ fn rewrite_css(css: &str, mut rewrite: impl FnMut(&str) -> Option<String>) -> St
     out
 }
 
-/// Attribute values as lol_html wants them: decoded text with `&` escaped again.
+/// Text for inside a quoted attribute value, whichever the quotes.
 fn attribute(value: &str) -> String {
-    value.replace('&', "&amp;")
+    value
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
+/// The HTML with every reference to a renamed file rewritten in place, at the byte
+/// ranges the scan recorded; None when nothing changes.
 fn rewrite_html(
     html: &str,
     from: &str,
+    scan: &Scan,
     url: &SiteUrl,
     renames: &HashMap<String, String>,
-) -> String {
-    let rewrite = |value: &str| rewrite_href(url, from, &decode_entities(value), renames);
-    let style_text = std::cell::RefCell::new(String::new());
-    let result = rewrite_str(
-        html,
-        with_handlers(vec![
-            element!("[href], [src], [poster], object[data]", |el| {
-                for attr in ["href", "src", "poster", "data"] {
-                    if let Some(new) = el.get_attribute(attr).and_then(|v| rewrite(&v)) {
-                        el.set_attribute(attr, &attribute(&new))?;
-                    }
-                }
-                Ok(())
-            }),
-            element!("[srcset]", |el| {
-                if let Some(srcset) = el.get_attribute("srcset") {
-                    let srcset = decode_entities(&srcset);
-                    let candidates: Vec<String> = srcset
-                        .split(',')
-                        .map(|candidate| {
-                            let trimmed = candidate.trim();
-                            let (href, descriptor) = trimmed
-                                .split_once(char::is_whitespace)
-                                .unwrap_or((trimmed, ""));
-                            let href = rewrite_href(url, from, href, renames)
-                                .unwrap_or_else(|| href.to_string());
-                            if descriptor.is_empty() {
-                                href
-                            } else {
-                                format!("{href} {}", descriptor.trim())
-                            }
-                        })
-                        .collect();
-                    el.set_attribute("srcset", &attribute(&candidates.join(", ")))?;
-                }
-                Ok(())
-            }),
-            element!("meta[content]", |el| {
-                if let Some(new) = el.get_attribute("content").and_then(|v| {
-                    let decoded = decode_entities(&v);
-                    // Only absolute URLs: other meta content is text.
-                    decoded.contains("://").then(|| rewrite(&v)).flatten()
-                }) {
-                    el.set_attribute("content", &attribute(&new))?;
-                }
-                Ok(())
-            }),
-            element!("[style]", |el| {
-                if let Some(css) = el.get_attribute("style") {
-                    let css = decode_entities(&css);
-                    let new = rewrite_css(&css, |href| rewrite_href(url, from, href, renames));
-                    if new != css {
-                        el.set_attribute("style", &attribute(&new))?;
-                    }
-                }
-                Ok(())
-            }),
-            text!("style", |chunk| {
-                let mut text = style_text.borrow_mut();
-                text.push_str(chunk.as_str());
-                if chunk.last_in_text_node() {
-                    let new = rewrite_css(&text, |href| rewrite_href(url, from, href, renames));
-                    chunk.replace(&new, lol_html::html_content::ContentType::Html);
-                    text.clear();
-                } else {
-                    chunk.remove();
-                }
-                Ok(())
-            }),
-        ]),
-    );
-    result.unwrap_or_else(|_| html.to_string())
+    names: &HashSet<&str>,
+) -> Option<String> {
+    let rewrite = |href: &str| rewrite_href(url, from, href, renames);
+    let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    let mut done: Option<std::ops::Range<usize>> = None;
+    for reference in &scan.refs {
+        // References of one srcset or one style share the range: rewrite it once.
+        if done.as_ref() == Some(&reference.value) {
+            continue;
+        }
+        let Some(raw) = html.get(reference.value.clone()) else {
+            continue;
+        };
+        // Most references (page links) name no asset; `%` may hide a name.
+        if !raw.contains('%') && !names.iter().any(|name| raw.contains(name)) {
+            continue;
+        }
+        done = Some(reference.value.clone());
+        let new = match reference.form {
+            Form::Attribute => rewrite(&decode_entities(raw)).map(|new| attribute(&new)),
+            Form::Srcset => {
+                let srcset = decode_entities(raw);
+                let new = rewrite_srcset(&srcset, rewrite);
+                (new != srcset).then(|| attribute(&new))
+            }
+            Form::StyleAttribute => {
+                let css = decode_entities(raw);
+                let new = rewrite_css(&css, rewrite);
+                (new != css).then(|| attribute(&new))
+            }
+            Form::StyleText | Form::Css => {
+                let new = rewrite_css(raw, rewrite);
+                (new != raw).then_some(new)
+            }
+        };
+        if let Some(new) = new {
+            edits.push((reference.value.clone(), new));
+        }
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    edits.sort_by_key(|(range, _)| range.start);
+    let mut out = String::with_capacity(html.len() + edits.len() * 10);
+    let mut at = 0;
+    for (range, new) in edits {
+        if range.start < at {
+            continue;
+        }
+        out.push_str(&html[at..range.start]);
+        out.push_str(&new);
+        at = range.end;
+    }
+    out.push_str(&html[at..]);
+    Some(out)
+}
+
+fn rewrite_srcset(srcset: &str, rewrite: impl Fn(&str) -> Option<String>) -> String {
+    srcset
+        .split(',')
+        .map(|candidate| {
+            let trimmed = candidate.trim();
+            let (href, descriptor) = trimmed
+                .split_once(char::is_whitespace)
+                .unwrap_or((trimmed, ""));
+            let href = rewrite(href).unwrap_or_else(|| href.to_string());
+            if descriptor.trim().is_empty() {
+                href
+            } else {
+                format!("{href} {}", descriptor.trim())
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -816,7 +834,8 @@ mod tests {
             out("favicon.ico", "ICO"),
             out("press/logo.png", "nothing on the site links to this"),
         ];
-        let (outputs, back) = fingerprint(outputs, &url);
+        let scans = links::scan_all(&outputs);
+        let (outputs, back) = fingerprint(outputs, &scans, &url);
         let file = |p: &str| {
             let o = outputs
                 .iter()

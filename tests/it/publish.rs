@@ -192,9 +192,25 @@ fn json_ld_survives_a_hostile_title() {
 #[test]
 fn hashed_asset_names_follow_the_content_and_every_reference_follows() {
     let site = SiteTest::from_dir("basic");
+    site.write(
+        "static/img/logo.svg",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n",
+    );
+    site.write(
+        "content/gamma.md",
+        "---\ntitle: Gamma\nweight: 10\n---\n![Logo](../img/logo.svg)\n",
+    );
     let before = site.publish();
     let style = before.find("style.", ".css");
-    let highlight = before.find("highlight.", ".css");
+    let logo = before.find("img/logo.", ".svg");
+    assert_ne!(logo, "img/logo.svg");
+    assert!(
+        before
+            .file("gamma/index.html")
+            .contains(&format!("<img src=\"../{logo}\" alt=\"Logo\" />")),
+        "{}",
+        before.file("gamma/index.html")
+    );
     assert_ne!(style, "style.css");
     assert!(!before.has("style.css"));
     let check_references = |built: &Built, style: &str| {
@@ -220,9 +236,13 @@ fn hashed_asset_names_follow_the_content_and_every_reference_follows() {
     let new_style = after.find("style.", ".css");
     assert_ne!(new_style, style, "a changed file gets a new name");
     assert_eq!(
-        after.find("highlight.", ".css"),
-        highlight,
+        after.find("img/logo.", ".svg"),
+        logo,
         "an unchanged file keeps its name"
+    );
+    assert!(
+        after.has("highlight.css"),
+        "a file no page refers to keeps its plain name"
     );
     check_references(&after, &new_style);
     assert!(

@@ -35,7 +35,7 @@ pub enum Command {
         /// Include pages marked `draft: true`
         #[arg(long)]
         drafts: bool,
-        /// Warn about broken internal links and anchors instead of failing
+        /// Warn about broken internal links, anchors and images instead of failing
         #[arg(long)]
         allow_broken_links: bool,
     },

@@ -182,3 +182,18 @@ fn relative_links_in_a_404_page_are_reported() {
         "{problems}"
     );
 }
+
+#[test]
+fn a_missing_file_named_in_a_stylesheet_is_reported_at_its_line() {
+    let site = SiteTest::from_dir("basic");
+    site.write(
+        "static/style.css",
+        "body { margin: 0 }\n@font-face { src: url(\"fonts/missing.woff2\") }\n",
+    );
+    let problems = site.try_publish().unwrap_err();
+    assert_eq!(problems.0.len(), 1, "{problems}");
+    assert_eq!(
+        problems.0[0].to_string().lines().next().unwrap(),
+        "static/style.css:2:24: missing file `fonts/missing.woff2`: there is nothing at `/brief/fonts/missing.woff2`"
+    );
+}

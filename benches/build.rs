@@ -214,7 +214,7 @@ fn page(rng: &mut Rng, index: usize, pages: usize) -> String {
             for _ in 0..4 {
                 let _ = writeln!(
                     md,
-                    "- {} with **{}** and a [link](https://example.com/{})",
+                    "- {} with **{}** and a [link](https://example.org/{})",
                     sentence(rng, 6),
                     rng.pick(WORDS),
                     rng.next() % 1000

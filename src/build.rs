@@ -82,6 +82,7 @@ pub fn render(site: &Site) -> Result<Vec<Output>, Problems> {
                 crate::charts::for_root(&charts, &page.page.root()),
             );
             let html = site.templates.render(page.page.template(), &context)?;
+            let html = crate::links::fill_root(html, &page.page.root());
             Ok(Output {
                 path: page.page.output_path(),
                 bytes: html.into_bytes(),
@@ -127,6 +128,19 @@ pub fn render(site: &Site) -> Result<Vec<Output>, Problems> {
     if !problems.is_empty() {
         return Err(Problems(problems));
     }
+    let sections: Vec<crate::publish::Section> = rendered
+        .iter()
+        .map(|p| crate::publish::Section {
+            page: p.page,
+            summary: &p.summary,
+        })
+        .collect();
+    outputs.extend(crate::publish::documents(
+        site,
+        &shared,
+        &sections,
+        &|path| taken.contains_key(path),
+    )?);
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(outputs)
 }
@@ -223,10 +237,16 @@ fn page_value(site: &Site, rendered: &RenderedPage, with_content: bool) -> Value
         .into_map()
         .unwrap_or_default();
     // Rendered Markdown is HTML already: mark it safe so autoescape leaves it alone.
-    map.insert("summary".into(), Value::safe_string(&rendered.summary));
     if with_content {
+        map.insert("summary".into(), Value::safe_string(&rendered.summary));
         map.insert("content".into(), Value::safe_string(&rendered.html));
         map.insert("toc".into(), Value::from_serializable(&rendered.toc));
+        let json_ld = crate::publish::page_json_ld(site, page);
+        map.insert("json_ld".into(), Value::safe_string(&json_ld));
+    } else {
+        // Listings show a summary on other pages: its links must start from the site root.
+        let summary = crate::links::rebase_to_root(&rendered.summary, &page.url);
+        map.insert("summary".into(), Value::safe_string(&summary));
     }
     Value::from(map)
 }
@@ -269,6 +289,8 @@ pub(crate) fn shared_context(site: &Site, rendered: &[RenderedPage]) -> Context 
         listed.push(value);
     }
     context.insert_value("pages", Value::from(listed));
+    // Templates link the feed only when there is one.
+    context.insert("feed", &crate::publish::has_feed(site));
     context.insert_value("nav", Value::from(nav));
     let figures: BTreeMap<&str, &Figure> =
         site.figures.iter().map(|f| (f.name.as_str(), f)).collect();
@@ -311,13 +333,22 @@ fn render_figures_page(
     page.insert("extra".into(), Value::from(tera::Map::new()));
     page.insert("previous".into(), Value::none());
     page.insert("next".into(), Value::none());
+    let json_ld = crate::publish::json_ld(
+        site,
+        crate::publish::Schema::Report,
+        title,
+        description,
+        None,
+        FIGURES_URL,
+    );
+    page.insert("json_ld".into(), Value::safe_string(&json_ld));
     context.insert_value("page", Value::from(page));
     context.insert("root", "../");
     context.insert_value("charts", crate::charts::for_root(charts, "../"));
     let html = site.templates.render("figures.html", &context)?;
     Ok(Output {
         path: format!("{FIGURES_URL}index.html"),
-        bytes: html.into_bytes(),
+        bytes: crate::links::fill_root(html, "../").into_bytes(),
     })
 }
 

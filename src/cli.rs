@@ -38,6 +38,9 @@ pub enum Command {
         /// Include pages marked `draft: true`
         #[arg(long)]
         drafts: bool,
+        /// Warn about broken internal links, anchors and images instead of failing
+        #[arg(long)]
+        allow_broken_links: bool,
     },
     /// Write the whole briefing as one self-contained HTML file, and a PDF with --pdf
     Report {
@@ -57,7 +60,7 @@ pub enum Command {
         #[arg(long)]
         drafts: bool,
     },
-    /// Load and render the whole site without writing anything; report every problem
+    /// Do everything build does and check every link, anchor and image; write nothing
     Check {
         /// The site's folder, holding briefing.yaml
         #[arg(long, default_value = ".")]
@@ -65,6 +68,20 @@ pub enum Command {
         /// Check pages marked `draft: true` too
         #[arg(long)]
         drafts: bool,
+        /// Check as if published under this URL instead of briefing.yaml's base_url
+        #[arg(long)]
+        base_url: Option<String>,
+        /// List every external link and where it is (they are never fetched)
+        #[arg(long)]
+        external: bool,
+    },
+    /// Write a new briefing site into DIR from the built-in starter
+    Init {
+        /// The folder for the new site (created if missing)
+        dir: PathBuf,
+        /// Write into a folder that is not empty, replacing files of the same names
+        #[arg(long)]
+        force: bool,
     },
     /// Print every figure: value in its own unit, display, kind, formula, inputs and source
     Figures {
@@ -84,9 +101,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output,
             base_url,
             drafts,
+            allow_broken_links,
         } => {
             let output = output.unwrap_or_else(|| root.join("public"));
-            let summary = crate::build(&root, &output, &LoadOptions { drafts, base_url })?;
+            let publish = crate::publish::Options {
+                allow_broken_links,
+                output_dir: crate::content::display_path(&root, &output),
+            };
+            let summary =
+                crate::build_with(&root, &output, &LoadOptions { drafts, base_url }, &publish)?;
+            print_warnings(&summary.warnings);
             println!(
                 "Built {} pages ({} files, {} KiB) into {} in {} ms",
                 summary.pages,
@@ -104,19 +128,37 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             chromium,
             drafts,
         } => report(&root, output, pdf, chromium.as_deref(), drafts),
-        Command::Check { root, drafts } => {
-            let site = Site::load(
-                &root,
-                &LoadOptions {
-                    drafts,
-                    base_url: None,
-                },
-            )?;
-            crate::build::render(&site)?;
+        Command::Check {
+            root,
+            drafts,
+            base_url,
+            external,
+        } => {
+            let site = Site::load(&root, &LoadOptions { drafts, base_url })?;
+            let publish = crate::publish::Options {
+                allow_broken_links: false,
+                output_dir: PathBuf::from("public"),
+            };
+            let published = crate::publish::prepare(&site, &publish)?;
+            print_warnings(&published.warnings);
+            let links = &published.links;
+            if external {
+                for link in &links.external {
+                    println!("{}: {}", link.location, link.url);
+                }
+            }
             println!(
-                "No problems found in {} pages and {} figures",
+                "No problems found in {} pages, {} figures and {} internal links; {} external link{} listed, not fetched{}",
                 site.pages.len(),
-                site.figures.len()
+                site.figures.len(),
+                links.internal,
+                links.external.len(),
+                if links.external.len() == 1 { "" } else { "s" },
+                if external || links.external.is_empty() {
+                    ""
+                } else {
+                    " (show them with --external)"
+                }
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -125,6 +167,27 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", crate::figure_table::render(&figures, format));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Init { dir, force } => {
+            let written = crate::init::init(&dir, force)?;
+            println!(
+                "Wrote a new briefing site ({} files) into {}",
+                written.len(),
+                dir.display()
+            );
+            println!(
+                "Next: cd {} && briefing build   (then open public/index.html)",
+                dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Problems that did not stop the command, each with where it is and how to fix it.
+pub fn print_warnings(warnings: &[crate::Problem]) {
+    let mut stderr = std::io::stderr().lock();
+    for warning in warnings {
+        let _ = writeln!(stderr, "warning: {warning}");
     }
 }
 

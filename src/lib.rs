@@ -2,7 +2,8 @@
 //!
 //! The pipeline runs in one direction: [`Site::load`] reads `briefing.yaml`, `data/`,
 //! `content/`, `templates/` and `static/` into one value (reporting every problem at once);
-//! [`build::render`] turns that value into output files in memory; [`build::write`] swaps
+//! [`build::render`] turns that value into output files in memory; [`publish::prepare`]
+//! gives assets content-hashed names and checks every link; [`build::write`] swaps
 //! them into the output folder all at once.
 
 pub mod build;
@@ -14,8 +15,11 @@ pub mod error;
 pub mod figure_table;
 pub mod figures;
 pub mod highlight;
+pub mod init;
+pub mod links;
 pub mod markdown;
 pub mod provenance;
+pub mod publish;
 pub mod report;
 pub mod site;
 pub mod templates;
@@ -34,19 +38,39 @@ pub struct BuildSummary {
     pub files: usize,
     pub bytes: usize,
     pub elapsed: Duration,
+    /// Problems that did not stop the build (broken links with `--allow-broken-links`).
+    pub warnings: Vec<Problem>,
+    /// Links to other sites, listed, never fetched.
+    pub external_links: usize,
 }
 
-/// Load the site in `root`, render it and write it to `output`. On any problem the
-/// output folder is left exactly as it was.
+/// Load the site in `root`, render it, check its links and write it to `output`. On
+/// any problem (a broken internal link included) the output folder is left exactly as it was.
 pub fn build(root: &Path, output: &Path, options: &LoadOptions) -> anyhow::Result<BuildSummary> {
+    let publish = publish::Options {
+        output_dir: content::display_path(root, output),
+        ..publish::Options::default()
+    };
+    build_with(root, output, options, &publish)
+}
+
+/// [`build`], with a choice of how to treat broken links.
+pub fn build_with(
+    root: &Path,
+    output: &Path,
+    options: &LoadOptions,
+    publish: &publish::Options,
+) -> anyhow::Result<BuildSummary> {
     let started = Instant::now();
     let site = Site::load(root, options)?;
-    let outputs = build::render(&site)?;
-    build::write(&outputs, output)?;
+    let published = publish::prepare(&site, publish)?;
+    build::write(&published.outputs, output)?;
     Ok(BuildSummary {
         pages: site.pages.len(),
-        files: outputs.len(),
-        bytes: outputs.iter().map(|o| o.bytes.len()).sum(),
+        files: published.outputs.len(),
+        bytes: published.outputs.iter().map(|o| o.bytes.len()).sum(),
         elapsed: started.elapsed(),
+        warnings: published.warnings,
+        external_links: published.links.external.len(),
     })
 }

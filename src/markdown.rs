@@ -49,6 +49,18 @@ pub struct Rendered {
     pub figures_used: Vec<String>,
     /// Whether any code block was highlighted, so the page needs `highlight.css`.
     pub has_code: bool,
+    /// Every link and image destination as written into the HTML, with where it is in
+    /// the Markdown, so a broken link found in the output can be traced to its line.
+    pub links: Vec<LinkSite>,
+}
+
+/// A link or image destination in the rendered HTML and its position in the source file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkSite {
+    pub href: String,
+    pub image: bool,
+    pub line: usize,
+    pub column: usize,
 }
 
 fn options() -> Options {
@@ -192,6 +204,7 @@ pub fn render(markdown: &str, cx: &RenderContext) -> Result<Rendered, Problems> 
         word_count: renderer.words,
         figures_used: renderer.figures_used,
         has_code: renderer.has_code,
+        links: renderer.links,
     })
 }
 
@@ -241,6 +254,7 @@ struct Renderer<'c> {
     /// Figure tooltips so far, to give each an id of its own.
     tips: usize,
     charts_placed: HashSet<String>,
+    links: Vec<LinkSite>,
 }
 
 impl<'c> Renderer<'c> {
@@ -263,6 +277,7 @@ impl<'c> Renderer<'c> {
             footnotes: HashMap::new(),
             tips: 0,
             charts_placed: HashSet::new(),
+            links: Vec::new(),
         }
     }
 
@@ -285,7 +300,22 @@ impl<'c> Renderer<'c> {
                 id,
             }) => {
                 let dest_url = self.rewrite_link(link_type, dest_url, &range);
+                self.record_link(&dest_url, false, range.start);
                 out.push(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
+            }
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                self.record_link(&dest_url, true, range.start);
+                out.push(Event::Start(Tag::Image {
                     link_type,
                     dest_url,
                     title,
@@ -308,6 +338,16 @@ impl<'c> Renderer<'c> {
             }
             other => out.push(other),
         }
+    }
+
+    fn record_link(&mut self, href: &str, image: bool, offset: usize) {
+        let (line, column) = line_col(self.markdown, offset);
+        self.links.push(LinkSite {
+            href: href.to_string(),
+            image,
+            line: line + self.cx.first_line - 1,
+            column,
+        });
     }
 
     /// Split `text` at `{{ name }}` references, replacing each with the figure's markup.

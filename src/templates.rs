@@ -21,6 +21,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("page.html", include_str!("../templates/page.html")),
     ("figures.html", include_str!("../templates/figures.html")),
     ("report.html", include_str!("../templates/report.html")),
+    ("404.html", include_str!("../templates/404.html")),
 ];
 
 const TEMPLATE_EXTENSIONS: &[&str] = &["html", "htm", "xml", "txt", "json", "svg", "css", "js"];
@@ -243,11 +244,13 @@ fn template_message(message: &str, syntax: bool) -> String {
 
 fn template_help(message: &str) -> String {
     let lower = message.to_lowercase();
-    if lower.contains("undefined")
+    if lower.contains("block `") {
+        "a template that extends another may only fill the blocks its parent defines: check the block's name against the parent".to_string()
+    } else if lower.contains("undefined")
         || lower.contains("not found in context")
         || lower.contains("not defined")
     {
-        "check the spelling against the variables the build passes (site, page, pages, figures, figure_list, sources, checks, charts, root); guard optional values with `{% if value %}`".to_string()
+        "check the spelling against the variables the build passes (site, root, page, pages, nav, figures, figure_list, sources, checks, charts, feed); guard optional values with `{% if value %}`".to_string()
     } else if lower.contains("filter") || lower.contains("function") {
         "see the Tera 2 documentation for the filters and functions that exist".to_string()
     } else {

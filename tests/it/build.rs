@@ -17,11 +17,20 @@ fn build_writes_every_page_and_asset() {
         "beta/index.html",
         "gamma/index.html",
         "figures/index.html",
-        "style.css",
-        "highlight.css",
     ] {
         assert!(site.path("public").join(file).is_file(), "missing {file}");
     }
+    // The stylesheet the pages link is published under a content-hashed name
+    // (`style.3f2a9c1b.css`); the fixture's templates never link highlight.css, so it
+    // keeps its name.
+    let styles: Vec<String> = std::fs::read_dir(site.path("public"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("style.") && n.ends_with(".css"))
+        .collect();
+    assert_eq!(styles.len(), 1, "one hashed stylesheet: {styles:?}");
+    assert_ne!(styles[0], "style.css");
+    assert!(site.path("public/highlight.css").is_file());
     assert!(!site.path("public/draft").exists());
     assert!(String::from_utf8_lossy(&out.stdout).contains("Built 4 pages"));
 }

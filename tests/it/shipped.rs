@@ -124,3 +124,17 @@ fn shipped_home_page_renders_in_chromium() {
     let figures = tab.find_elements(".fig > a.fig-link").unwrap();
     assert!(figures.len() > 10, "{} figure links", figures.len());
 }
+
+#[test]
+fn shipped_briefing_passes_check_without_warnings() {
+    let site = SiteTest::shipped();
+    let out = site.cli(&["check"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stderr, "", "no warnings");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("No problems found in 6 pages"),
+        "{stdout}"
+    );
+}

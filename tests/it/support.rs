@@ -85,6 +85,26 @@ impl SiteTest {
         })
     }
 
+    /// Load, render, fingerprint and check links, as `briefing build` does before writing.
+    pub fn try_publish(&self) -> Result<briefing::publish::Published, Problems> {
+        let site = Site::load(self.root(), &self.options)?;
+        briefing::publish::prepare(&site, &briefing::publish::Options::default())
+    }
+
+    /// [`SiteTest::try_publish`] that must succeed, as outputs.
+    pub fn publish(&self) -> Built {
+        match self.try_publish() {
+            Ok(published) => Built {
+                files: published
+                    .outputs
+                    .into_iter()
+                    .map(|o| (o.path, o.bytes))
+                    .collect(),
+            },
+            Err(problems) => panic!("publish failed:\n{problems}"),
+        }
+    }
+
     /// The problems of a build that must fail.
     pub fn problems(&self) -> Problems {
         match self.try_build() {
@@ -120,6 +140,27 @@ impl Built {
 
     pub fn has(&self, path: &str) -> bool {
         self.files.contains_key(path)
+    }
+
+    /// The one output whose path starts with `prefix` and ends with `suffix`
+    /// (a fingerprinted asset: `style.` + `.css`).
+    pub fn find(&self, prefix: &str, suffix: &str) -> String {
+        let found: Vec<&String> = self
+            .files
+            .keys()
+            .filter(|p| p.starts_with(prefix) && p.ends_with(suffix))
+            .collect();
+        assert_eq!(found.len(), 1, "outputs {prefix}*{suffix}: {found:?}");
+        found[0].clone()
+    }
+
+    /// Every HTML output with its text.
+    pub fn html(&self) -> Vec<(String, String)> {
+        self.files
+            .iter()
+            .filter(|(p, _)| p.ends_with(".html"))
+            .map(|(p, b)| (p.clone(), String::from_utf8(b.clone()).unwrap()))
+            .collect()
     }
 }
 

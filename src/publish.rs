@@ -1,0 +1,886 @@
+//! Publishing: what a public host needs beyond the pages (sitemap, robots.txt, Atom feed,
+//! 404 page, JSON-LD), content-hashed asset names, and the whole in-memory pipeline
+//! (render, fingerprint, check links) that `build` writes and `check` only reports.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+use serde_json::{Map, Value as Json, json};
+use tera::{Context, Value};
+
+use crate::build::{self, Output};
+use crate::config;
+use crate::content::Page;
+use crate::error::{Problem, Problems};
+use crate::links::{self, Form, Report, Scan, SiteUrl, Target, css_urls, decode_entities, resolve};
+use crate::site::{FIGURES_URL, Site};
+
+/// How `build` and `check` treat what the link check finds.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Report broken internal links and anchors as warnings instead of failing.
+    pub allow_broken_links: bool,
+    /// The output folder as messages show it (nothing is written by this module).
+    pub output_dir: PathBuf,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            allow_broken_links: false,
+            output_dir: PathBuf::from("public"),
+        }
+    }
+}
+
+/// The site ready to write, and what the checks found that does not stop it.
+#[derive(Debug)]
+pub struct Published {
+    pub outputs: Vec<Output>,
+    pub warnings: Vec<Problem>,
+    pub links: Report,
+}
+
+/// Render the site, give its assets content-hashed names and check every link, all in
+/// memory. Broken internal links fail it unless `options.allow_broken_links`.
+pub fn prepare(site: &Site, options: &Options) -> Result<Published, Problems> {
+    let outputs = build::render(site)?;
+    let url = SiteUrl::new(&site.config.base_url);
+    // One parse of every page serves the link check and the renaming of assets.
+    let scans = links::scan_all(&outputs);
+    let mut report = links::check(site, &outputs, &scans, &options.output_dir);
+    let mut warnings = warnings(site);
+    if !report.broken.is_empty() {
+        if options.allow_broken_links {
+            warnings.append(&mut report.broken);
+        } else {
+            return Err(Problems(std::mem::take(&mut report.broken)));
+        }
+    }
+    let (outputs, _) = fingerprint(outputs, &scans, &url);
+    Ok(Published {
+        outputs,
+        warnings,
+        links: report,
+    })
+}
+
+/// Whether the build writes `atom.xml`: it needs a `base_url` for its links and a dated page.
+pub fn has_feed(site: &Site) -> bool {
+    !site.config.base_url.is_empty() && newest_date(site).is_some()
+}
+
+/// What is worth fixing before publishing but does not stop a build.
+fn warnings(site: &Site) -> Vec<Problem> {
+    let mut warnings = Vec::new();
+    if site.config.base_url.is_empty() {
+        warnings.push(
+            Problem::new(config::FILE_NAME, "`base_url` is not set, so pages have no canonical link and there is no sitemap.xml or atom.xml")
+                .help("set `base_url: https://…` to the address the site is published at, or pass --base-url"),
+        );
+    } else if newest_date(site).is_none() && site.pages.iter().any(|p| !p.is_home) {
+        warnings.push(
+            Problem::new("content", "no page has a `date`, so there is no atom.xml")
+                .help("give the sections a `date: 2026-11-27` in their front matter"),
+        );
+    }
+    warnings
+}
+
+/// One section as the render step has it, for the feed.
+pub struct Section<'a> {
+    pub page: &'a Page,
+    /// The rendered summary (HTML).
+    pub summary: &'a str,
+}
+
+/// The files a public host expects besides the pages: 404.html (rendered with the
+/// `404.html` template, links root-relative because it is served at any URL),
+/// sitemap.xml, atom.xml and robots.txt. A file of the same path in `static/` wins.
+pub fn documents(
+    site: &Site,
+    shared: &Context,
+    sections: &[Section],
+    taken: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Output>, Problems> {
+    let url = SiteUrl::new(&site.config.base_url);
+    let mut outputs = Vec::new();
+    if !taken("404.html") && site.templates.has("404.html") {
+        let mut context = shared.clone();
+        let mut page = tera::Map::new();
+        page.insert("title".into(), "Page not found".into());
+        page.insert(
+            "description".into(),
+            "There is no page at this address.".into(),
+        );
+        page.insert("date".into(), Value::none());
+        page.insert("date_display".into(), Value::none());
+        page.insert("url".into(), "404.html".into());
+        page.insert("permalink".into(), "".into());
+        page.insert("slug".into(), "404".into());
+        page.insert("is_home".into(), false.into());
+        page.insert("template".into(), "404.html".into());
+        page.insert("summary".into(), Value::safe_string(""));
+        page.insert("content".into(), Value::safe_string(""));
+        page.insert("toc".into(), Value::from(Vec::<Value>::new()));
+        page.insert("extra".into(), Value::from(tera::Map::new()));
+        page.insert("json_ld".into(), Value::safe_string(""));
+        context.insert_value("page", Value::from(page));
+        let root = url.root_relative("");
+        context.insert("root", &root);
+        let html = site
+            .templates
+            .render("404.html", &context)
+            .map_err(Problems::one)?;
+        outputs.push(Output {
+            path: "404.html".to_string(),
+            bytes: links::fill_root(html, &root).into_bytes(),
+        });
+    }
+    if url.base_url.is_empty() {
+        return Ok(outputs);
+    }
+    let listed: Vec<&Page> = site.pages.iter().filter(|p| !p.front.draft).collect();
+    if !taken("sitemap.xml") {
+        outputs.push(Output {
+            path: "sitemap.xml".to_string(),
+            bytes: sitemap(&url, &listed).into_bytes(),
+        });
+    }
+    if !taken("robots.txt") {
+        outputs.push(Output {
+            path: "robots.txt".to_string(),
+            bytes: format!(
+                "User-agent: *\nAllow: /\n\nSitemap: {}\n",
+                url.absolute("sitemap.xml")
+            )
+            .into_bytes(),
+        });
+    }
+    if !taken("atom.xml") {
+        if let Some(feed) = atom(site, &url, sections) {
+            outputs.push(Output {
+                path: "atom.xml".to_string(),
+                bytes: feed.into_bytes(),
+            });
+        }
+    }
+    Ok(outputs)
+}
+
+fn sitemap(url: &SiteUrl, pages: &[&Page]) -> String {
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    let mut entry = |path: &str, date: Option<&str>| {
+        let _ = write!(
+            xml,
+            "  <url>\n    <loc>{}</loc>\n",
+            xml_escape(&url.absolute(&encode_path(path)))
+        );
+        if let Some(date) = date {
+            let _ = writeln!(
+                xml,
+                "    <lastmod>{}</lastmod>",
+                xml_escape(&w3c_date(date))
+            );
+        }
+        xml.push_str("  </url>\n");
+    };
+    for page in pages {
+        entry(&page.url, page.front.date.as_deref());
+    }
+    entry(FIGURES_URL, None);
+    xml.push_str("</urlset>\n");
+    xml
+}
+
+/// The Atom feed of the sections (every page but home), newest date first; None
+/// when no page has a date, since an Atom entry must have one.
+fn atom(site: &Site, url: &SiteUrl, sections: &[Section]) -> Option<String> {
+    let newest = newest_date(site)?;
+    let config = &site.config;
+    let author = if config.author.is_empty() {
+        &config.title
+    } else {
+        &config.author
+    };
+    let mut entries: Vec<&Section> = sections
+        .iter()
+        .filter(|s| !s.page.is_home && !s.page.front.draft)
+        .collect();
+    entries.sort_by_key(|s| std::cmp::Reverse(s.page.front.date.as_deref().map(rfc3339)));
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+    let _ = writeln!(
+        xml,
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">",
+        xml_escape(&config.language)
+    );
+    let _ = writeln!(xml, "  <title>{}</title>", xml_escape(&config.title));
+    if !config.description.is_empty() {
+        let _ = writeln!(
+            xml,
+            "  <subtitle>{}</subtitle>",
+            xml_escape(config.description.trim())
+        );
+    }
+    let home = url.absolute("");
+    let _ = writeln!(
+        xml,
+        "  <link href=\"{}\" rel=\"self\" type=\"application/atom+xml\"/>",
+        xml_escape(&url.absolute("atom.xml"))
+    );
+    let _ = writeln!(
+        xml,
+        "  <link href=\"{}\" rel=\"alternate\" type=\"text/html\"/>",
+        xml_escape(&home)
+    );
+    let _ = writeln!(xml, "  <id>{}</id>", xml_escape(&home));
+    let _ = writeln!(xml, "  <updated>{}</updated>", rfc3339(&newest));
+    let _ = writeln!(
+        xml,
+        "  <author><name>{}</name></author>",
+        xml_escape(author)
+    );
+    let _ = writeln!(
+        xml,
+        "  <generator version=\"{}\">briefing</generator>",
+        env!("CARGO_PKG_VERSION")
+    );
+    for section in entries {
+        let page = section.page;
+        let link = url.absolute(&encode_path(&page.url));
+        let date = rfc3339(page.front.date.as_deref().unwrap_or(&newest));
+        let summary = match page.front.description.as_deref() {
+            Some(description) if !description.trim().is_empty() => description.trim().to_string(),
+            _ => plain_text(section.summary),
+        };
+        xml.push_str("  <entry>\n");
+        let _ = writeln!(xml, "    <title>{}</title>", xml_escape(&page.title));
+        let _ = writeln!(
+            xml,
+            "    <link href=\"{}\" rel=\"alternate\" type=\"text/html\"/>",
+            xml_escape(&link)
+        );
+        let _ = writeln!(xml, "    <id>{}</id>", xml_escape(&link));
+        let _ = writeln!(xml, "    <published>{date}</published>");
+        let _ = writeln!(xml, "    <updated>{date}</updated>");
+        if !summary.is_empty() {
+            let _ = writeln!(xml, "    <summary>{}</summary>", xml_escape(&summary));
+        }
+        xml.push_str("  </entry>\n");
+    }
+    xml.push_str("</feed>\n");
+    Some(xml)
+}
+
+fn newest_date(site: &Site) -> Option<String> {
+    site.pages
+        .iter()
+        .filter(|p| !p.front.draft)
+        .filter_map(|p| p.front.date.as_deref())
+        .max_by_key(|d| rfc3339(d))
+        .map(str::to_string)
+}
+
+/// Front-matter dates (`2026-11-27`, `2026-11-27T09:30`, `2026-11-27 09:30:00+02:00`)
+/// as RFC 3339, which Atom requires: midnight UTC when no time is given, UTC when no
+/// offset is.
+pub fn rfc3339(date: &str) -> String {
+    let day = date.get(..10).unwrap_or(date);
+    let Some(time) = date.get(11..).map(str::trim).filter(|t| !t.is_empty()) else {
+        return format!("{day}T00:00:00Z");
+    };
+    let (clock, zone) = match time.find(['Z', 'z', '+', '-']) {
+        Some(i) => (&time[..i], &time[i..]),
+        None => (time, ""),
+    };
+    let parts: Vec<&str> = clock.split(':').collect();
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    let seconds = parts.get(2).copied().unwrap_or("00");
+    let whole_seconds = seconds.split('.').next().unwrap_or("");
+    let clock_ok = (parts.len() == 2 || parts.len() == 3)
+        && digits(parts[0], 2)
+        && digits(parts[1], 2)
+        && digits(whole_seconds, 2);
+    let zone = match zone {
+        "" | "Z" | "z" => Some("Z".to_string()),
+        z if z.len() == 6 && z.as_bytes()[3] == b':' => Some(z.to_string()),
+        z if z.len() == 5 && z[1..].bytes().all(|b| b.is_ascii_digit()) => {
+            Some(format!("{}:{}", &z[..3], &z[3..]))
+        }
+        _ => None,
+    };
+    match zone {
+        Some(zone) if clock_ok => format!("{day}T{}:{}:{seconds}{zone}", parts[0], parts[1]),
+        _ => format!("{day}T00:00:00Z"),
+    }
+}
+
+/// A date for sitemaps and JSON-LD: the day alone when no time was given.
+fn w3c_date(date: &str) -> String {
+    if date.len() <= 10 {
+        date.to_string()
+    } else {
+        rfc3339(date)
+    }
+}
+
+fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 forbids cannot be escaped either; leave them out.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Percent-encode what a URL path may not hold as is (`été/` -> `%C3%A9t%C3%A9/`).
+fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
+}
+
+/// The text of an HTML fragment, tags removed and whitespace collapsed.
+fn plain_text(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = decode_entities(&text);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut joined = words.join(" ");
+    for punctuation in [" .", " ,", " ;", " :", " )"] {
+        joined = joined.replace(punctuation, &punctuation[1..]);
+    }
+    joined
+}
+
+/// schema.org type of a page's JSON-LD.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schema {
+    /// The briefing as a whole (its home page) and the figures page.
+    Report,
+    /// A section of the briefing.
+    NewsArticle,
+}
+
+/// A page's schema.org JSON-LD, safe to put between `<script>` tags as it is: every
+/// `<` is written as `\u003c`, so no value can close the script element.
+pub fn json_ld(
+    site: &Site,
+    schema: Schema,
+    title: &str,
+    description: &str,
+    date: Option<&str>,
+    url: &str,
+) -> String {
+    let config = &site.config;
+    let site_url = SiteUrl::new(&config.base_url);
+    let mut data = Map::new();
+    data.insert("@context".into(), json!("https://schema.org"));
+    let kind = match schema {
+        Schema::Report => "Report",
+        Schema::NewsArticle => "NewsArticle",
+    };
+    data.insert("@type".into(), json!(kind));
+    data.insert("headline".into(), json!(title));
+    let description = if description.trim().is_empty() {
+        config.description.trim()
+    } else {
+        description.trim()
+    };
+    if !description.is_empty() {
+        data.insert("description".into(), json!(description));
+    }
+    data.insert("inLanguage".into(), json!(config.language));
+    if let Some(date) = date {
+        data.insert("datePublished".into(), json!(w3c_date(date)));
+        data.insert("dateModified".into(), json!(w3c_date(date)));
+    }
+    let organisation = |name: &str| json!({ "@type": "Organization", "name": name });
+    if !config.author.is_empty() {
+        data.insert("author".into(), organisation(&config.author));
+    }
+    let publisher = if config.author.is_empty() {
+        &config.title
+    } else {
+        &config.author
+    };
+    data.insert("publisher".into(), organisation(publisher));
+    if !site_url.base_url.is_empty() {
+        let permalink = site_url.absolute(&encode_path(url));
+        data.insert("url".into(), json!(permalink));
+        data.insert(
+            "mainEntityOfPage".into(),
+            json!({ "@type": "WebPage", "@id": permalink }),
+        );
+    }
+    if !url.is_empty() {
+        // A section, or the figures page, is part of the briefing as a whole.
+        let mut whole = Map::new();
+        whole.insert("@type".into(), json!("Report"));
+        whole.insert("name".into(), json!(config.title));
+        if !site_url.base_url.is_empty() {
+            whole.insert("url".into(), json!(site_url.absolute("")));
+        }
+        data.insert("isPartOf".into(), Json::Object(whole));
+    }
+    script_safe_json(&Json::Object(data))
+}
+
+/// JSON that cannot end the `<script>` element it sits in.
+pub fn script_safe_json(value: &Json) -> String {
+    serde_json::to_string(value)
+        .unwrap_or_else(|_| "{}".to_string())
+        .replace('<', "\\u003c")
+}
+
+/// The JSON-LD of a Markdown page.
+pub fn page_json_ld(site: &Site, page: &Page) -> String {
+    let schema = if page.is_home {
+        Schema::Report
+    } else {
+        Schema::NewsArticle
+    };
+    json_ld(
+        site,
+        schema,
+        &page.title,
+        page.front.description.as_deref().unwrap_or(""),
+        page.front.date.as_deref(),
+        &page.url,
+    )
+}
+
+/// File types that get a content hash in their name. Pages, feeds and documents keep
+/// their names: people link to them.
+const FINGERPRINTED: &[&str] = &[
+    "css", "js", "mjs", "png", "jpg", "jpeg", "gif", "webp", "avif", "svg", "ico", "woff", "woff2",
+    "ttf", "otf", "eot",
+];
+
+fn is_fingerprinted(path: &str) -> bool {
+    if path == "favicon.ico" || path.starts_with(".well-known/") {
+        // Browsers and crawlers ask for these by name.
+        return false;
+    }
+    let name = path.rsplit('/').next().unwrap_or(path);
+    match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => {
+            FINGERPRINTED.contains(&ext.to_ascii_lowercase().as_str())
+        }
+        _ => false,
+    }
+}
+
+/// `css/style.css` + bytes -> `css/style.3f2a9c1b.css`.
+fn hashed_name(path: &str, bytes: &[u8]) -> String {
+    let (stem, ext) = path.rsplit_once('.').unwrap_or((path, ""));
+    format!("{stem}.{}.{ext}", content_hash(bytes))
+}
+
+/// FNV-1a, folded to 32 bits: stable across builds and Rust versions, which is all a
+/// cache-busting name needs (it guards against staleness, not against an attacker).
+pub fn content_hash(bytes: &[u8]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in bytes {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{:08x}", (hash ^ (hash >> 32)) as u32)
+}
+
+/// Give every asset (stylesheets, scripts, images, fonts) a name that holds a hash of
+/// its content, and make every reference to it in HTML and CSS follow, so a new
+/// publish is never served a stale file. `scans` are the outputs' [`links::scan_all`]:
+/// references are rewritten in place, without parsing the HTML again. Returns the
+/// outputs and, for each renamed file, its new path -> its old path.
+pub fn fingerprint(
+    outputs: Vec<Output>,
+    scans: &[Scan],
+    url: &SiteUrl,
+) -> (Vec<Output>, HashMap<String, String>) {
+    let mut outputs = outputs;
+    let mut renames: HashMap<String, String> = HashMap::new();
+    let is_css = |path: &str| path.to_ascii_lowercase().ends_with(".css");
+    // Only files the site itself refers to are renamed: a file nothing links to is
+    // there for others to link to, by its name.
+    let candidates: HashSet<&str> = outputs
+        .iter()
+        .filter(|o| is_fingerprinted(&o.path))
+        .map(|o| o.path.rsplit('/').next().unwrap_or(&o.path))
+        .collect();
+    let referenced = referenced_paths(&outputs, scans, url, &candidates);
+    let is_fingerprinted = |path: &str| is_fingerprinted(path) && referenced.contains(path);
+    for output in &outputs {
+        if is_fingerprinted(&output.path) && !is_css(&output.path) {
+            renames.insert(
+                output.path.clone(),
+                hashed_name(&output.path, &output.bytes),
+            );
+        }
+    }
+    // A stylesheet's name hashes its content after its own references are rewritten,
+    // so one that imports another is renamed after it.
+    let stylesheets: Vec<usize> = (0..outputs.len())
+        .filter(|&i| is_fingerprinted(&outputs[i].path) && is_css(&outputs[i].path))
+        .collect();
+    let imports: HashMap<usize, Vec<String>> = stylesheets
+        .iter()
+        .map(|&i| {
+            let css = String::from_utf8_lossy(&outputs[i].bytes);
+            let targets = css_urls(&css)
+                .into_iter()
+                .filter_map(|(_, href)| match resolve(url, &outputs[i].path, &href) {
+                    Target::Internal { path, .. } if is_css(&path) && path != outputs[i].path => {
+                        Some(path)
+                    }
+                    _ => None,
+                })
+                .collect();
+            (i, targets)
+        })
+        .collect();
+    let mut pending: Vec<usize> = stylesheets;
+    while !pending.is_empty() {
+        let ready: Vec<usize> = pending
+            .iter()
+            .copied()
+            .filter(|i| {
+                imports[i].iter().all(|target| {
+                    renames.contains_key(target)
+                        || !pending.iter().any(|&p| outputs[p].path == *target)
+                })
+            })
+            .collect();
+        // A cycle of imports: rename what is left with what is known.
+        let batch = if ready.is_empty() {
+            pending.clone()
+        } else {
+            ready
+        };
+        for i in &batch {
+            let path = outputs[*i].path.clone();
+            let css = String::from_utf8_lossy(&outputs[*i].bytes).into_owned();
+            let rewritten = rewrite_css(&css, |href| rewrite_href(url, &path, href, &renames));
+            outputs[*i].bytes = rewritten.into_bytes();
+            renames.insert(path.clone(), hashed_name(&path, &outputs[*i].bytes));
+        }
+        pending.retain(|i| !batch.contains(i));
+    }
+    if renames.is_empty() {
+        return (outputs, HashMap::new());
+    }
+    let names: HashSet<&str> = renames
+        .keys()
+        .map(|p| p.rsplit('/').next().unwrap_or(p))
+        .collect();
+    outputs
+        .par_iter_mut()
+        .zip(scans)
+        .for_each(|(output, scan)| {
+            let lower = output.path.to_ascii_lowercase();
+            if !(lower.ends_with(".html") || lower.ends_with(".htm")) {
+                return;
+            }
+            let html = String::from_utf8_lossy(&output.bytes);
+            if let Some(rewritten) = rewrite_html(&html, &output.path, scan, url, &renames, &names)
+            {
+                output.bytes = rewritten.into_bytes();
+            }
+        });
+    for output in &mut outputs {
+        if let Some(new) = renames.get(&output.path) {
+            output.path = new.clone();
+        }
+    }
+    outputs.sort_by(|a, b| a.path.cmp(&b.path));
+    let back = renames.into_iter().map(|(old, new)| (new, old)).collect();
+    (outputs, back)
+}
+
+/// Every file of the site that an HTML page or a stylesheet refers to.
+/// `names` are the file names that matter, to skip resolving every page link.
+fn referenced_paths(
+    outputs: &[Output],
+    scans: &[Scan],
+    url: &SiteUrl,
+    names: &HashSet<&str>,
+) -> HashSet<String> {
+    outputs
+        .par_iter()
+        .zip(scans)
+        .flat_map_iter(|(output, scan)| {
+            scan.refs
+                .iter()
+                .filter(|r| r.href.contains('%') || names.iter().any(|n| r.href.contains(n)))
+                .filter_map(|r| match resolve(url, &output.path, &r.href) {
+                    Target::Internal { path, .. } => Some(path),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// `href` (decoded) from the file `from`, pointing at a renamed file: the same
+/// reference to the new name, in the same form (relative, root-relative or absolute).
+fn rewrite_href(
+    url: &SiteUrl,
+    from: &str,
+    href: &str,
+    renames: &HashMap<String, String>,
+) -> Option<String> {
+    let Target::Internal { path, .. } = resolve(url, from, href) else {
+        return None;
+    };
+    let new = renames.get(&path)?;
+    let end = href.find(['?', '#']).unwrap_or(href.len());
+    let (path_part, tail) = href.split_at(end);
+    let old_name = path.rsplit('/').next().unwrap_or(&path);
+    let new_name = new.rsplit('/').next().unwrap_or(new);
+    // Keep the reference as written up to the file name; the new name only adds
+    // `.hash` before the extension.
+    let dot = path_part.rfind('.')?;
+    let (before_ext, ext) = path_part.split_at(dot);
+    let hash = new_name
+        .strip_prefix(old_name.rsplit_once('.').map_or(old_name, |(stem, _)| stem))
+        .and_then(|rest| rest.strip_suffix(old_name.rsplit_once('.').map_or("", |(_, e)| e)))
+        .map(|middle| middle.trim_matches('.'))?;
+    Some(format!("{before_ext}.{hash}{ext}{tail}"))
+}
+
+fn rewrite_css(css: &str, mut rewrite: impl FnMut(&str) -> Option<String>) -> String {
+    let mut out = css.to_string();
+    for (range, href) in css_urls(css).into_iter().rev() {
+        if let Some(new) = rewrite(&href) {
+            out.replace_range(range, &new);
+        }
+    }
+    out
+}
+
+/// Text for inside a quoted attribute value, whichever the quotes.
+fn attribute(value: &str) -> String {
+    value
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// The HTML with every reference to a renamed file rewritten in place, at the byte
+/// ranges the scan recorded; None when nothing changes.
+fn rewrite_html(
+    html: &str,
+    from: &str,
+    scan: &Scan,
+    url: &SiteUrl,
+    renames: &HashMap<String, String>,
+    names: &HashSet<&str>,
+) -> Option<String> {
+    let rewrite = |href: &str| rewrite_href(url, from, href, renames);
+    let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    let mut done: Option<std::ops::Range<usize>> = None;
+    for reference in &scan.refs {
+        // References of one srcset or one style share the range: rewrite it once.
+        if done.as_ref() == Some(&reference.value) {
+            continue;
+        }
+        let Some(raw) = html.get(reference.value.clone()) else {
+            continue;
+        };
+        // Most references (page links) name no asset; `%` may hide a name.
+        if !raw.contains('%') && !names.iter().any(|name| raw.contains(name)) {
+            continue;
+        }
+        done = Some(reference.value.clone());
+        let new = match reference.form {
+            Form::Attribute => rewrite(&decode_entities(raw)).map(|new| attribute(&new)),
+            Form::Srcset => {
+                let srcset = decode_entities(raw);
+                let new = rewrite_srcset(&srcset, rewrite);
+                (new != srcset).then(|| attribute(&new))
+            }
+            Form::StyleAttribute => {
+                let css = decode_entities(raw);
+                let new = rewrite_css(&css, rewrite);
+                (new != css).then(|| attribute(&new))
+            }
+            Form::StyleText | Form::Css => {
+                let new = rewrite_css(raw, rewrite);
+                (new != raw).then_some(new)
+            }
+        };
+        if let Some(new) = new {
+            edits.push((reference.value.clone(), new));
+        }
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    edits.sort_by_key(|(range, _)| range.start);
+    let mut out = String::with_capacity(html.len() + edits.len() * 10);
+    let mut at = 0;
+    for (range, new) in edits {
+        if range.start < at {
+            continue;
+        }
+        out.push_str(&html[at..range.start]);
+        out.push_str(&new);
+        at = range.end;
+    }
+    out.push_str(&html[at..]);
+    Some(out)
+}
+
+fn rewrite_srcset(srcset: &str, rewrite: impl Fn(&str) -> Option<String>) -> String {
+    srcset
+        .split(',')
+        .map(|candidate| {
+            let trimmed = candidate.trim();
+            let (href, descriptor) = trimmed
+                .split_once(char::is_whitespace)
+                .unwrap_or((trimmed, ""));
+            let href = rewrite(href).unwrap_or_else(|| href.to_string());
+            if descriptor.trim().is_empty() {
+                href
+            } else {
+                format!("{href} {}", descriptor.trim())
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(outputs: &[Output]) -> Vec<&str> {
+        outputs.iter().map(|o| o.path.as_str()).collect()
+    }
+
+    fn out(path: &str, text: &str) -> Output {
+        Output {
+            path: path.to_string(),
+            bytes: text.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn dates_become_rfc3339() {
+        assert_eq!(rfc3339("2026-11-27"), "2026-11-27T00:00:00Z");
+        assert_eq!(rfc3339("2026-11-27T09:30"), "2026-11-27T09:30:00Z");
+        assert_eq!(
+            rfc3339("2026-11-27 09:30:15+0200"),
+            "2026-11-27T09:30:15+02:00"
+        );
+        assert_eq!(
+            rfc3339("2026-11-27T09:30:00-05:00"),
+            "2026-11-27T09:30:00-05:00"
+        );
+        assert_eq!(rfc3339("2026-11-27 noon"), "2026-11-27T00:00:00Z");
+    }
+
+    #[test]
+    fn json_ld_cannot_close_its_script() {
+        let value = json!({ "headline": "</script><script>alert(1)</script>" });
+        let text = script_safe_json(&value);
+        assert!(!text.contains('<'), "{text}");
+        let back: Json = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, value);
+    }
+
+    #[test]
+    fn assets_get_hashed_names_and_references_follow() {
+        let url = SiteUrl::new("https://e.org/b");
+        let outputs = vec![
+            out(
+                "index.html",
+                "<link rel=stylesheet href=\"style.css\"><img src=\"img/a.png\" srcset=\"img/a.png 1x, img/a.png 2x\"><a href=\"https://e.org/b/img/a.png\">a</a><div style=\"background:url(img/a.png)\"></div><style>p{background:url('img/a.png')}</style>",
+            ),
+            out(
+                "deal/index.html",
+                "<link href=\"/b/style.css?v=1\"><a href=\"../style.css#x\">s</a>",
+            ),
+            out(
+                "style.css",
+                "@import \"more.css\"; body { background: url(img/a.png) }",
+            ),
+            out("more.css", "p { color: red }"),
+            out("img/a.png", "PNG"),
+            out("favicon.ico", "ICO"),
+            out("press/logo.png", "nothing on the site links to this"),
+        ];
+        let scans = links::scan_all(&outputs);
+        let (outputs, back) = fingerprint(outputs, &scans, &url);
+        let file = |p: &str| {
+            let o = outputs
+                .iter()
+                .find(|o| o.path == p)
+                .unwrap_or_else(|| panic!("{p}: {:?}", paths(&outputs)));
+            String::from_utf8(o.bytes.clone()).unwrap()
+        };
+        let png = format!("img/a.{}.png", content_hash(b"PNG"));
+        let more = format!("more.{}.css", content_hash(b"p { color: red }"));
+        let style_text = format!("@import \"{more}\"; body {{ background: url({png}) }}");
+        let style = format!("style.{}.css", content_hash(style_text.as_bytes()));
+        assert_eq!(file(&style), style_text);
+        assert_eq!(back[&style], "style.css");
+        assert!(outputs.iter().any(|o| o.path == "favicon.ico"));
+        assert!(
+            outputs.iter().any(|o| o.path == "press/logo.png"),
+            "a file nothing refers to keeps its name"
+        );
+        let home = file("index.html");
+        assert!(home.contains(&format!("href=\"{style}\"")), "{home}");
+        assert!(
+            home.contains(&format!("src=\"{png}\" srcset=\"{png} 1x, {png} 2x\"")),
+            "{home}"
+        );
+        assert!(
+            home.contains(&format!("href=\"https://e.org/b/{png}\"")),
+            "{home}"
+        );
+        assert!(home.contains(&format!("url({png})")), "{home}");
+        assert!(home.contains(&format!("url('{png}')")), "{home}");
+        let deal = file("deal/index.html");
+        assert!(deal.contains(&format!("href=\"/b/{style}?v=1\"")), "{deal}");
+        assert!(deal.contains(&format!("href=\"../{style}#x\"")), "{deal}");
+    }
+
+    #[test]
+    fn plain_text_of_a_summary() {
+        assert_eq!(
+            plain_text("<p>Pays <a href=\"x\">$1 &amp; more</a>.</p>\n"),
+            "Pays $1 & more."
+        );
+    }
+}

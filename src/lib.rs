@@ -13,6 +13,7 @@ pub mod error;
 pub mod figures;
 pub mod highlight;
 pub mod markdown;
+pub mod serve;
 pub mod site;
 pub mod templates;
 pub mod yaml;

@@ -194,19 +194,14 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<ServerHandle> {
     })
 }
 
-/// Rebuild after each batch of changes. Changes that arrive during a rebuild are taken
-/// together by the next one, so a burst of saves gives one or two rebuilds.
+/// Rebuild after each burst of saves. Saves during a rebuild make the next burst, so a
+/// burst gives one rebuild, or two when it outlasts a rebuild.
 async fn rebuild_on_changes(
     shared: Arc<Shared>,
     mut watcher: watch::SiteWatcher,
     mut changes: mpsc::UnboundedReceiver<Vec<PathBuf>>,
 ) {
-    while let Some(mut changed) = changes.recv().await {
-        while let Ok(more) = changes.try_recv() {
-            changed.extend(more);
-        }
-        changed.sort();
-        changed.dedup();
+    while let Some(changed) = watch::next_burst(&mut changes).await {
         watcher.refresh();
         rebuild(&shared, Some(&changed)).await;
         shared.rebuilds.fetch_add(1, Ordering::SeqCst);

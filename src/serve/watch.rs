@@ -2,12 +2,12 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use notify_debouncer_full::file_id::{FileId, get_file_id};
 use notify_debouncer_full::notify::{EventKind, RecommendedWatcher, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 /// The folders a site is read from, watched with everything below them.
 pub const WATCHED_DIRS: [&str; 4] = ["content", "data", "templates", "static"];
@@ -15,8 +15,14 @@ pub const WATCHED_DIRS: [&str; 4] = ["content", "data", "templates", "static"];
 /// (write a temporary file, rename it over) is seen as well.
 pub const WATCHED_FILE: &str = crate::config::FILE_NAME;
 
-/// Saves in one burst (an editor's temp file and rename, a `git checkout`) arrive as one batch.
-const QUIET: Duration = Duration::from_millis(100);
+/// How long the debouncer holds events to pair renames and drop duplicates. It delays each
+/// event by this much, but does not wait for a file to go quiet: [`next_burst`] does that.
+const STITCH: Duration = Duration::from_millis(30);
+/// A burst of saves (an editor's temp file and rename, a formatter, a `git checkout`) ends
+/// when nothing changed for this long.
+const QUIET: Duration = Duration::from_millis(80);
+/// A burst that never goes quiet (a tool writing a file over and over) is still shown this often.
+const LONGEST_BURST: Duration = Duration::from_secs(1);
 
 /// The watches on one site's folder. Dropping it stops watching.
 pub struct SiteWatcher {
@@ -33,7 +39,7 @@ impl SiteWatcher {
         changes: UnboundedSender<Vec<PathBuf>>,
     ) -> anyhow::Result<SiteWatcher> {
         let filter_root = root.to_path_buf();
-        let mut debouncer = new_debouncer(QUIET, None, move |result: DebounceEventResult| {
+        let mut debouncer = new_debouncer(STITCH, None, move |result: DebounceEventResult| {
             match result {
                 Ok(events) => {
                     let mut paths: Vec<PathBuf> = events
@@ -93,6 +99,25 @@ impl SiteWatcher {
             }
         }
     }
+}
+
+/// Every path changed in the next burst of saves, sorted; `None` once the watcher is gone.
+pub async fn next_burst(changes: &mut UnboundedReceiver<Vec<PathBuf>>) -> Option<Vec<PathBuf>> {
+    let mut changed = changes.recv().await?;
+    let started = Instant::now();
+    loop {
+        let left = LONGEST_BURST.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            break;
+        }
+        match tokio::time::timeout(QUIET.min(left), changes.recv()).await {
+            Ok(Some(more)) => changed.extend(more),
+            Ok(None) | Err(_) => break,
+        }
+    }
+    changed.sort();
+    changed.dedup();
+    Some(changed)
 }
 
 /// Whether a change to `rel` (relative to the site's root) can change the site: the

@@ -8,5 +8,6 @@ mod content;
 mod errors;
 mod figures;
 mod markdown;
+mod serve;
 mod shipped;
 mod templates;

@@ -137,7 +137,13 @@ impl Shared {
 /// serving. A first build that fails still starts the server, which shows the problems
 /// until a save fixes them.
 pub async fn serve(options: ServeOptions) -> anyhow::Result<ServerHandle> {
-    let root = options.root.clone();
+    // Watchers report absolute, resolved paths: the root must be spelled the same way.
+    let root = options.root.canonicalize().with_context(|| {
+        format!(
+            "cannot serve {}: pass --root DIR with the site's folder",
+            options.root.display()
+        )
+    })?;
     if !root.join(crate::config::FILE_NAME).is_file() {
         anyhow::bail!(
             "{} has no {}: pass --root DIR with the site's folder, or run briefing serve in it",

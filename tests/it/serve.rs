@@ -675,9 +675,15 @@ struct ServeProcess {
 
 impl ServeProcess {
     fn spawn(site: &SiteTest, args: &[&str]) -> ServeProcess {
+        ServeProcess::spawn_with_path(site, args, &std::env::var_os("PATH").unwrap_or_default())
+    }
+
+    /// With `PATH` set, to choose which browser opener the process finds.
+    fn spawn_with_path(site: &SiteTest, args: &[&str], path: &std::ffi::OsStr) -> ServeProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_briefing"))
             .arg("serve")
             .args(args)
+            .env("PATH", path)
             .current_dir(site.root())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -770,6 +776,17 @@ fn serve_command_prints_the_url_and_stops_on_ctrl_c_and_sigterm() {
         assert_ne!(addr.port(), 0, "the real port is printed");
         let page = request(addr, "GET", "/alpha/");
         assert_eq!(page.status, 200);
+        // The default root is the working folder; its saves are seen too.
+        let marker = format!("Alpha signal {signal} pays");
+        let text = std::fs::read_to_string(site.path("content/alpha.md")).unwrap();
+        site.write("content/alpha.md", &text.replace("Alpha pays", &marker));
+        let deadline = Instant::now() + PATIENCE;
+        while !request(addr, "GET", "/alpha/").text().contains(&marker) {
+            assert!(Instant::now() < deadline, "the save was not seen");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        site.write("content/alpha.md", &text);
+        let page = request(addr, "GET", "/alpha/");
         // An open page keeps an event stream open: stopping must not wait for it.
         let _events = Events::open(addr, &page.version());
         process.signal(signal);
@@ -925,4 +942,74 @@ fn chromium_page_follows_saves_and_shows_problems() {
     assert_eq!(overlay(), "", "the error overlay is gone");
     assert!(text().contains("Alpha reloaded pays"));
     preview.stop();
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn serve_command_opens_the_browser_when_asked() {
+    use std::os::unix::fs::PermissionsExt;
+    let site = SiteTest::from_dir("basic");
+    let bin = tempfile::tempdir().unwrap();
+    let opened = bin.path().join("opened.txt");
+    let opener = bin.path().join("xdg-open");
+    std::fs::write(
+        &opener,
+        format!("#!/bin/sh\necho \"$1\" > '{}'\n", opened.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    let path = std::env::join_paths(std::iter::once(bin.path().to_path_buf()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
+    .unwrap();
+    let mut process = ServeProcess::spawn_with_path(&site, &["--port", "0", "--open"], &path);
+    let line = process.stdout_line("Serving at ");
+    let url = line.trim().strip_prefix("Serving at ").unwrap().to_string();
+    let deadline = Instant::now() + PATIENCE;
+    while std::fs::read_to_string(&opened).map_or(true, |t| t.trim() != url) {
+        assert!(
+            Instant::now() < deadline,
+            "the browser was never opened at {url}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    process.signal(libc::SIGTERM);
+    assert!(process.wait().success());
+
+    // Without an opener, a message instead of a failure.
+    let empty = tempfile::tempdir().unwrap();
+    let mut process =
+        ServeProcess::spawn_with_path(&site, &["--port", "0", "--open"], empty.path().as_os_str());
+    let addr = served_addr(&process.stdout_line("Serving at "));
+    assert_eq!(request(addr, "GET", "/").status, 200);
+    process.signal(libc::SIGTERM);
+    assert!(process.wait().success());
+    let stderr = process.stderr_text();
+    assert!(stderr.contains("cannot open a browser"), "{stderr}");
+}
+
+#[test]
+fn drafts_are_served_only_when_asked() {
+    let preview = Preview::start(SiteTest::from_dir("basic"));
+    assert_eq!(preview.get("/draft/").status, 404);
+    preview.stop();
+
+    let site = SiteTest::from_dir("basic");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let handle = runtime
+        .block_on(serve(ServeOptions {
+            root: site.root().to_path_buf(),
+            port: 0,
+            drafts: true,
+            ..ServeOptions::default()
+        }))
+        .unwrap();
+    let page = request(handle.addr(), "GET", "/draft/");
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("Not yet."));
+    runtime.block_on(handle.shutdown()).unwrap();
 }

@@ -76,13 +76,30 @@
     (document.body || document.documentElement).appendChild(host);
   }
 
-  var events = new EventSource("/__briefing/events?version=" + encodeURIComponent(version));
-  events.addEventListener("reload", function () {
-    events.close();
-    location.reload();
+  // Browsers allow six HTTP/1.1 connections per server, and each open event stream holds
+  // one: only a visible page listens, and a page shown again catches up on reconnecting.
+  var events = null;
+  function listen() {
+    if (events) return;
+    events = new EventSource("/__briefing/events?version=" + encodeURIComponent(version));
+    events.addEventListener("reload", function () {
+      stop();
+      location.reload();
+    });
+    events.addEventListener("build-error", function (event) {
+      show(JSON.parse(event.data));
+    });
+    events.addEventListener("ready", hide);
+  }
+  function stop() {
+    if (events) {
+      events.close();
+      events = null;
+    }
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") stop();
+    else listen();
   });
-  events.addEventListener("build-error", function (event) {
-    show(JSON.parse(event.data));
-  });
-  events.addEventListener("ready", hide);
+  if (document.visibilityState !== "hidden") listen();
 })();

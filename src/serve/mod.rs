@@ -334,27 +334,38 @@ pub fn run(options: ServeOptions, open: bool) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the server's runtime")?;
-    runtime.block_on(async {
+    let result = runtime.block_on(async {
         if !options.bind.is_loopback() {
             eprintln!(
                 "warning: serving on {}, which other machines can reach; the preview has no access control",
                 options.bind
             );
         }
-        let handle = serve(options).await?;
+        // Listen for Ctrl-C from the start: the first build of a large site takes a while.
+        let stop = stop_signal();
+        tokio::pin!(stop);
+        let handle = tokio::select! {
+            handle = serve(options) => handle?,
+            () = &mut stop => return Ok(ExitCode::SUCCESS),
+        };
         println!("Serving at {}", handle.url());
-        println!("Watching content/, data/, templates/, static/ and briefing.yaml; press Ctrl-C to stop");
+        println!(
+            "Watching content/, data/, templates/, static/ and briefing.yaml; press Ctrl-C to stop"
+        );
         if open {
             open_browser(&handle.url());
         }
-        stop_signal().await;
+        stop.await;
         println!("Stopping");
         match tokio::time::timeout(Duration::from_secs(5), handle.shutdown()).await {
             Ok(result) => result?,
             Err(_) => eprintln!("warning: some connections did not close in time"),
         }
         Ok(ExitCode::SUCCESS)
-    })
+    });
+    // A rebuild still running is of no use any more: do not wait for it.
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    result
 }
 
 async fn stop_signal() {

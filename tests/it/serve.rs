@@ -839,44 +839,54 @@ fn serve_command_warns_on_a_public_address_and_fails_clearly() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("has no briefing.yaml"));
 }
 
+fn eval(tab: &headless_chrome::Tab, expression: &str) -> serde_json::Value {
+    tab.evaluate(expression, false)
+        .ok()
+        .and_then(|r| r.value)
+        .unwrap_or_default()
+}
+
+fn page_text(tab: &headless_chrome::Tab) -> String {
+    eval(tab, "document.body ? document.body.innerText : ''")
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The text of the build-error overlay, empty when none is shown.
+fn overlay_text(tab: &headless_chrome::Tab) -> String {
+    eval(
+        tab,
+        "(function () { var o = document.querySelector('briefing-build-error'); \
+         return o && o.shadowRoot ? o.shadowRoot.textContent : ''; })()",
+    )
+    .as_str()
+    .unwrap_or_default()
+    .to_string()
+}
+
+fn wait_until(what: &str, check: impl Fn() -> bool) {
+    let deadline = Instant::now() + PATIENCE;
+    while !check() {
+        assert!(Instant::now() < deadline, "the page never {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn chromium_page_follows_saves_and_shows_problems() {
     let Some(browser) = crate::browser::launch() else {
         return;
     };
     let preview = Preview::start(SiteTest::from_dir("basic"));
-    let url = format!("http://{}/alpha/", preview.addr());
     let tab = browser.new_tab().unwrap();
-    tab.navigate_to(&url)
+    tab.navigate_to(&format!("http://{}/alpha/", preview.addr()))
         .unwrap()
         .wait_until_navigated()
         .unwrap();
-    let text = || -> String {
-        tab.evaluate("document.body ? document.body.innerText : ''", false)
-            .ok()
-            .and_then(|r| r.value)
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default()
-    };
-    let overlay = || -> String {
-        tab.evaluate(
-            "(function () { var o = document.querySelector('briefing-build-error'); \
-             return o && o.shadowRoot ? o.shadowRoot.textContent : ''; })()",
-            false,
-        )
-        .ok()
-        .and_then(|r| r.value)
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-    };
-    let wait = |what: &str, check: &dyn Fn() -> bool| {
-        let deadline = Instant::now() + PATIENCE;
-        while !check() {
-            assert!(Instant::now() < deadline, "the page never {what}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    };
-    wait("showed the section", &|| text().contains("Alpha pays"));
+    wait_until("showed the section", || {
+        page_text(&tab).contains("Alpha pays")
+    });
     // No need to wait for the page's event stream: a save that lands before it connects
     // is reported by its first event, which compares versions.
     replace(
@@ -885,18 +895,18 @@ fn chromium_page_follows_saves_and_shows_problems() {
         "Alpha pays",
         "Alpha reloaded pays",
     );
-    wait("reloaded with the saved text", &|| {
-        text().contains("Alpha reloaded pays")
+    wait_until("reloaded with the saved text", || {
+        page_text(&tab).contains("Alpha reloaded pays")
     });
 
     let template = std::fs::read_to_string(preview.site.path("templates/page.html")).unwrap();
     preview.site.write("templates/page.html", "{% if %}");
-    wait("showed the build error", &|| {
-        overlay().contains("templates/page.html")
+    wait_until("showed the build error", || {
+        overlay_text(&tab).contains("templates/page.html")
     });
     assert!(
-        text().contains("Alpha reloaded pays"),
-        "the last good page stays"
+        page_text(&tab).contains("Alpha reloaded pays"),
+        "the last good page stays under the overlay"
     );
 
     // A page opened while the site is broken shows the problem too.
@@ -906,41 +916,33 @@ fn chromium_page_follows_saves_and_shows_problems() {
         .unwrap()
         .wait_until_navigated()
         .unwrap();
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let shown = second
-            .evaluate(
-                "(function () { var o = document.querySelector('briefing-build-error'); \
-                 return o && o.shadowRoot ? o.shadowRoot.textContent : ''; })()",
-                false,
-            )
-            .ok()
-            .and_then(|r| r.value)
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        if shown.contains("templates/page.html") {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the new page never showed the error"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until("opened while broken showed the error", || {
+        overlay_text(&second).contains("templates/page.html")
+    });
 
     preview.site.write(
         "templates/page.html",
         &template.replace("<h1>", "<h1 class=\"back\">"),
     );
-    wait("reloaded with the fixed template", &|| {
-        tab.evaluate("document.querySelector('h1.back') !== null", false)
-            .ok()
-            .and_then(|r| r.value)
-            .and_then(|v| v.as_bool())
-            .unwrap_or(false)
+    let fixed = "document.querySelector('h1.back') !== null";
+    wait_until("in front reloaded with the fixed template", || {
+        eval(&second, fixed) == serde_json::Value::Bool(true)
     });
-    assert_eq!(overlay(), "", "the error overlay is gone");
-    assert!(text().contains("Alpha reloaded pays"));
+    assert_eq!(overlay_text(&second), "", "the error overlay is gone");
+
+    // The first tab, in the background, stopped listening; shown again, it catches up.
+    assert_eq!(eval(&tab, "document.visibilityState"), "hidden");
+    assert_eq!(
+        eval(&tab, fixed),
+        serde_json::Value::Bool(false),
+        "a hidden page waits"
+    );
+    tab.activate().unwrap();
+    wait_until("brought back reloaded with the fixed template", || {
+        eval(&tab, fixed) == serde_json::Value::Bool(true)
+    });
+    assert_eq!(overlay_text(&tab), "");
+    assert!(page_text(&tab).contains("Alpha reloaded pays"));
     preview.stop();
 }
 

@@ -6,8 +6,8 @@
 //! and tells the pages (and the terminal) what is wrong.
 
 mod http;
-pub mod live;
-pub mod watch;
+mod live;
+mod watch;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};

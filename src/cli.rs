@@ -92,6 +92,24 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: crate::figure_table::Format,
     },
+    /// Preview the site: serve it, rebuild on every save and reload the open pages
+    Serve {
+        /// The site's folder, holding briefing.yaml
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// The port to listen on; 0 picks any free port
+        #[arg(long, short, default_value_t = crate::serve::DEFAULT_PORT)]
+        port: u16,
+        /// The address to listen on; other than 127.0.0.1 or ::1, other machines can reach it
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the preview in the desktop's browser
+        #[arg(long)]
+        open: bool,
+        /// Include pages marked `draft: true`
+        #[arg(long)]
+        drafts: bool,
+    },
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -180,6 +198,21 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve {
+            root,
+            port,
+            bind,
+            open,
+            drafts,
+        } => crate::serve::run(
+            crate::serve::ServeOptions {
+                root,
+                bind,
+                port,
+                drafts,
+            },
+            open,
+        ),
     }
 }
 

@@ -21,6 +21,7 @@ pub mod markdown;
 pub mod provenance;
 pub mod publish;
 pub mod report;
+pub mod serve;
 pub mod site;
 pub mod templates;
 pub mod yaml;

@@ -16,5 +16,6 @@ mod markdown;
 mod provenance;
 mod publish;
 mod report;
+mod serve;
 mod shipped;
 mod templates;

@@ -1,0 +1,215 @@
+//! Benchmark: time from saving a Markdown file to the reloaded page in a real browser, under `briefing serve`.
+//!
+//! `cargo bench --bench serve` (env: BRIEFING_BENCH_PAGES=1000, BRIEFING_BENCH_SAVES=9).
+//! Measures the shipped briefing and a generated site; needs Chromium (see tests/it/browser.rs).
+//! Each save appends a marker paragraph to one page; the time runs from the write until
+//! that page, open in headless Chromium, shows the marker after its automatic reload.
+
+#[path = "../tests/it/browser.rs"]
+mod browser;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use briefing::serve::{ServeOptions, serve};
+
+fn main() {
+    let pages: usize = env_or("BRIEFING_BENCH_PAGES", 1000);
+    let saves: usize = env_or("BRIEFING_BENCH_SAVES", 9);
+    let Some(browser) = browser::launch() else {
+        eprintln!("no Chromium: nothing measured");
+        return;
+    };
+
+    let shipped = tempfile::tempdir().expect("temp dir");
+    copy_shipped(shipped.path());
+    let generated = tempfile::tempdir().expect("temp dir");
+    generate(generated.path(), pages);
+
+    let mut lines = Vec::new();
+    for (name, root, page, url) in [
+        (
+            "shipped briefing".to_string(),
+            shipped.path(),
+            "content/deal.md",
+            "deal/",
+        ),
+        (
+            format!("generated site, {pages} pages"),
+            generated.path(),
+            "content/part4/s450.md",
+            "part4/s450/",
+        ),
+    ] {
+        let times = measure(&browser, root, page, url, saves);
+        let mut sorted = times.clone();
+        sorted.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        lines.push(format!(
+            "save to reloaded page, {name}: median {:.0} ms over {saves} saves (min {:.0} ms, max {:.0} ms)",
+            ms(sorted[sorted.len() / 2]),
+            ms(sorted[0]),
+            ms(sorted[sorted.len() - 1])
+        ));
+    }
+    for line in lines {
+        println!("{line}");
+    }
+}
+
+fn measure(
+    browser: &headless_chrome::Browser,
+    root: &Path,
+    page: &str,
+    url: &str,
+    saves: usize,
+) -> Vec<Duration> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let handle = runtime
+        .block_on(serve(ServeOptions {
+            root: root.to_path_buf(),
+            port: 0,
+            ..ServeOptions::default()
+        }))
+        .expect("serve");
+    let tab = browser.new_tab().expect("tab");
+    tab.navigate_to(&format!("{}{url}", handle.url()))
+        .expect("navigate")
+        .wait_until_navigated()
+        .expect("page loads");
+
+    let path = root.join(page);
+    let original = std::fs::read_to_string(&path).expect("page source");
+    let mut times = Vec::new();
+    for save in 0..saves {
+        let marker = format!("livemarker{}", letters(save));
+        std::fs::write(&path, format!("{original}\n\nThe {marker} paragraph.\n")).expect("save");
+        let saved = Instant::now();
+        let check =
+            format!("document.body !== null && document.body.innerText.includes('{marker}')");
+        loop {
+            let shown = tab
+                .evaluate(&check, false)
+                .ok()
+                .and_then(|r| r.value)
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            if shown {
+                break;
+            }
+            assert!(saved.elapsed() < Duration::from_secs(60), "no reload");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        times.push(saved.elapsed());
+        // Let the server settle so the saves do not run into each other.
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let _ = tab.close(true);
+    runtime.block_on(handle.shutdown()).expect("shutdown");
+    times
+}
+
+/// A number spelled in letters, so the marker is one word the page search cannot confuse.
+fn letters(mut n: usize) -> String {
+    let mut out = String::new();
+    loop {
+        out.push((b'a' + (n % 26) as u8) as char);
+        n /= 26;
+        if n == 0 {
+            return out;
+        }
+    }
+}
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn copy_shipped(to: &Path) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for part in ["briefing.yaml", "content", "data", "templates", "static"] {
+        let source = from.join(part);
+        if source.is_file() {
+            std::fs::copy(&source, to.join(part)).expect("copy");
+            continue;
+        }
+        for entry in walkdir::WalkDir::new(&source) {
+            let entry = entry.expect("walk");
+            let target: PathBuf = to
+                .join(part)
+                .join(entry.path().strip_prefix(&source).unwrap());
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(&target).expect("mkdir");
+            } else {
+                std::fs::copy(entry.path(), &target).expect("copy");
+            }
+        }
+    }
+}
+
+/// A site of `pages` sections in folders of a hundred, each with prose, figure references,
+/// a table, footnotes, a link to the next section and a thirty-line code block (the same
+/// shape as the build benchmark's corpus).
+fn generate(root: &Path, pages: usize) {
+    std::fs::create_dir_all(root.join("data")).unwrap();
+    std::fs::write(
+        root.join("briefing.yaml"),
+        "title: Benchmark briefing\ndescription: A generated site\nbase_url: https://example.com\nkey_figures: [monthly_payment]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("data/figures.yaml"),
+        "sources:\n  article:\n    title: Report\nfigures:\n  monthly_payment:\n    value: 1.25 billion\n    unit: USD/month\n    source: article\n  capacity:\n    value: 300\n    unit: MW\n    source: article\n  annual_run_rate:\n    formula: monthly_payment\n    unit: USD/year\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("content")).unwrap();
+    std::fs::write(
+        root.join("content/_index.md"),
+        "---\ntitle: Home\n---\nA generated briefing.\n",
+    )
+    .unwrap();
+    let code: String = (0..30)
+        .map(|i| format!("    let cost_{i} = rate * megawatts * {i}.0; // month {i}\n"))
+        .collect();
+    for index in 0..pages {
+        let dir = root.join("content").join(format!("part{}", index / 100));
+        std::fs::create_dir_all(&dir).unwrap();
+        let next = (index + 1) % pages;
+        let mut md = format!(
+            "---\ntitle: \"Section {index}\"\ndescription: \"Generated section {index}\"\ndate: 2026-11-27\nweight: {index}\n---\n\n"
+        );
+        for h in 0..4 {
+            let _ = writeln!(
+                md,
+                "## Part {h}\n\n{} The lease costs {{{{ monthly_payment }}}}, or {{{{ annual_run_rate }}}}.[^{h}]\n",
+                PROSE
+            );
+        }
+        md.push_str("| Item | Value |\n|---|---:|\n| capacity | {{ capacity }} |\n\n");
+        let _ = writeln!(
+            md,
+            "```rust\nfn cost(rate: f64, megawatts: f64) {{\n{code}}}\n```\n"
+        );
+        let _ = writeln!(
+            md,
+            "See [the next section](../part{}/s{next}.md).\n",
+            next / 100
+        );
+        for h in 0..4 {
+            let _ = writeln!(md, "[^{h}]: A note on part {h}.");
+        }
+        std::fs::write(dir.join(format!("s{index}.md")), md).unwrap();
+    }
+}
+
+const PROSE: &str = "The operator leases capacity to the tenant under a contract whose ramp \
+follows the schedule of the facility. Demand for training and inference compute keeps the \
+margin of the site above the market, while power and cooling set the pace of expansion. The \
+filing gives the term and the buyer; the forecast rests on the grid connection and on supply.";

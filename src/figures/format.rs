@@ -65,13 +65,16 @@ fn measure(value: f64, unit: &Unit, unit_text: &str, precision: usize) -> (Strin
             } else {
                 "s"
             };
-            let tail = format!(" {word}{plural}");
-            (number, tail)
+            // A card reads "36 months", never a bare "36": the unit stays with the number.
+            (format!("{number} {word}{plural}"), String::new())
         }
         [("USD", 1), per @ ..] if per.iter().all(|(_, p)| *p < 0) => {
             (money(value, precision), money_tail(per))
         }
-        _ => (plain(value, precision), format!(" {}", unit_text.trim())),
+        _ => (
+            format!("{} {}", plain(value, precision), unit_text.trim()),
+            String::new(),
+        ),
     }
 }
 
@@ -326,10 +329,10 @@ mod tests {
     }
 
     #[test]
-    fn cards_drop_the_unit_tail() {
+    fn cards_drop_only_the_rate_words_of_money() {
         assert_eq!(card(1.25e9, "USD/month"), "$1.25 billion");
-        assert_eq!(card(300.0, "MW"), "300");
-        assert_eq!(card(36.0, "month"), "36");
+        assert_eq!(card(300.0, "MW"), "300 MW");
+        assert_eq!(card(36.0, "month"), "36 months");
         assert_eq!(card(2029.0 * 12.0 + 4.0, "date"), "May 2029");
         assert_eq!(card(11.111, "%"), "11.1%");
     }

@@ -73,7 +73,7 @@ pub struct Figure {
     pub unit: String,
     /// The value as the prose shows it, qualifier included: "more than $40 billion".
     pub display: String,
-    /// The display without the unit words, for key-figure cards: "$1.25 billion", "300".
+    /// The display without the rate words of money, for key-figure cards: "$1.25 billion" (of "$1.25 billion a month"), "300 MW".
     pub number: String,
     pub qualifier: Option<String>,
     /// Derived only: the formula as written.

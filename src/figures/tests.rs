@@ -171,7 +171,8 @@ fn the_briefing_example_evaluates_and_formats() {
     assert_eq!(run_rate.line, line_of(BRIEFING, "annual_run_rate:"));
     assert_eq!(figure(&figures, "full_rate_value").value, 45e9);
     assert_eq!(figure(&figures, "term_months").value, 36.0);
-    assert_eq!(figure(&figures, "term_months").number, "36");
+    assert_eq!(figure(&figures, "term_months").number, "36 months");
+    assert_eq!(figure(&figures, "capacity").number, "300 MW");
     assert_eq!(figure(&figures, "term_end").value, 2029.0 * 12.0 + 4.0);
     assert_eq!(figure(&figures, "term_end").number, "May 2029");
     let per_year = figure(&figures, "cost_per_mw_year").value;

@@ -124,7 +124,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let output = output.unwrap_or_else(|| root.join("public"));
             let publish = crate::publish::Options {
                 allow_broken_links,
-                output_dir: crate::content::display_path(&root, &output),
+                output_dir: crate::files::display_path(&root, &output),
             };
             let summary =
                 crate::build_with(&root, &output, &LoadOptions { drafts, base_url }, &publish)?;

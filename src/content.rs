@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::Deserialize;
-use walkdir::WalkDir;
 
 use crate::error::{Problem, Problems};
+use crate::files::{self, display_path};
 use crate::yaml;
 
 /// Front matter: the YAML block between `---` lines at the top of a page.
@@ -87,45 +87,15 @@ impl Page {
 /// Every page below `content_dir`, drafts only when asked, in reading order:
 /// home first, then by weight, then by title.
 pub fn load_pages(root: &Path, content_dir: &Path, drafts: bool) -> Result<Vec<Page>, Problems> {
-    let mut files = Vec::new();
-    let mut problems = Vec::new();
-    for entry in WalkDir::new(content_dir)
-        .follow_links(true)
-        .sort_by_file_name()
-    {
-        match entry {
-            Ok(entry) if entry.file_type().is_file() => {
-                let path = entry.path();
-                if path.extension().is_some_and(|ext| ext == "md") && !is_hidden(path, content_dir)
-                {
-                    files.push(path.to_path_buf());
-                }
-            }
-            Ok(_) => {}
-            Err(err) => {
-                let path = err.path().unwrap_or(content_dir).to_path_buf();
-                problems.push(Problem::new(
-                    display_path(root, &path),
-                    format!("cannot read: {err}"),
-                ));
-            }
-        }
-    }
-
+    let (files, mut problems) = files::list(root, content_dir);
     let loaded: Vec<Result<Page, Problem>> = files
         .par_iter()
-        .map(|path| {
-            let shown = display_path(root, path);
-            let text = std::fs::read_to_string(path)
+        .filter(|file| file.rel.ends_with(".md"))
+        .map(|file| {
+            let shown = display_path(root, &file.path);
+            let text = std::fs::read_to_string(&file.path)
                 .map_err(|err| Problem::new(&shown, format!("cannot read: {err}")))?;
-            let rel = path
-                .strip_prefix(content_dir)
-                .unwrap_or(path)
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            parse_page(&shown, &rel, &text)
+            parse_page(&shown, &file.rel, &text)
         })
         .collect();
 
@@ -143,18 +113,6 @@ pub fn load_pages(root: &Path, content_dir: &Path, drafts: bool) -> Result<Vec<P
     }
     sort_pages(&mut pages);
     Ok(pages)
-}
-
-fn is_hidden(path: &Path, content_dir: &Path) -> bool {
-    path.strip_prefix(content_dir)
-        .unwrap_or(path)
-        .components()
-        .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
-}
-
-/// The path relative to the site root when it is inside it, so messages read `content/x.md`.
-pub fn display_path(root: &Path, path: &Path) -> PathBuf {
-    path.strip_prefix(root).unwrap_or(path).to_path_buf()
 }
 
 pub fn sort_pages(pages: &mut [Page]) {

@@ -5,9 +5,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::content::display_path;
 use crate::error::{Problem, Problems};
 use crate::figures::{self, Figure, Figures};
+use crate::files::display_path;
 use crate::provenance::kind_name;
 use crate::site::FIGURES_FILE;
 

@@ -14,6 +14,7 @@ pub mod content;
 pub mod error;
 pub mod figure_table;
 pub mod figures;
+pub mod files;
 pub mod highlight;
 pub mod init;
 pub mod links;
@@ -49,7 +50,7 @@ pub struct BuildSummary {
 /// any problem (a broken internal link included) the output folder is left exactly as it was.
 pub fn build(root: &Path, output: &Path, options: &LoadOptions) -> anyhow::Result<BuildSummary> {
     let publish = publish::Options {
-        output_dir: content::display_path(root, output),
+        output_dir: files::display_path(root, output),
         ..publish::Options::default()
     };
     build_with(root, output, options, &publish)

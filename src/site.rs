@@ -2,12 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use walkdir::WalkDir;
-
 use crate::config::{self, Config};
-use crate::content::{self, Page, display_path};
+use crate::content::{self, Page};
 use crate::error::{Problem, Problems, did_you_mean};
 use crate::figures::{self, Figures};
+use crate::files::{self, display_path};
 use crate::templates::Templates;
 
 pub const FIGURES_FILE: &str = "data/figures.yaml";
@@ -130,37 +129,15 @@ fn load_figures(root: &Path) -> Result<Figures, Problems> {
 }
 
 fn load_static(root: &Path, dir: &Path) -> Result<Vec<StaticFile>, Problems> {
-    let mut files = Vec::new();
-    let mut problems = Vec::new();
-    if dir.is_dir() {
-        for entry in WalkDir::new(dir).follow_links(true).sort_by_file_name() {
-            match entry {
-                Ok(entry) if entry.file_type().is_file() => {
-                    let rel = entry
-                        .path()
-                        .strip_prefix(dir)
-                        .unwrap_or(entry.path())
-                        .components()
-                        .map(|c| c.as_os_str().to_string_lossy())
-                        .collect::<Vec<_>>()
-                        .join("/");
-                    match std::fs::read(entry.path()) {
-                        Ok(bytes) => files.push(StaticFile { rel, bytes }),
-                        Err(err) => problems.push(Problem::new(
-                            display_path(root, entry.path()),
-                            format!("cannot read: {err}"),
-                        )),
-                    }
-                }
-                Ok(_) => {}
-                Err(err) => {
-                    let path = err.path().unwrap_or(dir).to_path_buf();
-                    problems.push(Problem::new(
-                        display_path(root, &path),
-                        format!("cannot read: {err}"),
-                    ));
-                }
-            }
+    let (found, mut problems) = files::list(root, dir);
+    let mut files = Vec::with_capacity(found.len() + BUILT_IN_STATIC.len());
+    for file in found {
+        match std::fs::read(&file.path) {
+            Ok(bytes) => files.push(StaticFile {
+                rel: file.rel,
+                bytes,
+            }),
+            Err(err) => problems.push(files::cannot_read(root, &file.path, &err)),
         }
     }
     for (rel, bytes) in BUILT_IN_STATIC {

@@ -4,10 +4,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use tera::{Context, ErrorKind, Tera};
-use walkdir::WalkDir;
 
-use crate::content::display_path;
 use crate::error::{Problem, Problems};
+use crate::files::{self, display_path};
 
 /// The default theme, compiled into the binary so a site needs no `templates/` of its own;
 /// a file of the same name in the site's `templates/` replaces it.
@@ -48,45 +47,21 @@ impl Templates {
                 )
             })
             .collect();
-        let mut problems = Vec::new();
-        if dir.is_dir() {
-            for entry in WalkDir::new(dir).follow_links(true).sort_by_file_name() {
-                let entry = match entry {
-                    Ok(entry) => entry,
-                    Err(err) => {
-                        let path = err.path().unwrap_or(dir).to_path_buf();
-                        problems.push(Problem::new(
-                            display_path(root, &path),
-                            format!("cannot read: {err}"),
-                        ));
-                        continue;
-                    }
-                };
-                let path = entry.path();
-                let is_template = path
-                    .extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| TEMPLATE_EXTENSIONS.contains(&e));
-                if !entry.file_type().is_file() || !is_template {
-                    continue;
+        let (found, mut problems) = files::list(root, dir);
+        for file in found {
+            let is_template = Path::new(&file.rel)
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| TEMPLATE_EXTENSIONS.contains(&e));
+            if !is_template {
+                continue;
+            }
+            match std::fs::read_to_string(&file.path) {
+                Ok(text) => {
+                    sources.insert(file.rel.clone(), text);
+                    origins.insert(file.rel, display_path(root, &file.path));
                 }
-                let name = path
-                    .strip_prefix(dir)
-                    .unwrap_or(path)
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                match std::fs::read_to_string(path) {
-                    Ok(text) => {
-                        sources.insert(name.clone(), text);
-                        origins.insert(name, display_path(root, path));
-                    }
-                    Err(err) => problems.push(Problem::new(
-                        display_path(root, path),
-                        format!("cannot read: {err}"),
-                    )),
-                }
+                Err(err) => problems.push(files::cannot_read(root, &file.path, &err)),
             }
         }
         if !problems.is_empty() {

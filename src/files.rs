@@ -1,0 +1,83 @@
+//! Loading: the files of a site folder (content/, templates/, static/), listed in a stable order.
+
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use crate::error::Problem;
+
+/// One file found below a folder.
+pub struct Found {
+    pub path: PathBuf,
+    /// Path inside the folder, with `/` separators whatever the platform.
+    pub rel: String,
+}
+
+/// Every file below `dir` (none if it does not exist), sorted by path, following links.
+/// Hidden files and folders (`.git`, `.DS_Store`, an editor's `.#draft.md`) are left out.
+/// Unreadable entries become problems named relative to `root`.
+pub fn list(root: &Path, dir: &Path) -> (Vec<Found>, Vec<Problem>) {
+    let mut found = Vec::new();
+    let mut problems = Vec::new();
+    if !dir.is_dir() {
+        return (found, problems);
+    }
+    let walk = WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walk {
+        match entry {
+            Ok(entry) if entry.file_type().is_file() => {
+                let rel = entry
+                    .path()
+                    .strip_prefix(dir)
+                    .unwrap_or(entry.path())
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                found.push(Found {
+                    path: entry.into_path(),
+                    rel,
+                });
+            }
+            Ok(_) => {}
+            Err(err) => {
+                let path = err.path().unwrap_or(dir).to_path_buf();
+                problems.push(cannot_read(root, &path, &err));
+            }
+        }
+    }
+    (found, problems)
+}
+
+/// The path relative to the site root when it is inside it, so messages read `content/x.md`.
+pub fn display_path(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root).unwrap_or(path).to_path_buf()
+}
+
+pub fn cannot_read(root: &Path, path: &Path, err: &dyn std::fmt::Display) -> Problem {
+    Problem::new(display_path(root, path), format!("cannot read: {err}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_nested_files_in_order_without_hidden_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        for file in ["b.md", "a/c.md", ".hidden.md", ".git/x", "a/.#c.md"] {
+            let path = dir.path().join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x").unwrap();
+        }
+        let (found, problems) = list(dir.path(), dir.path());
+        let rels: Vec<&str> = found.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(rels, ["a/c.md", "b.md"]);
+        assert!(problems.is_empty());
+        assert!(list(dir.path(), &dir.path().join("missing")).0.is_empty());
+    }
+}

@@ -24,6 +24,9 @@ pub struct Config {
     pub language: String,
     #[serde(default)]
     pub author: String,
+    /// The briefing's date (`2026-11-27`), for the report's cover; defaults to the newest page date.
+    #[serde(default)]
+    pub date: Option<String>,
     /// Figures shown as cards on the home page, by name.
     #[serde(default)]
     pub key_figures: Vec<String>,
@@ -88,6 +91,16 @@ impl Config {
                 .help("write it as `base_url: https://example.com/briefing`"),
             );
         }
+        if let Some(date) = &config.date {
+            if let Err(message) = crate::content::check_date(date) {
+                let line = yaml::key_position(text, None, "date").map_or(0, |p| p.0);
+                problems.push(
+                    Problem::new(path, message)
+                        .at(line, 1)
+                        .help("write the date as `date: 2026-11-27`"),
+                );
+            }
+        }
         if problems.is_empty() {
             Ok(config)
         } else {
@@ -122,6 +135,14 @@ mod tests {
             "{}",
             err
         );
+    }
+
+    #[test]
+    fn a_bad_date_is_reported_at_its_line() {
+        let err = Config::parse(Path::new("b.yaml"), "title: T\ndate: 27.11.2026\n").unwrap_err();
+        assert_eq!(err.0[0].line, 2);
+        let config = Config::parse(Path::new("b.yaml"), "title: T\ndate: 2026-11-27\n").unwrap();
+        assert_eq!(config.date.as_deref(), Some("2026-11-27"));
     }
 
     #[test]

@@ -219,7 +219,7 @@ fn front_matter_help(message: &str) -> String {
     }
 }
 
-fn check_date(date: &str) -> Result<(), String> {
+pub(crate) fn check_date(date: &str) -> Result<(), String> {
     let day = date.get(..10).unwrap_or(date);
     let parts: Vec<&str> = day.split('-').collect();
     let valid = parts.len() == 3

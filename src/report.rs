@@ -184,13 +184,15 @@ fn figures_page_value(site: &Site) -> Value {
     Value::from(page)
 }
 
-/// The cover date: `date` of briefing.yaml's `extra`, else the newest page date.
+/// The cover date: `date` of briefing.yaml, else the newest page date.
 fn report_date(site: &Site) -> Option<String> {
-    site.pages
-        .iter()
-        .filter_map(|p| p.front.date.as_deref())
-        .max()
-        .map(|d| d.get(..10).unwrap_or(d).to_string())
+    site.config.date.clone().or_else(|| {
+        site.pages
+            .iter()
+            .filter_map(|p| p.front.date.as_deref())
+            .max()
+            .map(|d| d.get(..10).unwrap_or(d).to_string())
+    })
 }
 
 /// Where every link of the site points inside the report.

@@ -1,53 +1,163 @@
 //! Benchmark: generate a large realistic site and time whole-process `briefing build` runs.
 //!
-//! `cargo bench --bench build` (env: BRIEFING_BENCH_PAGES=10000, BRIEFING_BENCH_RUNS=3,
-//! BRIEFING_BENCH_DIR=path to keep the generated site).
-//! Reports wall time, pages per second and peak resident memory of the build process.
+//! `cargo bench --bench build` reports, each as the median of several runs of its own
+//! process with its peak resident memory (from wait4):
+//! - cold: no `public/` and no `.briefing-cache/`;
+//! - warm: a second build with nothing changed;
+//! - one page changed: one page's text edited between builds;
+//! - a 1-page site and the shipped briefing, cold;
+//! - with BRIEFING_BENCH_SCALE=1000,10000,20000: cold builds at each size, to show growth.
+//!
+//! Env: BRIEFING_BENCH_PAGES=10000, BRIEFING_BENCH_RUNS=3, BRIEFING_BENCH_DIR=path to keep
+//! the generated site, BRIEFING_BENCH_BIN=path to time another `briefing` binary (a before/after).
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn main() {
     // `cargo bench` passes `--bench`; ignore arguments so the libtest protocol does not matter.
     let pages: usize = env_or("BRIEFING_BENCH_PAGES", 10_000);
-    let runs: usize = env_or("BRIEFING_BENCH_RUNS", 3);
+    let runs: usize = env_or("BRIEFING_BENCH_RUNS", 3).max(1);
     let dir = tempfile::tempdir().expect("temp dir");
     // BRIEFING_BENCH_DIR keeps the generated site there, for profiling by hand.
-    let kept = std::env::var_os("BRIEFING_BENCH_DIR").map(std::path::PathBuf::from);
+    let kept = std::env::var_os("BRIEFING_BENCH_DIR").map(PathBuf::from);
     let root = kept.as_deref().unwrap_or(dir.path());
+    let mut lines = Vec::new();
+
+    let small = tempfile::tempdir().expect("temp dir");
+    generate(small.path(), 1);
+    lines.push(report(
+        "cold build, 1-page site",
+        &measure(small.path(), 21, Kind::Cold),
+    ));
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shipped_out = tempfile::tempdir().expect("temp dir");
+    let shipped_runs: Vec<Run> = (0..21)
+        .map(|_| {
+            let _ = std::fs::remove_dir_all(shipped_out.path().join("public"));
+            time_build(
+                shipped,
+                &["--no-cache"],
+                Some(&shipped_out.path().join("public")),
+            )
+        })
+        .collect();
+    lines.push(report("cold build, shipped briefing", &shipped_runs));
+
     let started = Instant::now();
     generate(root, pages);
     eprintln!(
         "generated {pages} pages in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    lines.push(report(
+        &format!("cold build, {pages} pages"),
+        &measure(root, runs, Kind::Cold),
+    ));
+    lines.push(report(
+        &format!("warm build, {pages} pages, nothing changed"),
+        &measure(root, runs, Kind::Warm),
+    ));
+    lines.push(report(
+        &format!("warm build, {pages} pages, one page changed"),
+        &measure(root, runs, Kind::OneChanged),
+    ));
 
-    let mut times = Vec::new();
-    let mut peaks = Vec::new();
-    for run in 0..runs {
-        let _ = std::fs::remove_dir_all(root.join("public"));
-        let (elapsed, peak_kib) = time_build(root);
-        eprintln!(
-            "run {}: {:.2} s, peak {} MiB",
-            run + 1,
-            elapsed.as_secs_f64(),
-            peak_kib / 1024
-        );
-        times.push(elapsed);
-        peaks.push(peak_kib);
+    if let Ok(sizes) = std::env::var("BRIEFING_BENCH_SCALE") {
+        for size in sizes
+            .split(',')
+            .filter_map(|s| s.trim().parse::<usize>().ok())
+        {
+            let scaled = tempfile::tempdir().expect("temp dir");
+            generate(scaled.path(), size);
+            let result = measure(scaled.path(), runs, Kind::Cold);
+            let mut times: Vec<Duration> = result.iter().map(|r| r.elapsed).collect();
+            times.sort();
+            let median = times[times.len() / 2].as_secs_f64();
+            lines.push(format!(
+                "{}, {:.0} µs per page",
+                report(&format!("scaling: cold build, {size} pages"), &result),
+                median * 1e6 / size as f64
+            ));
+        }
     }
-    times.sort();
+    for line in lines {
+        println!("{line}");
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Cold,
+    Warm,
+    OneChanged,
+}
+
+struct Run {
+    elapsed: Duration,
+    peak_kib: i64,
+}
+
+/// `runs` builds of the site in `root`.
+fn measure(root: &Path, runs: usize, kind: Kind) -> Vec<Run> {
+    let mut result = Vec::new();
+    if !matches!(kind, Kind::Cold) {
+        // The warm runs start from a finished build and its cache.
+        time_build(root, &[], None);
+    }
+    for run in 0..runs {
+        match kind {
+            Kind::Cold => {
+                let _ = std::fs::remove_dir_all(root.join("public"));
+                let _ = std::fs::remove_dir_all(root.join(".briefing-cache"));
+            }
+            Kind::Warm => {}
+            Kind::OneChanged => {
+                let page = root.join("content/part0/s0.md");
+                if page.exists() {
+                    let mut text = std::fs::read_to_string(&page).expect("read page");
+                    let _ = writeln!(text, "\nAn edit, number {run}.");
+                    std::fs::write(&page, text).expect("edit page");
+                }
+            }
+        }
+        let measured = time_build(root, &[], None);
+        eprintln!(
+            "  run {}: {:.3} s, peak {} MiB",
+            run + 1,
+            measured.elapsed.as_secs_f64(),
+            measured.peak_kib / 1024
+        );
+        result.push(measured);
+    }
+    result
+}
+
+fn report(name: &str, runs: &[Run]) -> String {
+    let mut peaks: Vec<i64> = runs.iter().map(|r| r.peak_kib).collect();
     peaks.sort();
-    let median = times[times.len() / 2];
-    println!(
-        "cold build, {pages} pages: median {:.2} s over {runs} runs (min {:.2} s), {:.0} pages/s, peak memory {} MiB",
-        median.as_secs_f64(),
-        times[0].as_secs_f64(),
-        pages as f64 / median.as_secs_f64(),
+    let mut times: Vec<Duration> = runs.iter().map(|r| r.elapsed).collect();
+    times.sort();
+    let median = times[times.len() / 2].as_secs_f64();
+    let line = format!(
+        "{name}: median {} over {} runs (min {}), peak memory {} MiB",
+        seconds(median),
+        runs.len(),
+        seconds(times[0].as_secs_f64()),
         peaks[peaks.len() / 2] / 1024
     );
+    eprintln!("{line}");
+    line
+}
+
+fn seconds(s: f64) -> String {
+    if s < 1.0 {
+        format!("{:.1} ms", s * 1000.0)
+    } else {
+        format!("{s:.2} s")
+    }
 }
 
 fn env_or(name: &str, default: usize) -> usize {
@@ -62,12 +172,22 @@ fn env_or(name: &str, default: usize) -> usize {
     clippy::zombie_processes,
     reason = "the child is reaped by libc::wait4, which also gives its rusage"
 )]
-fn time_build(root: &Path) -> (Duration, i64) {
+fn time_build(root: &Path, args: &[&str], output: Option<&Path>) -> Run {
+    let binary = std::env::var_os("BRIEFING_BENCH_BIN").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_briefing")),
+        PathBuf::from,
+    );
+    let mut command = Command::new(binary);
+    command.arg("build").arg("--root").arg(root);
+    if let Some(output) = output {
+        command.arg("--output").arg(output);
+    }
+    // A binary from before `--no-cache` existed has no cache to skip.
+    if std::env::var_os("BRIEFING_BENCH_BIN").is_none() {
+        command.args(args);
+    }
     let started = Instant::now();
-    let child = Command::new(env!("CARGO_BIN_EXE_briefing"))
-        .arg("build")
-        .arg("--root")
-        .arg(root)
+    let child = command
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("start briefing");
@@ -80,7 +200,10 @@ fn time_build(root: &Path) -> (Duration, i64) {
         pid > 0 && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
         "build failed"
     );
-    (elapsed, usage.ru_maxrss)
+    Run {
+        elapsed,
+        peak_kib: usage.ru_maxrss,
+    }
 }
 
 /// A deterministic pseudo-random sequence, so every run builds the same corpus.
@@ -175,21 +298,69 @@ fn paragraph(rng: &mut Rng) -> String {
         .join(" ")
 }
 
-const RUST: &str = "pub fn monthly_cost(rate: f64, megawatts: f64) -> f64 {\n    let base = rate * megawatts;\n    if base > 1.0e9 {\n        base * 0.98\n    } else {\n        base\n    }\n}\n";
-const PYTHON: &str = "def monthly_cost(rate: float, megawatts: float) -> float:\n    \"\"\"Cost of a lease for one month.\"\"\"\n    base = rate * megawatts\n    if base > 1e9:\n        return base * 0.98\n    return base\n\n";
-const YAML: &str = "lease:\n  tenant: example\n  capacity_mw: 300\n  term:\n    start: 2026-06\n    end: 2029-05\n  payments:\n    - month: 1\n      amount: 1.0e9\n";
-
-fn code(rng: &mut Rng) -> (String, &'static str) {
-    let (lang, unit) = match rng.next() % 3 {
-        0 => ("rust", RUST),
-        1 => ("python", PYTHON),
-        _ => ("yaml", YAML),
-    };
+/// A 30-line code block whose names and numbers depend on the page, so no two pages
+/// share a block and a highlight cache cannot hit on a cold build.
+fn code(rng: &mut Rng, index: usize) -> (String, &'static str) {
     let mut text = String::new();
-    while text.lines().count() < 30 {
-        text.push_str(unit);
-    }
-    let text: String = text.lines().take(30).map(|l| format!("{l}\n")).collect();
+    let lang = match index % 3 {
+        0 => {
+            let _ = writeln!(text, "/// Monthly cost for lease {index}.");
+            let _ = writeln!(
+                text,
+                "pub fn cost_{index}(rate: f64, megawatts: f64) -> f64 {{"
+            );
+            for line in 0..26 {
+                let _ = writeln!(
+                    text,
+                    "    let step_{line}_{index} = rate * megawatts * {}.{} + {}; // {}",
+                    rng.next() % 100,
+                    rng.next() % 1000,
+                    index + line,
+                    rng.pick(WORDS)
+                );
+            }
+            let _ = writeln!(text, "    rate * {index}.0");
+            text.push_str("}\n");
+            "rust"
+        }
+        1 => {
+            let _ = writeln!(
+                text,
+                "def cost_{index}(rate: float, megawatts: float) -> float:"
+            );
+            let _ = writeln!(text, "    \"\"\"Cost of lease {index} for one month.\"\"\"");
+            for line in 0..27 {
+                let _ = writeln!(
+                    text,
+                    "    step_{line}_{index} = rate * megawatts * {}.{} + {}  # {}",
+                    rng.next() % 100,
+                    rng.next() % 1000,
+                    index + line,
+                    rng.pick(WORDS)
+                );
+            }
+            let _ = writeln!(text, "    return rate * {index}");
+            "python"
+        }
+        _ => {
+            let _ = writeln!(text, "lease_{index}:");
+            let _ = writeln!(text, "  tenant: {}", rng.pick(WORDS));
+            let _ = writeln!(text, "  capacity_mw: {}", index % 900 + 100);
+            let _ = writeln!(text, "  payments:");
+            for line in 0..13 {
+                let _ = writeln!(text, "    - month: {}", line + 1);
+                let _ = writeln!(
+                    text,
+                    "      amount: {}.{}e6 # {}",
+                    rng.next() % 1000,
+                    index,
+                    rng.pick(WORDS)
+                );
+            }
+            let _ = writeln!(text, "  note: {}", rng.pick(WORDS));
+            "yaml"
+        }
+    };
     (text, lang)
 }
 
@@ -235,7 +406,7 @@ fn page(rng: &mut Rng, index: usize, pages: usize) -> String {
             md.push('\n');
         }
         if h == 3 {
-            let (code, lang) = code(rng);
+            let (code, lang) = code(rng, index);
             let _ = writeln!(md, "```{lang}\n{code}```\n");
             let other = (index + 1) % pages;
             let _ = writeln!(md, "See [the next section](s{other}.md) for more.\n");

@@ -185,6 +185,7 @@ fn render_markdown<'a>(
         root: &root,
         figures: &site.figures,
         page_urls,
+        highlights: &site.highlights,
     };
     let body = markdown::render(&page.body, &cx);
     let summary = match &page.front.summary {
@@ -399,7 +400,7 @@ pub fn write(outputs: &[Output], output_dir: &Path) -> anyhow::Result<()> {
     let retired = parent.join(format!(".{name}.old-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
 
-    let written = write_tree(outputs, &staging);
+    let written = write_tree(outputs, &staging, output_dir);
     if let Err(err) = written {
         let _ = std::fs::remove_dir_all(&staging);
         return Err(err);
@@ -421,7 +422,11 @@ pub fn write(outputs: &[Output], output_dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn write_tree(outputs: &[Output], dir: &Path) -> anyhow::Result<()> {
+/// Files whose bytes are unchanged are hard-linked from `previous` instead of written, so
+/// they keep their modification time and a warm build writes only what changed. The
+/// previous files are never modified: a link shares their content, and every changed file
+/// is a new file in the staging folder.
+fn write_tree(outputs: &[Output], dir: &Path, previous: &Path) -> anyhow::Result<()> {
     let mut folders: Vec<PathBuf> = outputs
         .iter()
         .filter_map(|o| Path::new(&o.path).parent().map(|p| dir.join(p)))
@@ -435,9 +440,24 @@ fn write_tree(outputs: &[Output], dir: &Path) -> anyhow::Result<()> {
     }
     outputs.par_iter().try_for_each(|output| {
         let path = dir.join(&output.path);
+        let old = previous.join(&output.path);
+        if unchanged(&old, &output.bytes) && std::fs::hard_link(&old, &path).is_ok() {
+            return Ok(());
+        }
         std::fs::write(&path, &output.bytes)
             .with_context(|| format!("cannot write {}", path.display()))
     })
+}
+
+/// Whether the file at `path` holds exactly `bytes`; the size is compared first, so a
+/// changed file is usually told apart without reading it.
+fn unchanged(path: &Path, bytes: &[u8]) -> bool {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_file() && meta.len() == bytes.len() as u64 => {
+            std::fs::read(path).is_ok_and(|old| old == bytes)
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -475,5 +495,34 @@ mod tests {
         assert!(!out.join("old").exists());
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "staging folders are cleaned up");
+    }
+
+    #[test]
+    fn unchanged_files_are_not_rewritten() {
+        use std::os::unix::fs::MetadataExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let files = |same: &[u8], changed: &[u8]| {
+            vec![
+                Output {
+                    path: "same.html".into(),
+                    bytes: same.to_vec(),
+                },
+                Output {
+                    path: "a/changed.html".into(),
+                    bytes: changed.to_vec(),
+                },
+            ]
+        };
+        write(&files(b"same", b"one"), &out).unwrap();
+        let inode = |p: &str| std::fs::metadata(out.join(p)).unwrap().ino();
+        let (same, changed) = (inode("same.html"), inode("a/changed.html"));
+        write(&files(b"same", b"two"), &out).unwrap();
+        assert_eq!(inode("same.html"), same, "an unchanged file is kept");
+        assert_ne!(inode("a/changed.html"), changed);
+        assert_eq!(std::fs::read(out.join("a/changed.html")).unwrap(), b"two");
+        // Same size, other bytes: still rewritten.
+        write(&files(b"SAME", b"two"), &out).unwrap();
+        assert_eq!(std::fs::read(out.join("same.html")).unwrap(), b"SAME");
     }
 }

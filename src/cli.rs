@@ -41,6 +41,9 @@ pub enum Command {
         /// Warn about broken internal links, anchors and images instead of failing
         #[arg(long)]
         allow_broken_links: bool,
+        /// Build from scratch: neither read nor write the cache in .briefing-cache/
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Write the whole briefing as one self-contained HTML file, and a PDF with --pdf
     Report {
@@ -120,14 +123,19 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             base_url,
             drafts,
             allow_broken_links,
+            no_cache,
         } => {
             let output = output.unwrap_or_else(|| root.join("public"));
             let publish = crate::publish::Options {
                 allow_broken_links,
                 output_dir: crate::files::display_path(&root, &output),
             };
-            let summary =
-                crate::build_with(&root, &output, &LoadOptions { drafts, base_url }, &publish)?;
+            let load = LoadOptions {
+                drafts,
+                base_url,
+                no_cache,
+            };
+            let summary = crate::build_with(&root, &output, &load, &publish)?;
             print_warnings(&summary.warnings);
             println!(
                 "Built {} pages ({} files, {} KiB) into {} in {} ms",
@@ -152,7 +160,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             base_url,
             external,
         } => {
-            let site = Site::load(&root, &LoadOptions { drafts, base_url })?;
+            let load = LoadOptions {
+                drafts,
+                base_url,
+                ..LoadOptions::default()
+            };
+            let site = Site::load(&root, &load)?;
             let publish = crate::publish::Options {
                 allow_broken_links: false,
                 output_dir: PathBuf::from("public"),
@@ -236,7 +249,7 @@ fn report(
         root,
         &LoadOptions {
             drafts,
-            base_url: None,
+            ..LoadOptions::default()
         },
     )?;
     // Find the browser before any work, so a missing one fails fast.

@@ -2,14 +2,19 @@
 
 use std::sync::LazyLock;
 
+#[cfg(test)]
 use syntect::highlighting::ThemeSet;
-use syntect::html::{ClassStyle, ClassedHTMLGenerator, css_for_theme_with_class_style};
+#[cfg(test)]
+use syntect::html::css_for_theme_with_class_style;
+use syntect::html::{ClassStyle, ClassedHTMLGenerator};
 use syntect::parsing::{SyntaxReference, SyntaxSet};
 use syntect::util::LinesWithEndings;
 
 /// Every class syntect writes starts with this, so it cannot clash with the site's CSS.
 const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
+#[cfg(test)]
 const LIGHT_THEME: &str = "InspiredGitHub";
+#[cfg(test)]
 const DARK_THEME: &str = "base16-ocean.dark";
 
 // Loading the syntax definitions costs tens of milliseconds: only pay for it when a page has code.
@@ -62,7 +67,15 @@ pub fn escape_html(text: &str) -> String {
 }
 
 /// `highlight.css`: light colours by default, dark ones when the reader's system asks for dark.
+/// Kept as a file generated from syntect's themes, because loading the themes on every build
+/// would cost a small site most of its build time; a test keeps the two in step.
 pub fn stylesheet() -> String {
+    include_str!("highlight.css").to_string()
+}
+
+/// `highlight.css` from syntect's themes, as [`stylesheet`] ships it.
+#[cfg(test)]
+fn stylesheet_from_themes() -> String {
     let themes = ThemeSet::load_defaults();
     let css = |name: &str| {
         themes
@@ -101,6 +114,12 @@ mod tests {
         );
         assert_eq!(highlight("a", ""), "a");
         assert!(!is_known("nosuchlang"));
+    }
+
+    #[test]
+    fn shipped_stylesheet_matches_the_themes() {
+        // After a syntect upgrade: write stylesheet_from_themes() to src/highlight.css.
+        assert_eq!(stylesheet(), stylesheet_from_themes());
     }
 
     #[test]

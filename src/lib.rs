@@ -7,6 +7,7 @@
 //! them into the output folder all at once.
 
 pub mod build;
+pub mod cache;
 pub mod charts;
 pub mod cli;
 pub mod config;
@@ -67,6 +68,10 @@ pub fn build_with(
     let site = Site::load(root, options)?;
     let published = publish::prepare(&site, publish)?;
     build::write(&published.outputs, output)?;
+    if !options.no_cache {
+        // The site is built: a cache that cannot be written costs the next build time only.
+        let _ = site.highlights.save(&root.join(cache::DIR_NAME));
+    }
     Ok(BuildSummary {
         pages: site.pages.len(),
         files: published.outputs.len(),

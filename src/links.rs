@@ -1022,6 +1022,7 @@ impl<'a> Locator<'a> {
             root: &root,
             figures: &site.figures,
             page_urls,
+            highlights: &site.highlights,
         };
         let mut sites = markdown::render(&page.body, &cx)
             .map(|r| r.links)

@@ -28,6 +28,7 @@ pub struct RenderContext<'a> {
     pub figures: &'a Figures,
     /// Path inside `content/` -> URL relative to the site root, for every page.
     pub page_urls: &'a HashMap<String, String>,
+    pub highlights: &'a crate::cache::Highlights,
 }
 
 /// One entry of a page's table of contents.
@@ -119,7 +120,9 @@ pub fn render(markdown: &str, cx: &RenderContext) -> Result<Rendered, Problems> 
                     CodeBlockKind::Fenced(info) => info.to_string(),
                     CodeBlockKind::Indented => String::new(),
                 };
-                target.push(Event::Html(code_block(&code, &language).into()));
+                target.push(Event::Html(
+                    code_block(&code, &language, cx.highlights).into(),
+                ));
                 renderer.has_code = true;
             }
             Event::Start(Tag::FootnoteDefinition(label)) => {
@@ -634,7 +637,7 @@ fn footnote_id(label: &str) -> String {
     escape_html(&slugify(label))
 }
 
-fn code_block(code: &str, language: &str) -> String {
+fn code_block(code: &str, language: &str, highlights: &crate::cache::Highlights) -> String {
     let token = language.split([',', ' ', '{']).next().unwrap_or("").trim();
     let lang_attr = if token.is_empty() {
         String::new()
@@ -648,7 +651,7 @@ fn code_block(code: &str, language: &str) -> String {
     };
     format!(
         "<pre class=\"code\"{lang_attr}><code{class}>{}</code></pre>\n",
-        highlight::highlight(code, token)
+        highlights.highlight(code, token)
     )
 }
 
@@ -738,6 +741,9 @@ pub fn slugify(text: &str) -> String {
 mod tests {
     use super::*;
 
+    static NO_CACHE: std::sync::LazyLock<crate::cache::Highlights> =
+        std::sync::LazyLock::new(crate::cache::Highlights::default);
+
     fn cx<'a>(figures: &'a Figures, urls: &'a HashMap<String, String>) -> RenderContext<'a> {
         RenderContext {
             path: Path::new("content/a.md"),
@@ -746,6 +752,7 @@ mod tests {
             root: "../",
             figures,
             page_urls: urls,
+            highlights: &NO_CACHE,
         }
     }
 

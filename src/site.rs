@@ -25,6 +25,8 @@ pub struct LoadOptions {
     pub drafts: bool,
     /// Replaces `base_url` of briefing.yaml (for a preview or a staging host).
     pub base_url: Option<String>,
+    /// Start from an empty build cache instead of `.briefing-cache/`.
+    pub no_cache: bool,
 }
 
 /// A file copied as is into the output.
@@ -43,6 +45,8 @@ pub struct Site {
     pub pages: Vec<Page>,
     pub templates: Templates,
     pub static_files: Vec<StaticFile>,
+    /// Highlighted code from earlier builds (`.briefing-cache/`), and this build's.
+    pub highlights: crate::cache::Highlights,
 }
 
 impl Site {
@@ -99,6 +103,11 @@ impl Site {
                     pages,
                     templates,
                     static_files,
+                    highlights: if options.no_cache {
+                        crate::cache::Highlights::default()
+                    } else {
+                        crate::cache::Highlights::load(&root.join(crate::cache::DIR_NAME))
+                    },
                 })
             }
             _ => Err(Problems(problems)),

@@ -170,6 +170,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<ServerHandle> {
             drafts: options.drafts,
             // Permalinks point at the preview, not at the published site.
             base_url: Some(format!("http://{}", browsable(addr))),
+            ..LoadOptions::default()
         },
         session: format!("{session:x}"),
         site: RwLock::new(None),

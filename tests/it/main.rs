@@ -4,6 +4,7 @@ mod browser;
 mod support;
 
 mod build;
+mod cache;
 mod charts;
 mod checks;
 mod content;

@@ -1,0 +1,126 @@
+//! The build cache (`.briefing-cache/`) and the writing of unchanged files: after every
+//! kind of change, a warm build's `public/` is byte for byte a cold build's.
+
+use std::os::unix::fs::MetadataExt as _;
+
+use crate::support::{SiteTest, snapshot_tree};
+
+/// Build warm (cache and previous `public/` in place), then cold with `--no-cache` into
+/// another folder, and require the two trees to be identical.
+fn assert_warm_equals_cold(site: &SiteTest, after: &str) {
+    let warm = site.cli(&["build"]);
+    assert!(warm.status.success(), "{after}: {warm:?}");
+    let cold_dir = tempfile::tempdir().unwrap();
+    let cold_out = cold_dir.path().join("public");
+    let cold = site.cli(&[
+        "build",
+        "--no-cache",
+        "--output",
+        cold_out.to_str().unwrap(),
+    ]);
+    assert!(cold.status.success(), "{after}: {cold:?}");
+    let warm_tree = snapshot_tree(&site.path("public"));
+    let cold_tree = snapshot_tree(&cold_out);
+    assert_eq!(
+        warm_tree.keys().collect::<Vec<_>>(),
+        cold_tree.keys().collect::<Vec<_>>(),
+        "{after}: the same files"
+    );
+    for (path, bytes) in &warm_tree {
+        assert!(
+            cold_tree[path] == *bytes,
+            "{after}: {} differs between a warm and a cold build",
+            path.display()
+        );
+    }
+}
+
+fn code_page(n: u32) -> String {
+    format!(
+        "---\ntitle: Code\ndate: 2026-11-20\n---\nSee [alpha](alpha.md).\n\n```rust\nfn cost() -> u32 {{ {n} }}\n```\n\n```python\nx = {n}\n```\n"
+    )
+}
+
+#[test]
+fn warm_builds_match_cold_builds_after_every_kind_of_change() {
+    let site = SiteTest::from_dir("basic");
+    site.write("content/code.md", &code_page(1));
+    assert_warm_equals_cold(&site, "first build");
+    assert!(
+        site.path(".briefing-cache").is_dir(),
+        "a build keeps its cache in the site's folder"
+    );
+    assert_warm_equals_cold(&site, "nothing changed");
+
+    site.write("content/code.md", &code_page(2));
+    assert_warm_equals_cold(&site, "code block changed");
+
+    let alpha = std::fs::read_to_string(site.path("content/alpha.md")).unwrap();
+    site.write(
+        "content/alpha.md",
+        &alpha.replace("new terms", "revised terms"),
+    );
+    assert_warm_equals_cold(&site, "content changed");
+
+    let figures = std::fs::read_to_string(site.path("data/figures.yaml")).unwrap();
+    site.write(
+        "data/figures.yaml",
+        &figures.replace("value: 300", "value: 450"),
+    );
+    assert_warm_equals_cold(&site, "figure changed");
+
+    let template = std::fs::read_to_string(site.path("templates/page.html")).unwrap();
+    site.write(
+        "templates/page.html",
+        &template.replace("<h1>", "<h1 class=\"changed\">"),
+    );
+    assert_warm_equals_cold(&site, "template changed");
+
+    let style = std::fs::read_to_string(site.path("static/style.css")).unwrap();
+    site.write(
+        "static/style.css",
+        &format!("{style}\nh1 {{ color: red }}\n"),
+    );
+    assert_warm_equals_cold(&site, "static file changed");
+
+    let config = std::fs::read_to_string(site.path("briefing.yaml")).unwrap();
+    site.write(
+        "briefing.yaml",
+        &config.replace("Fixture briefing", "Renamed briefing"),
+    );
+    assert_warm_equals_cold(&site, "config changed");
+
+    site.remove("content/code.md");
+    assert_warm_equals_cold(&site, "page deleted");
+}
+
+#[test]
+fn a_warm_build_rewrites_only_changed_files() {
+    let site = SiteTest::from_dir("basic");
+    assert!(site.cli(&["build"]).status.success());
+    let inode = |rel: &str| std::fs::metadata(site.path(rel)).unwrap().ino();
+    let (beta, figures) = (
+        inode("public/beta/index.html"),
+        inode("public/figures/index.html"),
+    );
+    let gamma = std::fs::read_to_string(site.path("content/gamma.md")).unwrap();
+    site.write("content/gamma.md", &format!("{gamma}\nOne more line.\n"));
+    assert!(site.cli(&["build"]).status.success());
+    assert_eq!(inode("public/beta/index.html"), beta, "beta did not change");
+    assert_eq!(inode("public/figures/index.html"), figures);
+    let text = std::fs::read_to_string(site.path("public/gamma/index.html")).unwrap();
+    assert!(text.contains("One more line."));
+}
+
+#[test]
+fn no_cache_neither_reads_nor_writes_the_cache() {
+    let site = SiteTest::from_dir("basic");
+    let out = site.cli(&["build", "--no-cache"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(!site.path(".briefing-cache").exists());
+    // A damaged cache is ignored, not reported.
+    site.write(".briefing-cache/highlight-v1.bin", "not a cache");
+    let out = site.cli(&["build"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(site.path("public/alpha/index.html").is_file());
+}

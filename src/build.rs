@@ -221,7 +221,11 @@ fn page_value(site: &Site, rendered: &RenderedPage, with_content: bool) -> Value
         title: &page.title,
         description: page.front.description.as_deref().unwrap_or(""),
         date: page.front.date.as_deref(),
-        date_display: page.front.date.as_deref().and_then(date_display),
+        date_display: page
+            .front
+            .date
+            .as_deref()
+            .and_then(crate::figures::long_date),
         url: &page.url,
         permalink: permalink(&site.config.base_url, &page.url),
         slug: page.slug(),
@@ -357,32 +361,6 @@ fn permalink(base_url: &str, url: &str) -> String {
     format!("{base_url}/{url}")
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-/// `2026-11-27` -> `27 November 2026`.
-fn date_display(date: &str) -> Option<String> {
-    let year = date.get(0..4)?;
-    let month: usize = date.get(5..7)?.parse().ok()?;
-    let day: u32 = date.get(8..10)?.parse().ok()?;
-    Some(format!(
-        "{day} {} {year}",
-        MONTHS.get(month.checked_sub(1)?)?
-    ))
-}
-
 /// Write `outputs` into `output_dir` all at once: they go to a fresh folder beside it,
 /// which replaces `output_dir` only when every file is written. A failure at any point
 /// leaves the previous `output_dir` as it was.
@@ -463,19 +441,6 @@ fn unchanged(path: &Path, bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_read_as_words() {
-        assert_eq!(
-            date_display("2026-11-27").as_deref(),
-            Some("27 November 2026")
-        );
-        assert_eq!(
-            date_display("2026-01-05T10:00:00Z").as_deref(),
-            Some("5 January 2026")
-        );
-        assert_eq!(date_display("2026-13-05"), None);
-    }
 
     #[test]
     fn write_replaces_the_folder_whole() {

@@ -144,7 +144,12 @@ pub fn render(
         "css_title",
         Value::safe_string(&css_string(&site.config.title)),
     );
-    context.insert("date", &report_date(site));
+    let date = report_date(site);
+    context.insert(
+        "date_display",
+        &date.as_deref().and_then(crate::figures::long_date),
+    );
+    context.insert("date", &date);
     let html = site
         .templates
         .render("report.html", &context)

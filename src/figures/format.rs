@@ -124,6 +124,18 @@ const MONTHS: [&str; 12] = [
     "December",
 ];
 
+/// A calendar date `2026-11-27` (a time may follow) as "27 November 2026", for page dates:
+/// the same month names as figures, so a briefing writes dates one way.
+pub fn long_date(iso: &str) -> Option<String> {
+    let year = iso.get(0..4)?;
+    let month: usize = iso.get(5..7)?.parse().ok()?;
+    let day: u32 = iso.get(8..10)?.parse().ok()?;
+    Some(format!(
+        "{day} {} {year}",
+        MONTHS.get(month.checked_sub(1)?)?
+    ))
+}
+
 /// Months since year 0 as "May 2029".
 fn date(months: f64) -> Result<String, String> {
     let months = months.round();
@@ -380,5 +392,15 @@ mod tests {
         assert!(format_value(f64::INFINITY, "USD", None).is_err());
         assert!(format_value(1e30, "date", None).is_err());
         assert!(format_value(1.0, "parsecs", None).is_err());
+    }
+
+    #[test]
+    fn page_dates_read_as_words() {
+        assert_eq!(long_date("2026-11-27").as_deref(), Some("27 November 2026"));
+        assert_eq!(
+            long_date("2026-01-05T10:00:00Z").as_deref(),
+            Some("5 January 2026")
+        );
+        assert_eq!(long_date("2026-13-05"), None);
     }
 }

@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
-pub use format::{DEFAULT_PRECISION, Formatted, format, format_value};
+pub use format::{DEFAULT_PRECISION, Formatted, format, format_value, long_date};
 pub use load::load;
 pub use series::{Bar, Chart, ChartData, Schedule};
 

@@ -173,6 +173,17 @@ fn page_path_of(output: &str) -> String {
     }
 }
 
+/// `path` as written in a file of folder `dir` (both inside the site: `deal/` or
+/// `markets`), as a path from the site root: `../figures/` from `deal/` -> `figures/`;
+/// a leading `/` starts from the root. None when `..` climbs above the root.
+/// The one resolver of relative paths: Markdown links, report links and the link check.
+pub fn resolve_path(dir: &str, path: &str) -> Option<String> {
+    match path.strip_prefix('/') {
+        Some(from_root) => normalize(from_root),
+        None => join(dir.trim_end_matches('/'), path),
+    }
+}
+
 /// `deal` + `../figures/` -> `figures/`; None when `..` climbs above the root.
 fn join(dir: &str, path: &str) -> Option<String> {
     if dir.is_empty() {
@@ -1106,6 +1117,25 @@ pub fn fill_root(html: String, root: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn paths_resolve_from_their_folder_or_the_root() {
+        assert_eq!(
+            resolve_path("deal/", "../figures/").as_deref(),
+            Some("figures/")
+        );
+        assert_eq!(
+            resolve_path("markets", "asia.md").as_deref(),
+            Some("markets/asia.md")
+        );
+        assert_eq!(resolve_path("", "a/./b/../c.md").as_deref(), Some("a/c.md"));
+        assert_eq!(
+            resolve_path("deep/er/", "/img/x.png").as_deref(),
+            Some("img/x.png")
+        );
+        assert_eq!(resolve_path("deal/", "../../etc/passwd"), None);
+    }
+
     use super::*;
 
     fn internal(path: &str, fragment: Option<&str>) -> Target {

@@ -693,26 +693,10 @@ fn is_identifier(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// `markets/asia.md` + `../deal.md` -> `deal.md`.
+/// `markets/asia.md` + `../deal.md` -> `deal.md`: a link inside `content/`, from the root.
 fn resolve_relative(from: &str, link: &str) -> String {
-    let mut parts: Vec<&str> = if link.starts_with('/') {
-        Vec::new()
-    } else {
-        from.split('/').collect()
-    };
-    if !link.starts_with('/') {
-        parts.pop();
-    }
-    for part in link.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            part => parts.push(part),
-        }
-    }
-    parts.join("/")
+    let dir = from.rsplit_once('/').map_or("", |(dir, _)| dir);
+    crate::links::resolve_path(dir, link).unwrap_or_else(|| link.to_string())
 }
 
 /// A URL- and id-safe form of `text`: lower case, words joined by `-`.

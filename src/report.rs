@@ -340,29 +340,10 @@ fn is_external(href: &str) -> bool {
         || href.starts_with("tel:")
 }
 
-/// `../figures/#x` seen from `deal/` -> `figures/`: a path relative to the site root.
+/// `../figures/#x` seen from `deal/` -> `figures/`: a path relative to the site root
+/// (a link climbing above the root is kept as written, and will match nothing).
 fn resolve(page_url: &str, path: &str) -> String {
-    let mut parts: Vec<&str> = if path.starts_with('/') {
-        Vec::new()
-    } else {
-        page_url.split('/').filter(|p| !p.is_empty()).collect()
-    };
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            part => parts.push(part),
-        }
-    }
-    let mut joined = parts.join("/");
-    if (path.ends_with('/') || path.is_empty() || path.ends_with("/.") || path.ends_with(".."))
-        && !joined.is_empty()
-    {
-        joined.push('/');
-    }
-    joined
+    crate::links::resolve_path(page_url, path).unwrap_or_else(|| path.to_string())
 }
 
 fn mime_type(path: &str) -> &'static str {

@@ -26,7 +26,7 @@ const STARTER: &[(&str, &str)] = &[
         "content/method.md",
         include_str!("starter/content/method.md"),
     ),
-    (".gitignore", "/public\n"),
+    (".gitignore", "/public\n/.briefing-cache\n"),
 ];
 
 /// Every file of a new site: path inside the site folder and contents.

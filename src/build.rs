@@ -187,17 +187,10 @@ fn render_markdown<'a>(
         page_urls,
         highlights: &site.highlights,
     };
-    let body = markdown::render(&page.body, &cx);
-    let summary = match &page.front.summary {
-        Some(summary) => {
-            let cx = RenderContext {
-                first_line: page.summary_line,
-                ..cx
-            };
-            markdown::render_inline(summary, &cx).map(Some)
-        }
-        None => Ok(None),
-    };
+    let (body, summary) = markdown::render_page(page, &cx);
+    let summary = summary
+        .map(|summary| summary.map(|r| markdown::inline_html(&r.html)))
+        .transpose();
     match (body, summary) {
         (Ok(body), Ok(summary)) => Ok(RenderedPage {
             page,

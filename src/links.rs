@@ -1035,19 +1035,12 @@ impl<'a> Locator<'a> {
             page_urls,
             highlights: &site.highlights,
         };
-        let mut sites = markdown::render(&page.body, &cx)
-            .map(|r| r.links)
-            .unwrap_or_default();
-        if let Some(summary) = &page.front.summary {
-            let cx = RenderContext {
-                first_line: page.summary_line,
-                ..cx
-            };
-            if let Ok(r) = markdown::render(summary, &cx) {
-                sites.extend(r.links);
-            }
-        }
-        sites
+        // A broken page gives no sites: its problems are reported by the build itself.
+        let (body, summary) = markdown::render_page(page, &cx);
+        body.into_iter()
+            .chain(summary.and_then(Result::ok))
+            .flat_map(|r| r.links)
+            .collect()
     }
 }
 

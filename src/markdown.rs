@@ -211,16 +211,35 @@ pub fn render(markdown: &str, cx: &RenderContext) -> Result<Rendered, Problems> 
     })
 }
 
-/// Render a short piece of Markdown (a front-matter summary) without the `<p>` around it.
-pub fn render_inline(markdown: &str, cx: &RenderContext) -> Result<String, Problems> {
-    let rendered = render(markdown, cx)?;
-    let html = rendered.html.trim();
-    let html = html
-        .strip_prefix("<p>")
+/// Rendered HTML of a single paragraph (a front-matter summary) without the `<p>` around it.
+pub fn inline_html(html: &str) -> String {
+    let html = html.trim();
+    html.strip_prefix("<p>")
         .and_then(|h| h.strip_suffix("</p>"))
         .filter(|h| !h.contains("<p>"))
-        .unwrap_or(html);
-    Ok(html.to_string())
+        .unwrap_or(html)
+        .to_string()
+}
+
+/// A page's body and, when its front matter has one, its summary, each rendered with
+/// the page's context and its own first line: the one place that knows how a page's
+/// Markdown is rendered, for the build and for locating links.
+pub fn render_page(
+    page: &crate::content::Page,
+    cx: &RenderContext,
+) -> (
+    Result<Rendered, Problems>,
+    Option<Result<Rendered, Problems>>,
+) {
+    let body = render(&page.body, cx);
+    let summary = page.front.summary.as_ref().map(|summary| {
+        let cx = RenderContext {
+            first_line: page.summary_line,
+            ..*cx
+        };
+        render(summary, &cx)
+    });
+    (body, summary)
 }
 
 /// pulldown-cmark splits text at characters that might start markup (`_`, quotes, ...):

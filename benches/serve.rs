@@ -7,12 +7,13 @@
 
 #[path = "../tests/it/browser.rs"]
 mod browser;
+mod corpus;
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use briefing::serve::{ServeOptions, serve};
+use corpus::generate;
 
 fn main() {
     let pages: usize = env_or("BRIEFING_BENCH_PAGES", 1000);
@@ -153,63 +154,3 @@ fn copy_shipped(to: &Path) {
         }
     }
 }
-
-/// A site of `pages` sections in folders of a hundred, each with prose, figure references,
-/// a table, footnotes, a link to the next section and a thirty-line code block (the same
-/// shape as the build benchmark's corpus).
-fn generate(root: &Path, pages: usize) {
-    std::fs::create_dir_all(root.join("data")).unwrap();
-    std::fs::write(
-        root.join("briefing.yaml"),
-        "title: Benchmark briefing\ndescription: A generated site\nbase_url: https://example.com\nkey_figures: [monthly_payment]\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("data/figures.yaml"),
-        "sources:\n  article:\n    title: Report\nfigures:\n  monthly_payment:\n    value: 1.25 billion\n    unit: USD/month\n    source: article\n  capacity:\n    value: 300\n    unit: MW\n    source: article\n  annual_run_rate:\n    formula: monthly_payment\n    unit: USD/year\n",
-    )
-    .unwrap();
-    std::fs::create_dir_all(root.join("content")).unwrap();
-    std::fs::write(
-        root.join("content/_index.md"),
-        "---\ntitle: Home\n---\nA generated briefing.\n",
-    )
-    .unwrap();
-    let code: String = (0..30)
-        .map(|i| format!("    let cost_{i} = rate * megawatts * {i}.0; // month {i}\n"))
-        .collect();
-    for index in 0..pages {
-        let dir = root.join("content").join(format!("part{}", index / 100));
-        std::fs::create_dir_all(&dir).unwrap();
-        let next = (index + 1) % pages;
-        let mut md = format!(
-            "---\ntitle: \"Section {index}\"\ndescription: \"Generated section {index}\"\ndate: 2026-11-27\nweight: {index}\n---\n\n"
-        );
-        for h in 0..4 {
-            let _ = writeln!(
-                md,
-                "## Part {h}\n\n{} The lease costs {{{{ monthly_payment }}}}, or {{{{ annual_run_rate }}}}.[^{h}]\n",
-                PROSE
-            );
-        }
-        md.push_str("| Item | Value |\n|---|---:|\n| capacity | {{ capacity }} |\n\n");
-        let _ = writeln!(
-            md,
-            "```rust\nfn cost(rate: f64, megawatts: f64) {{\n{code}}}\n```\n"
-        );
-        let _ = writeln!(
-            md,
-            "See [the next section](../part{}/s{next}.md).\n",
-            next / 100
-        );
-        for h in 0..4 {
-            let _ = writeln!(md, "[^{h}]: A note on part {h}.");
-        }
-        std::fs::write(dir.join(format!("s{index}.md")), md).unwrap();
-    }
-}
-
-const PROSE: &str = "The operator leases capacity to the tenant under a contract whose ramp \
-follows the schedule of the facility. Demand for training and inference compute keeps the \
-margin of the site above the market, while power and cooling set the pace of expansion. The \
-filing gives the term and the buyer; the forecast rests on the grid connection and on supply.";

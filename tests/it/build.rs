@@ -5,12 +5,7 @@ use crate::support::{SiteTest, snapshot_tree};
 #[test]
 fn build_writes_every_page_and_asset() {
     let site = SiteTest::from_dir("basic");
-    let out = site.cli(&["build"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = site.cli_ok(&["build"]);
     for file in [
         "index.html",
         "alpha/index.html",
@@ -38,7 +33,7 @@ fn build_writes_every_page_and_asset() {
 #[test]
 fn failed_build_leaves_public_byte_for_byte() {
     let site = SiteTest::from_dir("basic");
-    assert!(site.cli(&["build"]).status.success());
+    site.cli_ok(&["build"]);
     let before = snapshot_tree(&site.path("public"));
     site.write(
         "content/alpha.md",
@@ -101,12 +96,7 @@ fn missing_config_is_a_clear_error() {
 #[test]
 fn check_reports_without_writing() {
     let site = SiteTest::from_dir("basic");
-    let out = site.cli(&["check"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    site.cli_ok(&["check"]);
     assert!(!site.path("public").exists());
     site.write("content/beta.md", "{{ nope }}\n");
     assert_eq!(site.cli(&["check"]).status.code(), Some(1));

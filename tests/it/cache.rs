@@ -97,7 +97,7 @@ fn warm_builds_match_cold_builds_after_every_kind_of_change() {
 #[test]
 fn a_warm_build_rewrites_only_changed_files() {
     let site = SiteTest::from_dir("basic");
-    assert!(site.cli(&["build"]).status.success());
+    site.cli_ok(&["build"]);
     let inode = |rel: &str| std::fs::metadata(site.path(rel)).unwrap().ino();
     let (beta, figures) = (
         inode("public/beta/index.html"),
@@ -105,7 +105,7 @@ fn a_warm_build_rewrites_only_changed_files() {
     );
     let gamma = std::fs::read_to_string(site.path("content/gamma.md")).unwrap();
     site.write("content/gamma.md", &format!("{gamma}\nOne more line.\n"));
-    assert!(site.cli(&["build"]).status.success());
+    site.cli_ok(&["build"]);
     assert_eq!(inode("public/beta/index.html"), beta, "beta did not change");
     assert_eq!(inode("public/figures/index.html"), figures);
     let text = std::fs::read_to_string(site.path("public/gamma/index.html")).unwrap();

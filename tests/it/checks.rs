@@ -14,7 +14,7 @@ fn replace(site: &SiteTest, from: &str, to: &str) {
 #[test]
 fn a_failing_check_fails_build_and_check_with_both_values_and_its_line() {
     let site = SiteTest::from_dir("figures");
-    assert!(site.cli(&["build"]).status.success());
+    site.cli_ok(&["build"]);
     let before = snapshot_tree(&site.path("public"));
     replace(&site, "value: 40 million", "value: 50 million");
 

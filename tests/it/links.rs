@@ -33,7 +33,7 @@ fn build_fails_on_broken_links_and_keeps_public_unless_allowed() {
         "content/report.md",
         "---\ntitle: Report\n---\n## Terms\n\nFine.\n",
     );
-    assert!(site.cli(&["build"]).status.success());
+    site.cli_ok(&["build"]);
     let before = snapshot_tree(&site.path("public"));
 
     crate::support::copy_tree(
@@ -94,12 +94,7 @@ fn root_relative_links_follow_the_base_url() {
         "content/report.md",
         "---\ntitle: Report\n---\nSee [figures](/brief/figures/).\n\n## Terms\n",
     );
-    let out = site.cli(&["check"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    site.cli_ok(&["check"]);
     let out = site.cli(&["check", "--base-url", "https://other.example.org/elsewhere"]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);

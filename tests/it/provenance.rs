@@ -242,12 +242,7 @@ fn shipped_figures_expose_provenance_and_link_in_chromium() {
         return;
     };
     let site = SiteTest::shipped();
-    let out = site.cli(&["build"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    site.cli_ok(&["build"]);
     let tab = browser.new_tab().unwrap();
 
     // Every row a figure links to exists on the figures page.

@@ -12,12 +12,7 @@ use headless_chrome::protocol::cdp::Network::ErrorReason;
 use crate::support::SiteTest;
 
 fn report(site: &SiteTest) -> String {
-    let out = site.cli(&["report", "-o", "report.html"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    site.cli_ok(&["report", "-o", "report.html"]);
     std::fs::read_to_string(site.path("report.html")).unwrap()
 }
 
@@ -215,12 +210,7 @@ fn pdf_has_the_pages_and_the_title() {
         return;
     }
     let site = SiteTest::shipped();
-    let out = site.cli(&["report", "--pdf", "report.pdf"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    site.cli_ok(&["report", "--pdf", "report.pdf"]);
     let info = std::process::Command::new("pdfinfo")
         .arg(site.path("report.pdf"))
         .output()

@@ -96,12 +96,7 @@ fn shipped_home_page_renders_in_chromium() {
         return;
     };
     let site = SiteTest::shipped();
-    let out = site.cli(&["build"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    site.cli_ok(&["build"]);
     let url = format!("file://{}", site.path("public/deal/index.html").display());
     let tab = browser.new_tab().unwrap();
     tab.navigate_to(&url)

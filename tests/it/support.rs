@@ -113,6 +113,18 @@ impl SiteTest {
         }
     }
 
+    /// Run the `briefing` binary with `args`, which must succeed (else the test fails with its stderr).
+    pub fn cli_ok(&self, args: &[&str]) -> std::process::Output {
+        let out = self.cli(args);
+        assert!(
+            out.status.success(),
+            "briefing {} failed:\n{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
     /// Run the `briefing` binary with `args` in the site's folder.
     pub fn cli(&self, args: &[&str]) -> std::process::Output {
         Command::new(env!("CARGO_BIN_EXE_briefing"))

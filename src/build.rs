@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
 use rayon::prelude::*;
@@ -11,7 +12,7 @@ use tera::{Context, Value};
 use crate::content::Page;
 use crate::error::{Problem, Problems};
 use crate::figures::Figure;
-use crate::highlight;
+use crate::cache::OutputStamp;
 use crate::markdown::{self, RenderContext, TocEntry};
 use crate::site::{FIGURES_URL, Site};
 
@@ -52,97 +53,45 @@ pub(crate) struct RenderedPage<'a> {
     pub(crate) toc: Vec<TocEntry>,
     pub(crate) word_count: usize,
     pub(crate) figures_used: Vec<String>,
+    pub(crate) charts_used: Vec<String>,
+    pub(crate) md_links: Vec<String>,
+    pub(crate) blocks: Vec<u128>,
+}
+
+impl<'a> RenderedPage<'a> {
+    pub(crate) fn listing(&self) -> Listing<'_> {
+        Listing {
+            page: self.page,
+            summary: &self.summary,
+            word_count: self.word_count,
+            figures_used: &self.figures_used,
+        }
+    }
+}
+
+/// What listings of pages (`pages`, `nav`, `page.previous`) and the feed show of a page.
+#[derive(Clone, Copy)]
+pub(crate) struct Listing<'a> {
+    pub(crate) page: &'a Page,
+    pub(crate) summary: &'a str,
+    pub(crate) word_count: usize,
+    pub(crate) figures_used: &'a [String],
 }
 
 const WORDS_PER_MINUTE: usize = 220;
 
-/// Every output file of the site, rendered in memory: pages, the figures page,
-/// the code stylesheet and the static files. Touches no disk.
+/// Every output file of the site, rendered in memory with nothing renamed and no link
+/// check: pages, the figures page, the code stylesheet, the static files and the
+/// documents of [`crate::publish::documents`]. Touches no disk.
 pub fn render(site: &Site) -> Result<Vec<Output>, Problems> {
-    let rendered = render_all_markdown(site)?;
-    let mut problems = Vec::new();
-
-    // Built once and shared: tera values are reference-counted, so each page's
-    // context clones pointers, not the list of every page.
-    let shared = shared_context(site, &rendered);
-    let charts = crate::charts::by_root(&site.figures, rendered.iter().map(|p| p.page.root()));
-
-    let mut outputs: Vec<Output> = Vec::with_capacity(rendered.len() + site.static_files.len() + 2);
-    let pages: Vec<Result<Output, Problem>> = rendered
-        .par_iter()
-        .enumerate()
-        .map(|(index, page)| {
-            let mut context = shared.clone();
-            let mut value = page_value(site, page, true);
-            link_neighbours(&mut value, &rendered, index);
-            context.insert_value("page", value);
-            context.insert("root", &page.page.root());
-            context.insert_value(
-                "charts",
-                crate::charts::for_root(&charts, &page.page.root()),
-            );
-            let html = site.templates.render(page.page.template(), &context)?;
-            let html = crate::links::fill_root(html, &page.page.root());
-            Ok(Output {
-                path: page.page.output_path(),
-                bytes: html.into_bytes(),
-            })
-        })
-        .collect();
-    for result in pages {
-        match result {
-            Ok(output) => outputs.push(output),
-            Err(problem) => problems.push(problem),
-        }
-    }
-
-    match render_figures_page(site, &shared, &charts) {
-        Ok(output) => outputs.push(output),
-        Err(problem) => problems.push(problem),
-    }
-    if !problems.is_empty() {
-        return Err(Problems(problems));
-    }
-
-    outputs.push(Output {
-        path: "highlight.css".to_string(),
-        bytes: highlight::stylesheet().into_bytes(),
-    });
-    let mut taken: HashMap<String, ()> = outputs.iter().map(|o| (o.path.clone(), ())).collect();
-    for file in &site.static_files {
-        if taken.insert(file.rel.clone(), ()).is_some() {
-            problems.push(
-                Problem::new(
-                    format!("static/{}", file.rel),
-                    "this file has the same path as a generated file",
-                )
-                .help("rename or move it inside static/"),
-            );
-            continue;
-        }
-        outputs.push(Output {
-            path: file.rel.clone(),
-            bytes: file.bytes.clone(),
-        });
-    }
-    if !problems.is_empty() {
-        return Err(Problems(problems));
-    }
-    let sections: Vec<crate::publish::Section> = rendered
-        .iter()
-        .map(|p| crate::publish::Section {
-            page: p.page,
-            summary: &p.summary,
-        })
-        .collect();
-    outputs.extend(crate::publish::documents(
-        site,
-        &shared,
-        &sections,
-        &|path| taken.contains_key(path),
-    )?);
-    outputs.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(outputs)
+    let sink = MemorySink::default();
+    let options = crate::engine::Options {
+        fingerprint: false,
+        check_links: false,
+        ..crate::engine::Options::default()
+    };
+    crate::engine::run(site, &options, &sink, &crate::cache::PageRecords::default())?;
+    Ok(sink.into_outputs())
 }
 
 /// The Markdown of every page, rendered in parallel; every problem of every page.
@@ -155,7 +104,7 @@ pub(crate) fn render_all_markdown(site: &Site) -> Result<Vec<RenderedPage<'_>>, 
     let markdown: Vec<Result<RenderedPage, Problems>> = site
         .pages
         .par_iter()
-        .map(|page| render_markdown(site, page, &page_urls))
+        .map(|page| render_markdown(site, page, &page_urls, Some(&site.highlights)))
         .collect();
     let mut problems = Vec::new();
     let mut rendered = Vec::with_capacity(markdown.len());
@@ -172,10 +121,13 @@ pub(crate) fn render_all_markdown(site: &Site) -> Result<Vec<RenderedPage<'_>>, 
     }
 }
 
-fn render_markdown<'a>(
+/// One page's Markdown; without `highlights`, its code blocks are left out (see
+/// [`RenderContext::highlights`]).
+pub(crate) fn render_markdown<'a>(
     site: &'a Site,
     page: &'a Page,
     page_urls: &HashMap<String, String>,
+    highlights: Option<&crate::cache::Highlights>,
 ) -> Result<RenderedPage<'a>, Problems> {
     let root = page.root();
     let cx = RenderContext {
@@ -185,7 +137,7 @@ fn render_markdown<'a>(
         root: &root,
         figures: &site.figures,
         page_urls,
-        highlights: &site.highlights,
+        highlights,
     };
     let (body, summary) = markdown::render_page(page, &cx);
     let summary = summary
@@ -199,6 +151,9 @@ fn render_markdown<'a>(
             toc: body.toc,
             word_count: body.word_count,
             figures_used: body.figures_used,
+            charts_used: body.charts_used,
+            md_links: body.md_links,
+            blocks: body.blocks,
         }),
         (Err(Problems(mut a)), Err(Problems(b))) => {
             a.extend(b);
@@ -208,8 +163,8 @@ fn render_markdown<'a>(
     }
 }
 
-fn page_value(site: &Site, rendered: &RenderedPage, with_content: bool) -> Value {
-    let page = rendered.page;
+fn listing_value(site: &Site, listing: &Listing) -> Value {
+    let page = listing.page;
     let view = PageView {
         title: &page.title,
         description: page.front.description.as_deref().unwrap_or(""),
@@ -223,37 +178,65 @@ fn page_value(site: &Site, rendered: &RenderedPage, with_content: bool) -> Value
         permalink: permalink(&site.config.base_url, &page.url),
         slug: page.slug(),
         weight: page.weight(),
-        word_count: rendered.word_count,
-        reading_minutes: rendered.word_count.div_ceil(WORDS_PER_MINUTE).max(1),
+        word_count: listing.word_count,
+        reading_minutes: listing.word_count.div_ceil(WORDS_PER_MINUTE).max(1),
         is_home: page.is_home,
         template: page.template(),
         source: &page.rel,
-        figures_used: &rendered.figures_used,
+        figures_used: listing.figures_used,
         extra: &page.front.extra,
     };
-    let mut map = Value::from_serializable(&view)
+    Value::from_serializable(&view)
+}
+
+/// `page` of a page's own template: its listing, its content, table of contents and JSON-LD.
+fn page_value(site: &Site, rendered: &RenderedPage) -> Value {
+    let mut map = listing_value(site, &rendered.listing())
         .into_map()
         .unwrap_or_default();
     // Rendered Markdown is HTML already: mark it safe so autoescape leaves it alone.
-    if with_content {
-        map.insert("summary".into(), Value::safe_string(&rendered.summary));
-        map.insert("content".into(), Value::safe_string(&rendered.html));
-        map.insert("toc".into(), Value::from_serializable(&rendered.toc));
-        let json_ld = crate::publish::page_json_ld(site, page);
-        map.insert("json_ld".into(), Value::safe_string(&json_ld));
-    } else {
-        // Listings show a summary on other pages: its links must start from the site root.
-        let summary = crate::links::rebase_to_root(&rendered.summary, &page.url);
-        map.insert("summary".into(), Value::safe_string(&summary));
-    }
+    map.insert("summary".into(), Value::safe_string(&rendered.summary));
+    map.insert("content".into(), Value::safe_string(&rendered.html));
+    map.insert("toc".into(), Value::from_serializable(&rendered.toc));
+    let json_ld = crate::publish::page_json_ld(site, rendered.page);
+    map.insert("json_ld".into(), Value::safe_string(&json_ld));
     Value::from(map)
+}
+
+/// A page as listings on other pages show it: its summary's links start from the site root.
+fn listed_value(site: &Site, listing: &Listing) -> Value {
+    let mut map = listing_value(site, listing).into_map().unwrap_or_default();
+    let summary = crate::links::rebase_to_root(listing.summary, &listing.page.url);
+    map.insert("summary".into(), Value::safe_string(&summary));
+    Value::from(map)
+}
+
+/// The HTML of one page (before assets are renamed): its Markdown rendered with code,
+/// then its template. `listings` are every page's in reading order, `index` this one's.
+pub(crate) fn render_page_html(
+    site: &Site,
+    rendered: &RenderedPage,
+    shared: &Context,
+    charts: &crate::charts::ByRoot,
+    listings: &[Listing],
+    index: usize,
+) -> Result<String, Problem> {
+    let mut context = shared.clone();
+    let mut value = page_value(site, rendered);
+    link_neighbours(&mut value, listings, index);
+    context.insert_value("page", value);
+    let root = rendered.page.root();
+    context.insert("root", &root);
+    context.insert_value("charts", crate::charts::for_root(charts, &root));
+    let html = site.templates.render(rendered.page.template(), &context)?;
+    Ok(crate::links::fill_root(html, &root))
 }
 
 /// `page.previous` and `page.next` in reading order (home, then every page), so a
 /// template needs no loop over all pages to find them: that loop on every page
 /// would make a build quadratic in the number of pages.
-fn link_neighbours(value: &mut Value, rendered: &[RenderedPage], index: usize) {
-    let link = |page: Option<&RenderedPage>| match page {
+fn link_neighbours(value: &mut Value, listings: &[Listing], index: usize) {
+    let link = |page: Option<&Listing>| match page {
         Some(page) => {
             let mut map = tera::Map::new();
             map.insert("title".into(), page.page.title.as_str().into());
@@ -263,8 +246,8 @@ fn link_neighbours(value: &mut Value, rendered: &[RenderedPage], index: usize) {
         }
         None => Value::none(),
     };
-    let previous = index.checked_sub(1).and_then(|i| rendered.get(i));
-    let next = rendered.get(index + 1);
+    let previous = index.checked_sub(1).and_then(|i| listings.get(i));
+    let next = listings.get(index + 1);
     if let Some(mut map) = std::mem::replace(value, Value::none()).into_map() {
         map.insert("previous".into(), link(previous));
         map.insert("next".into(), link(next));
@@ -272,16 +255,22 @@ fn link_neighbours(value: &mut Value, rendered: &[RenderedPage], index: usize) {
     }
 }
 
-pub(crate) fn shared_context(site: &Site, rendered: &[RenderedPage]) -> Context {
+/// The context every page template shares, and hashes of its listings (`pages`, `nav`)
+/// for the page cache.
+pub(crate) fn shared_context(site: &Site, listings: &[Listing]) -> (Context, ListingKeys) {
     let mut context = Context::new();
     context.insert("site", &site.config);
-    let mut listed: Vec<Value> = Vec::with_capacity(rendered.len());
+    let mut listed: Vec<Value> = Vec::with_capacity(listings.len());
     // The navigation lists top-level pages only, so its size does not grow with
     // an archive of nested pages.
     let mut nav: Vec<Value> = Vec::new();
-    for page in rendered.iter().filter(|p| !p.page.is_home) {
-        let value = page_value(site, page, false);
-        if page.page.url.matches('/').count() == 1 {
+    let (mut pages_key, mut nav_key) = (crate::cache::Key::new(), crate::cache::Key::new());
+    for listing in listings.iter().filter(|p| !p.page.is_home) {
+        let value = listed_value(site, listing);
+        let text = format!("{value:?}");
+        pages_key.add(&text);
+        if listing.page.url.matches('/').count() == 1 {
+            nav_key.add(&text);
             nav.push(value.clone());
         }
         listed.push(value);
@@ -300,10 +289,22 @@ pub(crate) fn shared_context(site: &Site, rendered: &[RenderedPage]) -> Context 
         "generator",
         &format!("briefing {}", env!("CARGO_PKG_VERSION")),
     );
-    context
+    let keys = ListingKeys {
+        pages: pages_key.finish(),
+        nav: nav_key.finish(),
+    };
+    (context, keys)
 }
 
-fn render_figures_page(
+/// Hashes of what `pages` and `nav` show, so a page that lists them is rendered again
+/// exactly when a listing changes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ListingKeys {
+    pub(crate) pages: u128,
+    pub(crate) nav: u128,
+}
+
+pub(crate) fn render_figures_page(
     site: &Site,
     shared: &Context,
     charts: &crate::charts::ByRoot,
@@ -354,70 +355,249 @@ fn permalink(base_url: &str, url: &str) -> String {
     format!("{base_url}/{url}")
 }
 
-/// Write `outputs` into `output_dir` all at once: they go to a fresh folder beside it,
-/// which replaces `output_dir` only when every file is written. A failure at any point
-/// leaves the previous `output_dir` as it was.
-pub fn write(outputs: &[Output], output_dir: &Path) -> anyhow::Result<()> {
-    let parent = match output_dir.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent)
-        .with_context(|| format!("cannot create {}", parent.display()))?;
-    let name = output_dir
-        .file_name()
-        .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
-    let staging = parent.join(format!(".{name}.new-{}", std::process::id()));
-    let retired = parent.join(format!(".{name}.old-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&staging);
-
-    let written = write_tree(outputs, &staging, output_dir);
-    if let Err(err) = written {
-        let _ = std::fs::remove_dir_all(&staging);
-        return Err(err);
-    }
-    if output_dir.exists() {
-        std::fs::rename(output_dir, &retired).with_context(|| {
-            let _ = std::fs::remove_dir_all(&staging);
-            format!("cannot move the previous {} aside", output_dir.display())
-        })?;
-    }
-    if let Err(err) = std::fs::rename(&staging, output_dir) {
-        // Put the previous site back so the user is never left without one.
-        let _ = std::fs::rename(&retired, output_dir);
-        let _ = std::fs::remove_dir_all(&staging);
-        return Err(err)
-            .with_context(|| format!("cannot move the new site into {}", output_dir.display()));
-    }
-    let _ = std::fs::remove_dir_all(&retired);
-    Ok(())
+/// Where a build puts its outputs. Every output is either put (new bytes) or kept (the
+/// previous build's file, known unchanged), so the sink knows the whole new site.
+pub trait Sink: Sync {
+    /// Keep the previous build's `path`, if it is still exactly as `stamp` says.
+    fn keep(&self, path: &str, stamp: &OutputStamp) -> bool;
+    /// Put `bytes` at `path`.
+    fn put(&self, path: &str, bytes: Vec<u8>) -> anyhow::Result<OutputStamp>;
+    /// The bytes this build gave `path` (put or kept), to place a problem in them.
+    fn read(&self, path: &str) -> Option<Vec<u8>>;
 }
 
-/// Files whose bytes are unchanged are hard-linked from `previous` instead of written, so
-/// they keep their modification time and a warm build writes only what changed. The
-/// previous files are never modified: a link shares their content, and every changed file
-/// is a new file in the staging folder.
-fn write_tree(outputs: &[Output], dir: &Path, previous: &Path) -> anyhow::Result<()> {
-    let mut folders: Vec<PathBuf> = outputs
-        .iter()
-        .filter_map(|o| Path::new(&o.path).parent().map(|p| dir.join(p)))
-        .collect();
-    folders.sort();
-    folders.dedup();
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    for folder in &folders {
-        std::fs::create_dir_all(folder)
-            .with_context(|| format!("cannot create {}", folder.display()))?;
+/// Outputs in memory: the preview server's site and the tests'. `previous` is the last
+/// build's files, which kept outputs are taken from.
+#[derive(Default)]
+pub struct MemorySink {
+    previous: HashMap<String, Arc<[u8]>>,
+    files: Mutex<HashMap<String, Arc<[u8]>>>,
+}
+
+impl MemorySink {
+    pub fn with_previous(previous: HashMap<String, Arc<[u8]>>) -> MemorySink {
+        MemorySink {
+            previous,
+            files: Mutex::default(),
+        }
     }
-    outputs.par_iter().try_for_each(|output| {
-        let path = dir.join(&output.path);
-        let old = previous.join(&output.path);
-        if unchanged(&old, &output.bytes) && std::fs::hard_link(&old, &path).is_ok() {
+
+    pub fn into_files(self) -> HashMap<String, Arc<[u8]>> {
+        self.files.into_inner().unwrap_or_default()
+    }
+
+    /// The outputs, sorted by path.
+    pub fn into_outputs(self) -> Vec<Output> {
+        let mut outputs: Vec<Output> = self
+            .into_files()
+            .into_iter()
+            .map(|(path, bytes)| Output {
+                path,
+                bytes: bytes.to_vec(),
+            })
+            .collect();
+        outputs.sort_by(|a, b| a.path.cmp(&b.path));
+        outputs
+    }
+}
+
+impl Sink for MemorySink {
+    fn keep(&self, path: &str, stamp: &OutputStamp) -> bool {
+        // The previous files are exactly what the previous build made: only a record
+        // from elsewhere could disagree, and the length and hash tell it.
+        let Some(bytes) = self.previous.get(path) else {
+            return false;
+        };
+        if bytes.len() as u64 != stamp.len || crate::cache::hash_bytes(bytes) != stamp.hash {
+            return false;
+        }
+        if let Ok(mut files) = self.files.lock() {
+            files.insert(path.to_string(), bytes.clone());
+        }
+        true
+    }
+
+    fn put(&self, path: &str, bytes: Vec<u8>) -> anyhow::Result<OutputStamp> {
+        let stamp = OutputStamp {
+            len: bytes.len() as u64,
+            modified_ns: 0,
+            inode: 0,
+            hash: crate::cache::hash_bytes(&bytes),
+        };
+        self.files
+            .lock()
+            .map_err(|_| anyhow::anyhow!("a rendering thread panicked"))?
+            .insert(path.to_string(), bytes.into());
+        Ok(stamp)
+    }
+
+    fn read(&self, path: &str) -> Option<Vec<u8>> {
+        self.files.lock().ok()?.get(path).map(|b| b.to_vec())
+    }
+}
+
+/// Outputs written under `output_dir`, all or nothing: every new or changed file goes
+/// to a staging folder beside it; only [`DiskSink::commit`], after the whole site is
+/// rendered and checked, moves them in and removes the files the new site no longer
+/// has. Unchanged files are never rewritten, so they keep their modification times and
+/// a warm build writes only what changed. Dropping the sink without committing (a
+/// failed build) removes the staging folder and leaves `output_dir` exactly as it was.
+pub struct DiskSink {
+    output_dir: PathBuf,
+    staging: PathBuf,
+    /// Whether `output_dir` existed: if not, the staging folder simply becomes it.
+    existed: bool,
+    /// Paths of this build's outputs, and which of them were written to staging.
+    outputs: Mutex<HashMap<String, bool>>,
+    committed: bool,
+}
+
+impl DiskSink {
+    pub fn new(output_dir: &Path) -> anyhow::Result<DiskSink> {
+        let parent = match output_dir.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+        let name = output_dir
+            .file_name()
+            .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
+        let staging = parent.join(format!(".{name}.new-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&staging);
+        std::fs::create_dir_all(&staging)
+            .with_context(|| format!("cannot create {}", staging.display()))?;
+        Ok(DiskSink {
+            output_dir: output_dir.to_path_buf(),
+            staging,
+            existed: output_dir.is_dir(),
+            outputs: Mutex::default(),
+            committed: false,
+        })
+    }
+
+    fn record(&self, path: &str, written: bool) {
+        if let Ok(mut outputs) = self.outputs.lock() {
+            outputs.insert(path.to_string(), written);
+        }
+    }
+
+    /// Make the new site the content of `output_dir`.
+    pub fn commit(mut self) -> anyhow::Result<()> {
+        self.committed = true;
+        let outputs = std::mem::take(
+            &mut *self
+                .outputs
+                .lock()
+                .map_err(|_| anyhow::anyhow!("a rendering thread panicked"))?,
+        );
+        if !self.existed {
+            std::fs::rename(&self.staging, &self.output_dir).with_context(|| {
+                format!("cannot move the new site into {}", self.output_dir.display())
+            })?;
             return Ok(());
         }
-        std::fs::write(&path, &output.bytes)
-            .with_context(|| format!("cannot write {}", path.display()))
-    })
+        // Files of the previous site that the new one does not have.
+        let mut stale_dirs = Vec::new();
+        for entry in walkdir::WalkDir::new(&self.output_dir)
+            .min_depth(1)
+            .contents_first(true)
+            .into_iter()
+            .filter_map(Result::ok)
+        {
+            let rel = entry
+                .path()
+                .strip_prefix(&self.output_dir)
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default();
+            if entry.file_type().is_dir() {
+                stale_dirs.push(entry.path().to_path_buf());
+            } else if !outputs.contains_key(&rel) {
+                std::fs::remove_file(entry.path())
+                    .with_context(|| format!("cannot remove {}", entry.path().display()))?;
+            }
+        }
+        // Deepest first (contents_first): a folder left empty goes too.
+        for dir in stale_dirs {
+            let _ = std::fs::remove_dir(dir);
+        }
+        let mut written: Vec<&String> = outputs
+            .iter()
+            .filter(|(_, written)| **written)
+            .map(|(path, _)| path)
+            .collect();
+        written.sort();
+        for path in written {
+            let target = self.output_dir.join(path);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
+            }
+            if target.is_dir() {
+                std::fs::remove_dir_all(&target)
+                    .with_context(|| format!("cannot remove {}", target.display()))?;
+            }
+            std::fs::rename(self.staging.join(path), &target)
+                .with_context(|| format!("cannot write {}", target.display()))?;
+        }
+        let _ = std::fs::remove_dir_all(&self.staging);
+        Ok(())
+    }
+}
+
+impl Drop for DiskSink {
+    fn drop(&mut self) {
+        if !self.committed || self.existed {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+impl Sink for DiskSink {
+    fn keep(&self, path: &str, stamp: &OutputStamp) -> bool {
+        if !self.existed {
+            return false;
+        }
+        let ok = OutputStamp::of_file(&self.output_dir.join(path), stamp.hash).as_ref() == Some(stamp);
+        if ok {
+            self.record(path, false);
+        }
+        ok
+    }
+
+    fn put(&self, path: &str, bytes: Vec<u8>) -> anyhow::Result<OutputStamp> {
+        let hash = crate::cache::hash_bytes(&bytes);
+        if self.existed {
+            let old = self.output_dir.join(path);
+            if unchanged(&old, &bytes) {
+                if let Some(stamp) = OutputStamp::of_file(&old, hash) {
+                    self.record(path, false);
+                    return Ok(stamp);
+                }
+            }
+        }
+        let target = self.staging.join(path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::write(&target, &bytes)
+            .with_context(|| format!("cannot write {}", target.display()))?;
+        self.record(path, true);
+        // The file keeps its inode and time when it is moved into place.
+        OutputStamp::of_file(&target, hash)
+            .with_context(|| format!("cannot read back {}", target.display()))
+    }
+
+    fn read(&self, path: &str) -> Option<Vec<u8>> {
+        let written = *self.outputs.lock().ok()?.get(path)?;
+        let dir = if written {
+            &self.staging
+        } else {
+            &self.output_dir
+        };
+        std::fs::read(dir.join(path)).ok()
+    }
 }
 
 /// Whether the file at `path` holds exactly `bytes`; the size is compared first, so a
@@ -429,6 +609,15 @@ fn unchanged(path: &Path, bytes: &[u8]) -> bool {
         }
         _ => false,
     }
+}
+
+/// Write `outputs` into `output_dir` as one change (see [`DiskSink`]).
+pub fn write(outputs: &[Output], output_dir: &Path) -> anyhow::Result<()> {
+    let sink = DiskSink::new(output_dir)?;
+    outputs
+        .par_iter()
+        .try_for_each(|output| sink.put(&output.path, output.bytes.clone()).map(|_| ()))?;
+    sink.commit()
 }
 
 #[cfg(test)]
@@ -453,6 +642,37 @@ mod tests {
         assert!(!out.join("old").exists());
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "staging folders are cleaned up");
+    }
+
+    #[test]
+    fn a_file_may_become_a_folder_and_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let one = |path: &str| {
+            vec![Output {
+                path: path.into(),
+                bytes: b"x".to_vec(),
+            }]
+        };
+        write(&one("notes"), &out).unwrap();
+        write(&one("notes/index.html"), &out).unwrap();
+        assert!(out.join("notes/index.html").is_file());
+        write(&one("notes"), &out).unwrap();
+        assert!(out.join("notes").is_file());
+    }
+
+    #[test]
+    fn a_sink_dropped_without_commit_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        write(&[Output { path: "a.html".into(), bytes: b"old".to_vec() }], &out).unwrap();
+        let sink = DiskSink::new(&out).unwrap();
+        sink.put("a.html", b"new".to_vec()).unwrap();
+        sink.put("b.html", b"new".to_vec()).unwrap();
+        drop(sink);
+        assert_eq!(std::fs::read(out.join("a.html")).unwrap(), b"old");
+        assert!(!out.join("b.html").exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

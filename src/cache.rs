@@ -1,142 +1,445 @@
 //! Loading and saving: the persistent build cache in `.briefing-cache/`, read with the site and written after a build.
 //!
-//! It holds highlighted code blocks keyed by a hash of the language and the code. Every
-//! entry is also tied to the `briefing` binary that wrote it (which fixes the syntect
-//! version and its themes), so a new binary starts from an empty cache. Deleting the
-//! folder, or building with `--no-cache`, only costs time: output never depends on it.
+//! It holds two things, both tied to the `briefing` binary that wrote them (which fixes
+//! the syntect version, its themes and every rendering rule), so a new binary starts
+//! from an empty cache:
+//! - highlighted code blocks keyed by a hash of the language and the code, in a data
+//!   file read block by block on demand (so a build never holds them all in memory) and
+//!   an index;
+//! - one record per page: the keys of what its output was made from, what other pages
+//!   need of it (summary, word count) and what the link check needs (ids, references),
+//!   so a page whose inputs did not change is neither rendered nor rewritten.
+//!
+//! Deleting the folder, or building with `--no-cache`, only costs time: output never
+//! depends on it. A damaged or foreign cache is dropped, never reported.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::fs::File;
+use std::hash::{Hash, Hasher};
+use std::io::Write as _;
+use std::os::unix::fs::FileExt as _;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
 
 use crate::highlight;
 
 /// The cache folder, inside the site's root.
 pub const DIR_NAME: &str = ".briefing-cache";
-const HIGHLIGHT_FILE: &str = "highlight-v1.bin";
+const INDEX_FILE: &str = "highlight-v2.idx";
+const DATA_FILE: &str = "highlight-v2.dat";
+const PAGES_FILE: &str = "pages-v1.bin";
+/// Every block in the data file starts with its key and length, checked on every read,
+/// so an index that does not match the data (two builds at once) only costs a miss.
+const HEADER: usize = 16 + 4;
 
-/// Highlighted code blocks: the ones read from disk, and the ones highlighted this build.
+/// Where a highlighted block sits in the data file.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct Entry {
+    offset: u64,
+    len: u32,
+    /// Whether syntect knew the language (the block gets a `language-…` class).
+    known: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Index {
+    stamp: String,
+    entries: Vec<(u128, Entry)>,
+}
+
+/// Highlighted code blocks: the ones of earlier builds (read from disk when asked for),
+/// and the ones highlighted this build (appended to the data file as they are made).
 #[derive(Default)]
 pub struct Highlights {
-    known: HashMap<u128, String>,
-    /// Keys of the known entries this build used: what [`Highlights::save`] keeps of them.
+    dir: Option<PathBuf>,
+    known: HashMap<u128, Entry>,
+    data: Option<File>,
+    /// Appends go to the data file; without one (`--no-cache`, a read-only preview),
+    /// fresh blocks are kept in memory when `keep_fresh` says so.
+    append: Mutex<Option<(File, u64)>>,
+    keep_fresh: bool,
+    fresh: Mutex<HashMap<u128, (Entry, Option<String>)>>,
     used: Mutex<HashSet<u128>>,
-    /// Entries highlighted this build.
-    fresh: Mutex<HashMap<u128, String>>,
+}
+
+/// A highlighted block: whether its language is known, and the inner HTML of its `<code>`.
+pub struct Block {
+    pub key: u128,
+    pub known: bool,
+    pub html: String,
 }
 
 impl Highlights {
-    /// The cache in `dir`, or an empty one when there is none or it is from another binary
-    /// or unreadable: a bad cache is dropped, never reported.
-    pub fn load(dir: &Path) -> Highlights {
-        let known = std::fs::read(dir.join(HIGHLIGHT_FILE))
+    /// No cache: every block is highlighted, nothing is kept (`--no-cache`).
+    pub fn none() -> Highlights {
+        Highlights::default()
+    }
+
+    /// The cache in `dir`; blocks highlighted this build are appended to it.
+    pub fn open(dir: &Path) -> Highlights {
+        let mut highlights = Highlights::read_only(dir);
+        highlights.keep_fresh = false;
+        highlights.dir = Some(dir.to_path_buf());
+        highlights
+    }
+
+    /// The cache in `dir`, never written: fresh blocks stay in memory for the life of
+    /// this value (a preview server, which runs beside builds that write the cache).
+    pub fn read_only(dir: &Path) -> Highlights {
+        let known = std::fs::read(dir.join(INDEX_FILE))
             .ok()
-            .and_then(|bytes| parse(&bytes, &binary_stamp()))
+            .and_then(|bytes| postcard::from_bytes::<Index>(&bytes).ok())
+            .filter(|index| index.stamp == binary_stamp())
+            .map(|index| index.entries.into_iter().collect())
             .unwrap_or_default();
         Highlights {
             known,
+            data: File::open(dir.join(DATA_FILE)).ok(),
+            keep_fresh: true,
             ..Highlights::default()
         }
     }
 
-    /// [`highlight::highlight`], from the cache when this code was highlighted before.
-    pub fn highlight(&self, code: &str, language: &str) -> String {
+    /// `code` in `language` highlighted, from the cache when it was highlighted before.
+    pub fn highlight(&self, code: &str, language: &str) -> Block {
         let key = key(code, language);
-        if let Some(html) = self.known.get(&key) {
-            if let Ok(mut used) = self.used.lock() {
-                used.insert(key);
-            }
-            return html.clone();
+        if let Some(block) = self.lookup(key) {
+            return block;
         }
+        let known = highlight::is_known(language);
         let html = highlight::highlight(code, language);
-        if let Ok(mut fresh) = self.fresh.lock() {
-            fresh.insert(key, html.clone());
-        }
-        html
+        self.store(key, known, &html);
+        Block { key, known, html }
     }
 
-    /// Write the entries this build used to `dir`, replacing the previous cache file whole.
-    pub fn save(&self, dir: &Path) -> std::io::Result<()> {
+    fn lookup(&self, key: u128) -> Option<Block> {
+        if let Some(entry) = self.known.get(&key) {
+            if let Some(html) = self.data.as_ref().and_then(|f| read_block(f, key, entry)) {
+                self.used.lock().ok()?.insert(key);
+                return Some(Block {
+                    key,
+                    known: entry.known,
+                    html,
+                });
+            }
+        }
+        let fresh = self.fresh.lock().ok()?;
+        let (entry, html) = fresh.get(&key)?;
+        let html = match html {
+            Some(html) => html.clone(),
+            None => {
+                let append = self.append.lock().ok()?;
+                read_block(&append.as_ref()?.0, key, entry)?
+            }
+        };
+        Some(Block {
+            key,
+            known: entry.known,
+            html,
+        })
+    }
+
+    fn store(&self, key: u128, known: bool, html: &str) {
+        let Ok(len) = u32::try_from(html.len()) else {
+            return;
+        };
+        let mut entry = Entry {
+            offset: 0,
+            len,
+            known,
+        };
+        if self.keep_fresh {
+            if let Ok(mut fresh) = self.fresh.lock() {
+                fresh.insert(key, (entry, Some(html.to_string())));
+            }
+            return;
+        }
+        let Some(dir) = &self.dir else { return };
+        let Ok(mut append) = self.append.lock() else {
+            return;
+        };
+        if append.is_none() {
+            let _ = std::fs::create_dir_all(dir);
+            let opened = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(dir.join(DATA_FILE))
+                .and_then(|file| {
+                    let end = file.metadata()?.len();
+                    Ok((file, end))
+                });
+            match opened {
+                Ok(opened) => *append = Some(opened),
+                Err(_) => return,
+            }
+        }
+        let Some((file, end)) = append.as_mut() else {
+            return;
+        };
+        let mut bytes = Vec::with_capacity(HEADER + html.len());
+        bytes.extend_from_slice(&key.to_le_bytes());
+        bytes.extend_from_slice(&len.to_le_bytes());
+        bytes.extend_from_slice(html.as_bytes());
+        if file.write_all(&bytes).is_ok() {
+            entry.offset = *end;
+            *end += bytes.len() as u64;
+            drop(append);
+            if let Ok(mut fresh) = self.fresh.lock() {
+                fresh.insert(key, (entry, None));
+            }
+        } else {
+            // A failed append leaves the end unknown: stop appending this build.
+            *append = None;
+        }
+    }
+
+    /// Mark blocks that pages rendered from the page cache still show, so they are kept.
+    pub fn keep(&self, keys: &[u128]) {
+        if let Ok(mut used) = self.used.lock() {
+            used.extend(keys.iter().filter(|k| self.known.contains_key(k)));
+        }
+    }
+
+    /// Write the index of the blocks this build used (read, kept or made). When most of
+    /// the data file is blocks no page uses any more, it is rewritten without them.
+    pub fn save(&self) -> std::io::Result<()> {
+        let Some(dir) = &self.dir else { return Ok(()) };
         let used = self.used.lock().map_err(poisoned)?;
         let fresh = self.fresh.lock().map_err(poisoned)?;
-        let mut bytes = binary_stamp().into_bytes();
-        bytes.push(b'\n');
-        let mut entries: Vec<(&u128, &String)> = used
-            .iter()
-            .filter_map(|key| self.known.get_key_value(key))
-            .chain(fresh.iter())
-            .collect();
-        entries.sort_by_key(|(key, _)| **key);
-        for (key, html) in entries {
-            bytes.extend_from_slice(&key.to_le_bytes());
-            bytes.extend_from_slice(&(html.len() as u64).to_le_bytes());
-            bytes.extend_from_slice(html.as_bytes());
+        let mut append = self.append.lock().map_err(poisoned)?;
+        if let Some((file, _)) = append.as_mut() {
+            file.sync_data()?;
         }
-        std::fs::create_dir_all(dir)?;
-        let temporary = dir.join(format!("{HIGHLIGHT_FILE}.{}.tmp", std::process::id()));
-        std::fs::write(&temporary, bytes)?;
-        std::fs::rename(&temporary, dir.join(HIGHLIGHT_FILE))
+        let mut entries: Vec<(u128, Entry)> = used
+            .iter()
+            .filter_map(|key| self.known.get(key).map(|e| (*key, *e)))
+            .chain(fresh.iter().map(|(key, (entry, _))| (*key, *entry)))
+            .collect();
+        entries.sort_by_key(|(key, _)| *key);
+        entries.dedup_by_key(|(key, _)| *key);
+        let live: u64 = entries
+            .iter()
+            .map(|(_, e)| HEADER as u64 + u64::from(e.len))
+            .sum();
+        let data_path = dir.join(DATA_FILE);
+        let size = std::fs::metadata(&data_path).map_or(0, |m| m.len());
+        if size > 2 * live + (1 << 20) {
+            entries = compact(&data_path, entries)?;
+        }
+        let index = Index {
+            stamp: binary_stamp(),
+            entries,
+        };
+        let bytes = postcard::to_stdvec(&index).map_err(std::io::Error::other)?;
+        write_replacing(&dir.join(INDEX_FILE), &bytes)
     }
+
+    /// The keys of blocks stored this build, for the page records.
+    pub fn fresh_keys(&self) -> HashSet<u128> {
+        self.fresh
+            .lock()
+            .map(|fresh| fresh.keys().copied().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Copy the live blocks into a new data file, which then replaces the old one.
+fn compact(path: &Path, entries: Vec<(u128, Entry)>) -> std::io::Result<Vec<(u128, Entry)>> {
+    let old = File::open(path)?;
+    let temporary = path.with_extension(format!("dat.{}.tmp", std::process::id()));
+    let mut new = std::io::BufWriter::new(File::create(&temporary)?);
+    let mut kept = Vec::with_capacity(entries.len());
+    let mut offset = 0u64;
+    for (key, entry) in entries {
+        let Some(html) = read_block(&old, key, &entry) else {
+            continue;
+        };
+        new.write_all(&key.to_le_bytes())?;
+        new.write_all(&entry.len.to_le_bytes())?;
+        new.write_all(html.as_bytes())?;
+        kept.push((key, Entry { offset, ..entry }));
+        offset += HEADER as u64 + u64::from(entry.len);
+    }
+    new.into_inner().map_err(|e| e.into_error())?.sync_data()?;
+    std::fs::rename(&temporary, path)?;
+    Ok(kept)
+}
+
+fn read_block(file: &File, key: u128, entry: &Entry) -> Option<String> {
+    let mut bytes = vec![0u8; HEADER + entry.len as usize];
+    file.read_exact_at(&mut bytes, entry.offset).ok()?;
+    let (header, html) = bytes.split_at(HEADER);
+    let stored_key = u128::from_le_bytes(header[..16].try_into().ok()?);
+    let stored_len = u32::from_le_bytes(header[16..].try_into().ok()?);
+    if stored_key != key || stored_len != entry.len {
+        return None;
+    }
+    String::from_utf8(html.to_vec()).ok()
+}
+
+fn write_replacing(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let temporary = path.with_extension(format!("{}.tmp", std::process::id()));
+    std::fs::write(&temporary, bytes)?;
+    std::fs::rename(&temporary, path)
 }
 
 fn poisoned<T>(_: T) -> std::io::Error {
-    std::io::Error::other("a highlighting thread panicked")
+    std::io::Error::other("a rendering thread panicked")
 }
 
-fn parse(bytes: &[u8], stamp: &str) -> Option<HashMap<u128, String>> {
-    let rest = bytes.strip_prefix(stamp.as_bytes())?.strip_prefix(b"\n")?;
-    let mut known = HashMap::new();
-    let mut at = 0;
-    while at < rest.len() {
-        let key = u128::from_le_bytes(rest.get(at..at + 16)?.try_into().ok()?);
-        let len = u64::from_le_bytes(rest.get(at + 16..at + 24)?.try_into().ok()?);
-        let start = at + 24;
-        let end = start.checked_add(usize::try_from(len).ok()?)?;
-        let html = std::str::from_utf8(rest.get(start..end)?).ok()?;
-        known.insert(key, html.to_string());
-        at = end;
+/// What the previous build knew of one page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PageRecord {
+    /// Hash of everything the page's Markdown was rendered from.
+    pub markdown_key: u128,
+    pub summary: String,
+    pub word_count: usize,
+    pub figures_used: Vec<String>,
+    pub charts_used: Vec<String>,
+    /// The `.md` files its links name (paths inside `content/`).
+    pub md_links: Vec<String>,
+    /// Highlighted blocks the page shows.
+    pub blocks: Vec<u128>,
+    /// Hash of everything the page's output was made from.
+    pub output_key: u128,
+    pub output: OutputStamp,
+    pub links: crate::links::FileLinks,
+}
+
+/// The written output file as the build left it, to tell whether it is still there untouched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputStamp {
+    pub len: u64,
+    pub modified_ns: u128,
+    pub inode: u64,
+    /// Hash of the bytes, for outputs kept in memory.
+    pub hash: u128,
+}
+
+impl OutputStamp {
+    /// The stamp of the file at `path` as it is now (the hash is not read from disk).
+    pub fn of_file(path: &Path, hash: u128) -> Option<OutputStamp> {
+        use std::os::unix::fs::MetadataExt as _;
+        let meta = std::fs::symlink_metadata(path).ok()?;
+        if !meta.is_file() {
+            return None;
+        }
+        Some(OutputStamp {
+            len: meta.len(),
+            modified_ns: meta
+                .modified()
+                .ok()?
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()?
+                .as_nanos(),
+            inode: meta.ino(),
+            hash,
+        })
     }
-    Some(known)
+}
+
+#[derive(Serialize, Deserialize)]
+struct PagesFile {
+    stamp: String,
+    /// Where the outputs were written, as given: another output folder is another build.
+    output: String,
+    records: HashMap<String, PageRecord>,
+}
+
+/// The page records of the previous build, keyed by the page's path inside `content/`.
+#[derive(Default)]
+pub struct PageRecords {
+    pub output: String,
+    pub records: HashMap<String, PageRecord>,
+}
+
+impl PageRecords {
+    pub fn load(dir: &Path) -> PageRecords {
+        std::fs::read(dir.join(PAGES_FILE))
+            .ok()
+            .and_then(|bytes| postcard::from_bytes::<PagesFile>(&bytes).ok())
+            .filter(|file| file.stamp == binary_stamp())
+            .map(|file| PageRecords {
+                output: file.output,
+                records: file.records,
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn save(&self, dir: &Path) -> std::io::Result<()> {
+        let file = PagesFile {
+            stamp: binary_stamp(),
+            output: self.output.clone(),
+            records: self.records.clone(),
+        };
+        let bytes = postcard::to_stdvec(&file).map_err(std::io::Error::other)?;
+        write_replacing(&dir.join(PAGES_FILE), &bytes)
+    }
 }
 
 /// Which binary wrote a cache: its version, size and modification time, so a rebuilt
-/// binary (a new syntect, a changed highlighter) never reads an old cache.
+/// binary (a new syntect, a changed renderer) never reads an old cache.
 fn binary_stamp() -> String {
-    let exe = std::env::current_exe()
-        .and_then(std::fs::metadata)
-        .map(|meta| {
-            let modified = meta
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos());
-            format!("{} {modified}", meta.len())
-        })
-        .unwrap_or_default();
-    format!(
-        "briefing {} highlight cache, binary {exe}",
-        env!("CARGO_PKG_VERSION")
-    )
+    static STAMP: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let exe = std::env::current_exe()
+            .and_then(std::fs::metadata)
+            .map(|meta| {
+                let modified = meta
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos());
+                format!("{} {modified}", meta.len())
+            })
+            .unwrap_or_default();
+        format!("briefing {} cache, binary {exe}", env!("CARGO_PKG_VERSION"))
+    });
+    STAMP.clone()
 }
 
-/// Two 64-bit FNV-1a hashes with different seeds: a stable 128-bit key, so a collision
-/// between two code blocks is not a practical concern. The language is hashed with its
-/// length so `("ab", "c")` and `("a", "bc")` differ.
+/// A 128-bit hash of everything fed to it, for cache keys. Two SipHash states with
+/// different keys: std's SipHash is fixed within one binary, and every cache is tied to
+/// the binary that wrote it, so the keys need be stable only that far.
+pub struct Key(std::hash::DefaultHasher, std::hash::DefaultHasher);
+
+impl Default for Key {
+    fn default() -> Self {
+        let mut second = std::hash::DefaultHasher::new();
+        0x9E37_79B9_7F4A_7C15u64.hash(&mut second);
+        Key(std::hash::DefaultHasher::new(), second)
+    }
+}
+
+impl Key {
+    pub fn new() -> Key {
+        Key::default()
+    }
+
+    /// Feed a value (with its length, for strings, so `("ab", "c")` and `("a", "bc")` differ).
+    pub fn add<T: Hash + ?Sized>(&mut self, value: &T) -> &mut Self {
+        value.hash(&mut self.0);
+        value.hash(&mut self.1);
+        self
+    }
+
+    pub fn finish(&self) -> u128 {
+        (u128::from(self.0.finish()) << 64) | u128::from(self.1.finish())
+    }
+}
+
+/// The key of a code block: its language and its code.
 fn key(code: &str, language: &str) -> u128 {
-    let hash = |seed: u64| {
-        let mut h = seed;
-        let mut eat = |bytes: &[u8]| {
-            for b in bytes {
-                h ^= u64::from(*b);
-                h = h.wrapping_mul(0x0100_0000_01b3);
-            }
-        };
-        eat(&(language.len() as u64).to_le_bytes());
-        eat(language.as_bytes());
-        eat(code.as_bytes());
-        h
-    };
-    (u128::from(hash(0xcbf2_9ce4_8422_2325)) << 64) | u128::from(hash(0x8422_2325_cbf2_9ce4))
+    Key::new().add(language).add(code).finish()
+}
+
+/// Hash of bytes, for outputs.
+pub fn hash_bytes(bytes: &[u8]) -> u128 {
+    Key::new().add(bytes).finish()
 }
 
 #[cfg(test)]
@@ -146,28 +449,55 @@ mod tests {
     #[test]
     fn a_saved_cache_gives_the_same_html() {
         let dir = tempfile::tempdir().unwrap();
-        let first = Highlights::load(dir.path());
-        let html = first.highlight("fn main() {}\n", "rust");
-        first.save(dir.path()).unwrap();
-        let second = Highlights::load(dir.path());
+        let first = Highlights::open(dir.path());
+        let block = first.highlight("fn main() {}\n", "rust");
+        first.save().unwrap();
+        let second = Highlights::open(dir.path());
         assert_eq!(second.known.len(), 1);
-        assert_eq!(second.highlight("fn main() {}\n", "rust"), html);
-        assert_eq!(html, highlight::highlight("fn main() {}\n", "rust"));
+        let again = second.highlight("fn main() {}\n", "rust");
+        assert_eq!(again.html, block.html);
+        assert!(again.known);
+        assert_eq!(block.html, highlight::highlight("fn main() {}\n", "rust"));
+        assert!(
+            second.fresh_keys().is_empty(),
+            "the second build highlighted nothing"
+        );
     }
 
     #[test]
     fn a_damaged_or_foreign_cache_is_ignored() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = Highlights::load(dir.path());
+        let cache = Highlights::open(dir.path());
         cache.highlight("x = 1\n", "python");
-        cache.save(dir.path()).unwrap();
-        let path = dir.path().join(HIGHLIGHT_FILE);
-        let mut bytes = std::fs::read(&path).unwrap();
-        bytes.truncate(bytes.len() - 3);
-        std::fs::write(&path, &bytes).unwrap();
-        assert!(Highlights::load(dir.path()).known.is_empty());
-        std::fs::write(&path, b"briefing 0.0.0 highlight cache, binary 1 2\n").unwrap();
-        assert!(Highlights::load(dir.path()).known.is_empty());
+        cache.save().unwrap();
+        // Data that does not match the index is a miss, not wrong output.
+        std::fs::write(dir.path().join(DATA_FILE), b"garbage of the wrong size").unwrap();
+        let damaged = Highlights::open(dir.path());
+        let block = damaged.highlight("x = 1\n", "python");
+        assert_eq!(block.html, highlight::highlight("x = 1\n", "python"));
+        std::fs::write(dir.path().join(INDEX_FILE), b"not an index").unwrap();
+        assert!(Highlights::open(dir.path()).known.is_empty());
+    }
+
+    #[test]
+    fn unused_blocks_are_dropped_and_the_data_compacted() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Highlights::open(dir.path());
+        for n in 0..200 {
+            first.highlight(&format!("x = {n}\n{}\n", "# padding ".repeat(800)), "python");
+        }
+        first.save().unwrap();
+        let size = std::fs::metadata(dir.path().join(DATA_FILE)).unwrap().len();
+        let second = Highlights::open(dir.path());
+        second.highlight("x = 0\n", "python");
+        second.save().unwrap();
+        let third = Highlights::open(dir.path());
+        assert_eq!(third.known.len(), 1, "only the block the last build used");
+        assert!(std::fs::metadata(dir.path().join(DATA_FILE)).unwrap().len() < size / 10);
+        assert_eq!(
+            third.highlight("x = 0\n", "python").html,
+            highlight::highlight("x = 0\n", "python")
+        );
     }
 
     #[test]

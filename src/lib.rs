@@ -2,9 +2,11 @@
 //!
 //! The pipeline runs in one direction: [`Site::load`] reads `briefing.yaml`, `data/`,
 //! `content/`, `templates/` and `static/` into one value (reporting every problem at once);
-//! [`build::render`] turns that value into output files in memory; [`publish::prepare`]
-//! gives assets content-hashed names and checks every link; [`build::write`] swaps
-//! them into the output folder all at once.
+//! [`engine::run`] renders every output, gives assets content-hashed names and checks
+//! every link, handing each file to a sink as soon as it is made (re-rendering only
+//! pages whose inputs changed since the build cache's last build); a
+//! [`build::DiskSink`] moves them into the output folder all at once, a
+//! [`build::MemorySink`] keeps them for the preview server and the tests.
 
 pub mod build;
 pub mod cache;
@@ -12,6 +14,7 @@ pub mod charts;
 pub mod cli;
 pub mod config;
 pub mod content;
+pub mod engine;
 pub mod error;
 pub mod figure_table;
 pub mod figures;
@@ -38,6 +41,8 @@ pub use site::{LoadOptions, Site};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildSummary {
     pub pages: usize,
+    /// Pages rendered this build; the others were unchanged and kept from the last.
+    pub rendered: usize,
     pub files: usize,
     pub bytes: usize,
     pub elapsed: Duration,
@@ -66,18 +71,30 @@ pub fn build_with(
 ) -> anyhow::Result<BuildSummary> {
     let started = Instant::now();
     let site = Site::load(root, options)?;
-    let published = publish::prepare(&site, publish)?;
-    build::write(&published.outputs, output)?;
+    let cache_dir = root.join(cache::DIR_NAME);
+    let previous = if options.no_cache {
+        cache::PageRecords::default()
+    } else {
+        cache::PageRecords::load(&cache_dir)
+    };
+    let sink = build::DiskSink::new(output)?;
+    // On any problem the sink is dropped unused: the output folder stays as it was.
+    let outcome = engine::run(&site, &publish::engine_options(publish), &sink, &previous)?;
+    sink.commit()?;
     if !options.no_cache {
         // The site is built: a cache that cannot be written costs the next build time only.
-        let _ = site.highlights.save(&root.join(cache::DIR_NAME));
+        let _ = site.highlights.save();
+        let _ = outcome.records.save(&cache_dir);
     }
+    let mut warnings = publish::warnings(&site);
+    warnings.extend(outcome.broken);
     Ok(BuildSummary {
         pages: site.pages.len(),
-        files: published.outputs.len(),
-        bytes: published.outputs.iter().map(|o| o.bytes.len()).sum(),
+        rendered: outcome.rendered,
+        files: outcome.files,
+        bytes: outcome.bytes as usize,
         elapsed: started.elapsed(),
-        warnings: published.warnings,
-        external_links: published.links.external.len(),
+        warnings,
+        external_links: outcome.links.external.len(),
     })
 }

@@ -10,6 +10,8 @@ use lol_html::{RewriteStrSettings, element, rewrite_str, text};
 use rayon::prelude::*;
 use std::ops::Range;
 
+use serde::{Deserialize, Serialize};
+
 use crate::build::Output;
 use crate::content::Page;
 use crate::error::{Problem, did_you_mean, line_col};
@@ -305,7 +307,7 @@ pub fn decode_entities(text: &str) -> String {
 }
 
 /// What a reference in a page is for, which decides how a missing target is reported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Kind {
     Link,
     Image,
@@ -348,6 +350,57 @@ pub struct Scan {
     pub refs: Vec<Reference>,
 }
 
+/// What the link check needs of one output file, kept (and cached) after the file is
+/// written: its ids, sorted, and its references without their places in the text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileLinks {
+    pub ids: Vec<String>,
+    pub refs: Vec<Link>,
+}
+
+/// A reference as the link check needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    /// The URL as a browser reads it.
+    pub href: String,
+    pub kind: Kind,
+    /// Byte offset of the element (or of the URL in CSS) in the file, before assets
+    /// are renamed, for line and column.
+    pub offset: usize,
+}
+
+impl FileLinks {
+    pub fn of(scan: &Scan) -> FileLinks {
+        let mut ids: Vec<String> = scan.ids.iter().cloned().collect();
+        ids.sort_unstable();
+        FileLinks {
+            ids,
+            refs: scan
+                .refs
+                .iter()
+                .map(|r| Link {
+                    href: r.href.clone(),
+                    kind: r.kind,
+                    offset: r.offset,
+                })
+                .collect(),
+        }
+    }
+
+    fn has_id(&self, id: &str) -> bool {
+        self.ids
+            .binary_search_by(|probe| probe.as_str().cmp(id))
+            .is_ok()
+    }
+}
+
+/// One output file for the link check: its path in the output folder and its links.
+#[derive(Debug, Clone)]
+pub struct CheckFile {
+    pub path: String,
+    pub links: FileLinks,
+}
+
 /// Meta tags whose `content` is a URL to check.
 const URL_META: &[&str] = &[
     "og:url",
@@ -363,27 +416,29 @@ const URL_META: &[&str] = &[
 pub fn scan_all(outputs: &[Output]) -> Vec<Scan> {
     outputs
         .par_iter()
-        .map(|output| {
-            let text = String::from_utf8_lossy(&output.bytes);
-            match kind_of(&output.path) {
-                FileKind::Html => scan_html(&text),
-                FileKind::Css => Scan {
-                    ids: HashSet::new(),
-                    refs: css_urls(&text)
-                        .into_iter()
-                        .map(|(range, href)| Reference {
-                            href,
-                            kind: Kind::File,
-                            offset: range.start,
-                            value: range,
-                            form: Form::Css,
-                        })
-                        .collect(),
-                },
-                FileKind::Other => Scan::default(),
-            }
-        })
+        .map(|output| scan(&output.path, &output.bytes))
         .collect()
+}
+
+/// The ids and references of one output file: HTML, a stylesheet, or nothing to scan.
+pub fn scan(path: &str, bytes: &[u8]) -> Scan {
+    match kind_of(path) {
+        FileKind::Html => scan_html(&String::from_utf8_lossy(bytes)),
+        FileKind::Css => Scan {
+            ids: HashSet::new(),
+            refs: css_urls(&String::from_utf8_lossy(bytes))
+                .into_iter()
+                .map(|(range, href)| Reference {
+                    href,
+                    kind: Kind::File,
+                    offset: range.start,
+                    value: range,
+                    form: Form::Css,
+                })
+                .collect(),
+        },
+        FileKind::Other => Scan::default(),
+    }
 }
 
 /// The ids and the references of one HTML file. One handler looks at every element,
@@ -628,12 +683,19 @@ enum Origin<'a> {
     Generated,
 }
 
-/// Check every internal link, `#anchor` and image of the rendered `outputs` (with their
-/// [`scan_all`]), and list the external ones. It runs before assets get hashed names, so
-/// problems point at the files as the user wrote them; `output_dir` is only for messages.
-pub fn check(site: &Site, outputs: &[Output], scans: &[Scan], output_dir: &Path) -> Report {
+/// Check every internal link, `#anchor` and image of the rendered `files`, and list the
+/// external ones. Their links were scanned before assets got hashed names, so problems
+/// point at the files as the user wrote them. `text_of` gives a file's text (before
+/// renaming), asked only to place a problem or an external link that cannot be traced
+/// to Markdown; `output_dir` is only for messages.
+pub fn check(
+    site: &Site,
+    files: &[CheckFile],
+    text_of: &(dyn Fn(usize) -> String + Sync),
+    output_dir: &Path,
+) -> Report {
     let url = SiteUrl::new(&site.config.base_url);
-    let index: HashMap<&str, usize> = outputs
+    let index: HashMap<&str, usize> = files
         .iter()
         .enumerate()
         .map(|(i, o)| (o.path.as_str(), i))
@@ -665,18 +727,19 @@ pub fn check(site: &Site, outputs: &[Output], scans: &[Scan], output_dir: &Path)
 
     // Resolving is independent per file: in parallel. Tracing problems to their source
     // lines (which may render a page's Markdown again) is done in order after.
-    let found: Vec<Found> = outputs
+    let found: Vec<Found> = files
         .par_iter()
-        .zip(scans)
-        .map(|(output, scan)| find_problems(&url, &index, scans, outputs, output, scan))
+        .map(|file| find_problems(&url, &index, files, file))
         .collect();
 
-    for ((output, found), Scan { refs, .. }) in outputs.iter().zip(found).zip(scans) {
+    for (number, (output, found)) in files.iter().zip(found).enumerate() {
         report.internal += found.internal;
         if found.external.is_empty() && found.broken.is_empty() {
             continue;
         }
-        let text = String::from_utf8_lossy(&output.bytes);
+        let refs = &output.links.refs;
+        let text_cell = std::cell::OnceCell::new();
+        let text = || text_cell.get_or_init(|| text_of(number)).as_str();
         let origin = origin(&output.path);
         for i in found.external {
             let reference = &refs[i];
@@ -727,7 +790,7 @@ pub fn check(site: &Site, outputs: &[Output], scans: &[Scan], output_dir: &Path)
                         ));
                         continue;
                     }
-                    let (line, column) = line_col(&text, reference.offset);
+                    let (line, column) = line_col(text(), reference.offset);
                     let template = page.template().to_string();
                     let problem = Problem::new(output_dir.join(&output.path), message.clone())
                         .at(line, column)
@@ -745,13 +808,13 @@ pub fn check(site: &Site, outputs: &[Output], scans: &[Scan], output_dir: &Path)
                     from_templates.entry(key).or_insert((problem, 0)).1 += 1;
                 }
                 Origin::Static(rel) => {
-                    let (line, column) = line_col(&text, reference.offset);
+                    let (line, column) = line_col(text(), reference.offset);
                     report.broken.push(with_help(
                         Problem::new(Path::new("static").join(rel), message).at(line, column),
                     ));
                 }
                 Origin::Template(name) => {
-                    let (line, column) = line_col(&text, reference.offset);
+                    let (line, column) = line_col(text(), reference.offset);
                     report.broken.push(with_help(
                         Problem::new(output_dir.join(&output.path), message)
                             .at(line, column)
@@ -762,7 +825,7 @@ pub fn check(site: &Site, outputs: &[Output], scans: &[Scan], output_dir: &Path)
                     ));
                 }
                 Origin::Generated => {
-                    let (line, column) = line_col(&text, reference.offset);
+                    let (line, column) = line_col(text(), reference.offset);
                     report.broken.push(with_help(
                         Problem::new(output_dir.join(&output.path), message).at(line, column),
                     ));
@@ -800,17 +863,15 @@ struct Found<'r> {
 fn find_problems<'r>(
     url: &SiteUrl,
     index: &HashMap<&str, usize>,
-    scans: &[Scan],
-    outputs: &[Output],
-    output: &Output,
-    scan: &'r Scan,
+    files: &[CheckFile],
+    output: &'r CheckFile,
 ) -> Found<'r> {
     let mut found = Found {
         internal: 0,
         external: Vec::new(),
         broken: Vec::new(),
     };
-    for (i, reference) in scan.refs.iter().enumerate() {
+    for (i, reference) in output.links.refs.iter().enumerate() {
         match resolve(url, &output.path, &reference.href) {
             Target::Ignored => {}
             Target::External => found.external.push(i),
@@ -851,8 +912,7 @@ fn find_problems<'r>(
                 }
                 if let Some((title, message, help)) = missing(
                     index,
-                    scans,
-                    outputs,
+                    files,
                     &path,
                     fragment.as_deref(),
                     reference,
@@ -875,7 +935,7 @@ fn find_problems<'r>(
 
 /// A reference that does not resolve, before it is traced to a source line.
 struct Broken<'r> {
-    reference: &'r Reference,
+    reference: &'r Link,
     title: &'static str,
     message: String,
     help: Option<String>,
@@ -886,11 +946,10 @@ struct Broken<'r> {
 /// Why an internal target is missing, with a hint; None when it exists.
 fn missing(
     index: &HashMap<&str, usize>,
-    scans: &[Scan],
-    outputs: &[Output],
+    files: &[CheckFile],
     path: &str,
     fragment: Option<&str>,
-    reference: &Reference,
+    reference: &Link,
     url: &SiteUrl,
 ) -> Option<(&'static str, String, Option<String>)> {
     let found = if path.is_empty() || path.ends_with('/') {
@@ -908,7 +967,7 @@ fn missing(
                 url.root_relative("x.png")
             ),
             Kind::Link => {
-                let candidates = outputs.iter().map(|o| page_path_of(&o.path));
+                let candidates = files.iter().map(|o| page_path_of(&o.path));
                 let candidates: Vec<String> = candidates.collect();
                 match did_you_mean(path, candidates.iter().map(String::as_str)) {
                     Some(near) => format!("did you mean `{}`?", url.root_relative(near)),
@@ -928,13 +987,13 @@ fn missing(
         ));
     };
     let fragment = fragment.filter(|f| !f.is_empty() && !f.starts_with(":~:"))?;
-    let is_html = matches!(kind_of(&outputs[target].path), FileKind::Html);
-    let ids = &scans[target].ids;
-    if !is_html || ids.contains(fragment) || fragment == "top" {
+    let is_html = matches!(kind_of(&files[target].path), FileKind::Html);
+    let links = &files[target].links;
+    if !is_html || links.has_id(fragment) || fragment == "top" {
         return None;
     }
-    let page = url.root_relative(&page_path_of(&outputs[target].path));
-    let help = match did_you_mean(fragment, ids.iter().map(String::as_str)) {
+    let page = url.root_relative(&page_path_of(&files[target].path));
+    let help = match did_you_mean(fragment, links.ids.iter().map(String::as_str)) {
         Some(near) => format!("did you mean `#{near}`?"),
         None => "a heading's id is its text in lower case with words joined by `-` (`## The cost` -> `#the-cost`); set one with `## Title {#id}`".to_string(),
     };
@@ -972,10 +1031,10 @@ fn same_href(written: &str, found: &str) -> bool {
 
 /// `content/deal.md:12:3` for an external link written in a page's Markdown, else
 /// the output file and line.
-fn locate_text(
+fn locate_text<'t>(
     origin: &Origin,
-    text: &str,
-    reference: &Reference,
+    text: &dyn Fn() -> &'t str,
+    reference: &Link,
     output_dir: &Path,
     output: &str,
 ) -> String {
@@ -986,12 +1045,12 @@ fn locate_text(
             }
         }
         Origin::Static(rel) => {
-            let (line, column) = line_col(text, reference.offset);
+            let (line, column) = line_col(text(), reference.offset);
             return format!("static/{rel}:{line}:{column}");
         }
         _ => {}
     }
-    let (line, column) = line_col(text, reference.offset);
+    let (line, column) = line_col(text(), reference.offset);
     format!("{}:{line}:{column}", output_dir.join(output).display())
 }
 
@@ -1033,7 +1092,7 @@ impl<'a> Locator<'a> {
             root: &root,
             figures: &site.figures,
             page_urls,
-            highlights: &site.highlights,
+            highlights: None,
         };
         // A broken page gives no sites: its problems are reported by the build itself.
         let (body, summary) = markdown::render_page(page, &cx);

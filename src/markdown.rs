@@ -1,7 +1,7 @@
 //! Rendering: one page's Markdown into HTML, with figure references resolved, headings
 //! anchored, code highlighted, links to other pages rewritten and a table of contents.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
 
@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::error::{Problem, Problems, line_col};
 use crate::figures::Figures;
-use crate::highlight::{self, escape_html};
+use crate::highlight::escape_html;
 use crate::provenance;
 
 /// What the Markdown of a page needs to know about the rest of the site.
@@ -28,7 +28,9 @@ pub struct RenderContext<'a> {
     pub figures: &'a Figures,
     /// Path inside `content/` -> URL relative to the site root, for every page.
     pub page_urls: &'a HashMap<String, String>,
-    pub highlights: &'a crate::cache::Highlights,
+    /// Where code blocks are highlighted; None renders a page without its code blocks,
+    /// for what other pages need of it (summary, word count, table of contents).
+    pub highlights: Option<&'a crate::cache::Highlights>,
 }
 
 /// One entry of a page's table of contents.
@@ -50,6 +52,12 @@ pub struct Rendered {
     pub figures_used: Vec<String>,
     /// Whether any code block was highlighted, so the page needs `highlight.css`.
     pub has_code: bool,
+    /// Cache keys of the highlighted code blocks.
+    pub blocks: Vec<u128>,
+    /// Names of the charts placed on the page.
+    pub charts_used: Vec<String>,
+    /// Paths inside `content/` of the `.md` files its links name.
+    pub md_links: Vec<String>,
     /// Every link and image destination as written into the HTML, with where it is in
     /// the Markdown, so a broken link found in the output can be traced to its line.
     pub links: Vec<LinkSite>,
@@ -120,9 +128,11 @@ pub fn render(markdown: &str, cx: &RenderContext) -> Result<Rendered, Problems> 
                     CodeBlockKind::Fenced(info) => info.to_string(),
                     CodeBlockKind::Indented => String::new(),
                 };
-                target.push(Event::Html(
-                    code_block(&code, &language, cx.highlights).into(),
-                ));
+                if let Some(highlights) = cx.highlights {
+                    let (html, key) = code_block(&code, &language, highlights);
+                    target.push(Event::Html(html.into()));
+                    renderer.blocks.push(key);
+                }
                 renderer.has_code = true;
             }
             Event::Start(Tag::FootnoteDefinition(label)) => {
@@ -207,6 +217,9 @@ pub fn render(markdown: &str, cx: &RenderContext) -> Result<Rendered, Problems> 
         word_count: renderer.words,
         figures_used: renderer.figures_used,
         has_code: renderer.has_code,
+        blocks: renderer.blocks,
+        charts_used: renderer.charts_placed.into_iter().collect(),
+        md_links: renderer.md_links,
         links: renderer.links,
     })
 }
@@ -275,8 +288,10 @@ struct Renderer<'c> {
     footnotes: HashMap<String, usize>,
     /// Figure tooltips so far, to give each an id of its own.
     tips: usize,
-    charts_placed: HashSet<String>,
+    charts_placed: BTreeSet<String>,
     links: Vec<LinkSite>,
+    blocks: Vec<u128>,
+    md_links: Vec<String>,
 }
 
 impl<'c> Renderer<'c> {
@@ -298,7 +313,9 @@ impl<'c> Renderer<'c> {
             has_code: false,
             footnotes: HashMap::new(),
             tips: 0,
-            charts_placed: HashSet::new(),
+            charts_placed: BTreeSet::new(),
+            blocks: Vec::new(),
+            md_links: Vec::new(),
             links: Vec::new(),
         }
     }
@@ -563,6 +580,9 @@ impl<'c> Renderer<'c> {
             return dest;
         }
         let target = resolve_relative(self.cx.rel, path);
+        if !self.md_links.contains(&target) {
+            self.md_links.push(target.clone());
+        }
         match self.cx.page_urls.get(&target) {
             Some(url) => {
                 let mut href = format!("{}{}", self.cx.root, url);
@@ -656,22 +676,25 @@ fn footnote_id(label: &str) -> String {
     escape_html(&slugify(label))
 }
 
-fn code_block(code: &str, language: &str, highlights: &crate::cache::Highlights) -> String {
+/// A fenced block's HTML and the cache key of its highlighted code.
+fn code_block(code: &str, language: &str, highlights: &crate::cache::Highlights) -> (String, u128) {
     let token = language.split([',', ' ', '{']).next().unwrap_or("").trim();
+    let block = highlights.highlight(code, token);
     let lang_attr = if token.is_empty() {
         String::new()
     } else {
         format!(" data-lang=\"{}\"", escape_html(token))
     };
-    let class = if highlight::is_known(token) {
+    let class = if block.known {
         format!(" class=\"language-{}\"", escape_html(token))
     } else {
         String::new()
     };
-    format!(
+    let html = format!(
         "<pre class=\"code\"{lang_attr}><code{class}>{}</code></pre>\n",
-        highlights.highlight(code, token)
-    )
+        block.html
+    );
+    (html, block.key)
 }
 
 fn plain_text(events: &[Event]) -> String {
@@ -745,7 +768,7 @@ mod tests {
     use super::*;
 
     static NO_CACHE: std::sync::LazyLock<crate::cache::Highlights> =
-        std::sync::LazyLock::new(crate::cache::Highlights::default);
+        std::sync::LazyLock::new(crate::cache::Highlights::none);
 
     fn cx<'a>(figures: &'a Figures, urls: &'a HashMap<String, String>) -> RenderContext<'a> {
         RenderContext {
@@ -755,7 +778,7 @@ mod tests {
             root: "../",
             figures,
             page_urls: urls,
-            highlights: &NO_CACHE,
+            highlights: Some(&NO_CACHE),
         }
     }
 

@@ -46,25 +46,30 @@ pub struct Published {
 /// Render the site, give its assets content-hashed names and check every link, all in
 /// memory. Broken internal links fail it unless `options.allow_broken_links`.
 pub fn prepare(site: &Site, options: &Options) -> Result<Published, Problems> {
-    let outputs = build::render(site)?;
-    let url = SiteUrl::new(&site.config.base_url);
-    // One parse of every page serves the link check and the renaming of assets.
-    let scans = links::scan_all(&outputs);
-    let mut report = links::check(site, &outputs, &scans, &options.output_dir);
+    let sink = build::MemorySink::default();
+    let outcome = crate::engine::run(
+        site,
+        &engine_options(options),
+        &sink,
+        &crate::cache::PageRecords::default(),
+    )?;
     let mut warnings = warnings(site);
-    if !report.broken.is_empty() {
-        if options.allow_broken_links {
-            warnings.append(&mut report.broken);
-        } else {
-            return Err(Problems(std::mem::take(&mut report.broken)));
-        }
-    }
-    let (outputs, _) = fingerprint(outputs, &scans, &url);
+    warnings.extend(outcome.broken);
     Ok(Published {
-        outputs,
+        outputs: sink.into_outputs(),
         warnings,
-        links: report,
+        links: outcome.links,
     })
+}
+
+/// The engine's options for publishing with `options`.
+pub fn engine_options(options: &Options) -> crate::engine::Options {
+    crate::engine::Options {
+        fingerprint: true,
+        check_links: true,
+        allow_broken_links: options.allow_broken_links,
+        output_dir: options.output_dir.clone(),
+    }
 }
 
 /// Whether the build writes `atom.xml`: it needs a `base_url` for its links and a dated page.
@@ -73,7 +78,7 @@ pub fn has_feed(site: &Site) -> bool {
 }
 
 /// What is worth fixing before publishing but does not stop a build.
-fn warnings(site: &Site) -> Vec<Problem> {
+pub fn warnings(site: &Site) -> Vec<Problem> {
     let mut warnings = Vec::new();
     if site.config.base_url.is_empty() {
         warnings.push(
@@ -528,8 +533,6 @@ pub fn fingerprint(
     url: &SiteUrl,
 ) -> (Vec<Output>, HashMap<String, String>) {
     let mut outputs = outputs;
-    let mut renames: HashMap<String, String> = HashMap::new();
-    let is_css = |path: &str| path.to_ascii_lowercase().ends_with(".css");
     // Only files the site itself refers to are renamed: a file nothing links to is
     // there for others to link to, by its name.
     let candidates: HashSet<&str> = outputs
@@ -538,8 +541,49 @@ pub fn fingerprint(
         .map(|o| o.path.rsplit('/').next().unwrap_or(&o.path))
         .collect();
     let referenced = referenced_paths(&outputs, scans, url, &candidates);
-    let is_fingerprinted = |path: &str| is_fingerprinted(path) && referenced.contains(path);
-    for output in &outputs {
+    let renames = plan_renames(&mut outputs, &|path| referenced.contains(path), url);
+    if renames.is_empty() {
+        return (outputs, HashMap::new());
+    }
+    let names: HashSet<&str> = renames
+        .keys()
+        .map(|p| p.rsplit('/').next().unwrap_or(p))
+        .collect();
+    outputs
+        .par_iter_mut()
+        .zip(scans)
+        .for_each(|(output, scan)| {
+            let lower = output.path.to_ascii_lowercase();
+            if !(lower.ends_with(".html") || lower.ends_with(".htm")) {
+                return;
+            }
+            let html = String::from_utf8_lossy(&output.bytes);
+            if let Some(rewritten) = rewrite_html(&html, &output.path, scan, url, &renames, &names)
+            {
+                output.bytes = rewritten.into_bytes();
+            }
+        });
+    for output in &mut outputs {
+        if let Some(new) = renames.get(&output.path) {
+            output.path = new.clone();
+        }
+    }
+    outputs.sort_by(|a, b| a.path.cmp(&b.path));
+    let back = renames.into_iter().map(|(old, new)| (new, old)).collect();
+    (outputs, back)
+}
+
+/// The hashed name of every asset `referenced` says the site refers to (old path -> new
+/// path), with the references inside stylesheets rewritten in `outputs`.
+fn plan_renames(
+    outputs: &mut [Output],
+    referenced: &dyn Fn(&str) -> bool,
+    url: &SiteUrl,
+) -> HashMap<String, String> {
+    let mut renames: HashMap<String, String> = HashMap::new();
+    let is_css = |path: &str| path.to_ascii_lowercase().ends_with(".css");
+    let is_fingerprinted = |path: &str| is_fingerprinted(path) && referenced(path);
+    for output in outputs.iter() {
         if is_fingerprinted(&output.path) && !is_css(&output.path) {
             renames.insert(
                 output.path.clone(),
@@ -595,35 +639,125 @@ pub fn fingerprint(
         }
         pending.retain(|i| !batch.contains(i));
     }
-    if renames.is_empty() {
-        return (outputs, HashMap::new());
+    renames
+}
+
+/// The site's assets (its static files and the code stylesheet) as they are published:
+/// under content-hashed names when the site refers to them, references between
+/// stylesheets rewritten. Decided before any page is rendered, so each page can be
+/// written as soon as it is made.
+pub struct Assets {
+    /// Each asset's path as the user wrote it, and its output (final path and bytes).
+    pub outputs: Vec<(String, Output)>,
+    /// Old path -> hashed path.
+    pub renames: HashMap<String, String>,
+    names: HashSet<String>,
+    originals: HashMap<String, Vec<u8>>,
+}
+
+impl Assets {
+    /// An asset's bytes as the user wrote them (before references were rewritten).
+    pub fn original(&self, path: &str) -> Vec<u8> {
+        self.originals.get(path).cloned().unwrap_or_default()
     }
-    let names: HashSet<&str> = renames
-        .keys()
-        .map(|p| p.rsplit('/').next().unwrap_or(p))
-        .collect();
-    outputs
-        .par_iter_mut()
-        .zip(scans)
-        .for_each(|(output, scan)| {
-            let lower = output.path.to_ascii_lowercase();
-            if !(lower.ends_with(".html") || lower.ends_with(".htm")) {
-                return;
-            }
-            let html = String::from_utf8_lossy(&output.bytes);
-            if let Some(rewritten) = rewrite_html(&html, &output.path, scan, url, &renames, &names)
-            {
-                output.bytes = rewritten.into_bytes();
-            }
-        });
-    for output in &mut outputs {
-        if let Some(new) = renames.get(&output.path) {
-            output.path = new.clone();
+
+    /// `bytes` of the output at `path`, references to renamed assets rewritten.
+    pub fn rewrite(&self, path: &str, bytes: Vec<u8>, scan: &Scan, url: &SiteUrl) -> Vec<u8> {
+        let lower = path.to_ascii_lowercase();
+        if self.renames.is_empty() || !(lower.ends_with(".html") || lower.ends_with(".htm")) {
+            return bytes;
+        }
+        let names: HashSet<&str> = self.names.iter().map(String::as_str).collect();
+        let html = String::from_utf8_lossy(&bytes);
+        match rewrite_html(&html, path, scan, url, &self.renames, &names) {
+            Some(rewritten) => rewritten.into_bytes(),
+            None => bytes,
         }
     }
-    outputs.sort_by(|a, b| a.path.cmp(&b.path));
-    let back = renames.into_iter().map(|(old, new)| (new, old)).collect();
-    (outputs, back)
+}
+
+/// The [`Assets`] of `site`. Which files the site refers to is read from what the
+/// pages are made of (templates, Markdown, front matter, configuration and the static
+/// files themselves): an asset whose name appears in none of them is not linked from
+/// any page, and keeps its name so others can link to it.
+pub fn assets(site: &Site, fingerprint: bool, url: &SiteUrl) -> Result<Assets, Problems> {
+    let mut outputs: Vec<Output> = vec![Output {
+        path: "highlight.css".to_string(),
+        bytes: crate::highlight::stylesheet().into_bytes(),
+    }];
+    let mut problems = Vec::new();
+    for file in &site.static_files {
+        if outputs.iter().any(|o| o.path == file.rel) {
+            problems.push(
+                Problem::new(
+                    format!("static/{}", file.rel),
+                    "this file has the same path as a generated file",
+                )
+                .help("rename or move it inside static/"),
+            );
+            continue;
+        }
+        outputs.push(Output {
+            path: file.rel.clone(),
+            bytes: file.bytes.clone(),
+        });
+    }
+    if !problems.is_empty() {
+        return Err(Problems(problems));
+    }
+    let originals: HashMap<String, Vec<u8>> = outputs
+        .iter()
+        .map(|o| (o.path.clone(), o.bytes.clone()))
+        .collect();
+    let renames = if fingerprint {
+        let mentioned: HashSet<String> = outputs
+            .iter()
+            .filter(|o| is_fingerprinted(&o.path))
+            .filter(|o| is_mentioned(site, &o.path))
+            .map(|o| o.path.clone())
+            .collect();
+        plan_renames(&mut outputs, &|path| mentioned.contains(path), url)
+    } else {
+        HashMap::new()
+    };
+    let names = renames
+        .keys()
+        .map(|p| p.rsplit('/').next().unwrap_or(p).to_string())
+        .collect();
+    let outputs = outputs
+        .into_iter()
+        .map(|mut output| {
+            let original = output.path.clone();
+            if let Some(new) = renames.get(&original) {
+                output.path = new.clone();
+            }
+            (original, output)
+        })
+        .collect();
+    Ok(Assets {
+        outputs,
+        renames,
+        names,
+        originals,
+    })
+}
+
+/// Whether the file name of `path` (as written or percent-encoded) appears in anything
+/// a page is made of.
+fn is_mentioned(site: &Site, path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let encoded = encode_path(name);
+    let found = |text: &str| text.contains(name) || text.contains(encoded.as_str());
+    site.templates.any_source(&found)
+        || found(&serde_json::to_string(&site.config).unwrap_or_default())
+        || site
+            .static_files
+            .iter()
+            .any(|f| f.rel != path && std::str::from_utf8(&f.bytes).is_ok_and(found))
+        || site
+            .pages
+            .par_iter()
+            .any(|p| found(&p.body) || found(&format!("{:?}", p.front)))
 }
 
 /// Every file of the site that an HTML page or a stylesheet refers to.

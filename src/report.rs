@@ -97,7 +97,8 @@ pub fn render(
         });
     }
 
-    let mut context = shared_context(site, &rendered);
+    let listings: Vec<_> = rendered.iter().map(RenderedPage::listing).collect();
+    let (mut context, _) = shared_context(site, &listings);
     context.insert("root", "");
     let appendix = site
         .templates

@@ -104,9 +104,9 @@ impl Site {
                     templates,
                     static_files,
                     highlights: if options.no_cache {
-                        crate::cache::Highlights::default()
+                        crate::cache::Highlights::none()
                     } else {
-                        crate::cache::Highlights::load(&root.join(crate::cache::DIR_NAME))
+                        crate::cache::Highlights::open(&root.join(crate::cache::DIR_NAME))
                     },
                 })
             }

@@ -1,6 +1,6 @@
 //! Loading and rendering templates: Tera 2, with the built-in theme under the user's `templates/`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use tera::{Context, ErrorKind, Tera};
@@ -29,7 +29,37 @@ pub struct Templates {
     tera: Tera,
     /// Template name -> file it came from, to point errors at the user's file.
     origins: HashMap<String, PathBuf>,
+    /// Template name -> what rendering it depends on, for the page cache.
+    dependencies: HashMap<String, Dependencies>,
+    sources: HashMap<String, String>,
 }
+
+/// What rendering one template depends on: the text of every template it can reach
+/// (what it extends, includes or imports, and so on), and which of the variables the
+/// build passes it (or those templates) name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependencies {
+    /// Hash of the names and texts of the template and every template it reaches.
+    pub key: u128,
+    /// Variables of [`CONTEXT`] named anywhere in those texts.
+    pub uses: BTreeSet<&'static str>,
+}
+
+/// The variables every page template is given.
+pub const CONTEXT: &[&str] = &[
+    "site",
+    "root",
+    "page",
+    "pages",
+    "nav",
+    "figures",
+    "figure_list",
+    "sources",
+    "checks",
+    "charts",
+    "feed",
+    "generator",
+];
 
 impl Templates {
     /// The built-in theme overlaid with every file of `dir` (if it exists).
@@ -73,6 +103,8 @@ impl Templates {
         let mut templates = Templates {
             tera: Tera::new(),
             origins,
+            dependencies: dependencies(&sources),
+            sources: HashMap::new(),
         };
         if let Err(err) =
             tera.add_raw_templates(sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))
@@ -80,7 +112,18 @@ impl Templates {
             return Err(Problems(templates.load_problems(&err)));
         }
         templates.tera = tera;
+        templates.sources = sources;
         Ok(templates)
+    }
+
+    /// Whether `found` holds for the text of any template.
+    pub fn any_source(&self, found: &dyn Fn(&str) -> bool) -> bool {
+        self.sources.values().any(|text| found(text))
+    }
+
+    /// What rendering `name` depends on; None for a template that does not exist.
+    pub fn dependencies(&self, name: &str) -> Option<&Dependencies> {
+        self.dependencies.get(name)
     }
 
     pub fn has(&self, name: &str) -> bool {
@@ -209,6 +252,81 @@ impl Templates {
     }
 }
 
+/// [`Dependencies`] of every template, found in their texts. Reading the text is
+/// deliberately coarse, so it errs on the side of depending on too much: any quoted
+/// name of another template counts as a use of it, and a variable's name anywhere
+/// (even in a comment) counts as a use of the variable.
+fn dependencies(sources: &HashMap<String, String>) -> HashMap<String, Dependencies> {
+    let refers: HashMap<&str, Vec<&str>> = sources
+        .iter()
+        .map(|(name, text)| {
+            let named = sources
+                .keys()
+                .filter(|other| {
+                    *other != name
+                        && (text.contains(&format!("\"{other}\""))
+                            || text.contains(&format!("'{other}'")))
+                })
+                .map(String::as_str)
+                .collect();
+            (name.as_str(), named)
+        })
+        .collect();
+    // Components are global in Tera 2: any template may call one without naming the
+    // file. They see only their arguments, so their text is a dependency of every
+    // template but the variables they name are not.
+    let components: Vec<&str> = sources
+        .iter()
+        .filter(|(_, text)| text.contains("{% component") || text.contains("{%- component"))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    sources
+        .keys()
+        .map(|name| {
+            let mut reached: BTreeSet<&str> = BTreeSet::new();
+            let mut stack = vec![name.as_str()];
+            while let Some(next) = stack.pop() {
+                if reached.insert(next) {
+                    stack.extend(refers.get(next).into_iter().flatten().copied());
+                }
+            }
+            let mut key = crate::cache::Key::new();
+            let mut uses = BTreeSet::new();
+            for component in &components {
+                if !reached.contains(component) {
+                    key.add(*component).add(sources[*component].as_str());
+                }
+            }
+            for reached in &reached {
+                let text = &sources[*reached];
+                key.add(*reached).add(text.as_str());
+                if text.contains("__tera_context") {
+                    uses.extend(CONTEXT.iter().copied());
+                }
+                uses.extend(CONTEXT.iter().copied().filter(|v| names_identifier(text, v)));
+            }
+            (
+                name.clone(),
+                Dependencies {
+                    key: key.finish(),
+                    uses,
+                },
+            )
+        })
+        .collect()
+}
+
+/// Whether `identifier` appears in `text` as a whole word, not as part of a longer name
+/// or after a `.` (`page.pages` is a field, not the variable).
+fn names_identifier(text: &str, identifier: &str) -> bool {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(identifier).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + identifier.len()..].chars().next();
+        !before.is_some_and(|c| is_word(c) || c == '.') && !after.is_some_and(is_word)
+    })
+}
+
 fn template_message(message: &str, syntax: bool) -> String {
     if syntax {
         format!("template syntax error: {message}")
@@ -231,5 +349,51 @@ fn template_help(message: &str) -> String {
     } else {
         "see the Tera 2 documentation for the template syntax (https://keats.github.io/tera/)"
             .to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deps(files: &[(&str, &str)]) -> HashMap<String, Dependencies> {
+        dependencies(
+            &files
+                .iter()
+                .map(|(n, t)| (n.to_string(), t.to_string()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn dependencies_follow_every_template_reached() {
+        let found = deps(&[
+            ("base.html", "{% block main %}{% endblock %}{% for p in nav %}{% endfor %}"),
+            ("page.html", "{% extends \"base.html\" %}{{ page.pages }}{{ page.title }}"),
+            ("index.html", "{% extends 'base.html' %}{% for p in pages %}{% endfor %}"),
+            ("lonely.html", "{{ navigation }} {{ site.title }}"),
+            ("parts.html", "{% component card(figures: map) %}{% endcomponent card %}"),
+        ]);
+        let uses = |n: &str| found[n].uses.iter().copied().collect::<Vec<_>>();
+        assert_eq!(uses("page.html"), ["nav", "page"]);
+        assert_eq!(uses("index.html"), ["nav", "pages"]);
+        assert_eq!(uses("lonely.html"), ["site"]);
+        assert_ne!(found["page.html"].key, found["index.html"].key);
+        let no_parts = deps(&[
+            ("base.html", "{% block main %}{% endblock %}{% for p in nav %}{% endfor %}"),
+            ("page.html", "{% extends \"base.html\" %}{{ page.pages }}{{ page.title }}"),
+        ]);
+        assert_ne!(
+            no_parts["page.html"].key, found["page.html"].key,
+            "a component's text is a dependency of every template"
+        );
+        let changed = deps(&[
+            ("base.html", "{% block main %}{% endblock %}changed"),
+            ("page.html", "{% extends \"base.html\" %}{{ page.pages }}{{ page.title }}"),
+        ]);
+        assert_ne!(
+            found["page.html"].key, changed["page.html"].key,
+            "a change to the parent changes the child's key"
+        );
     }
 }

@@ -1,0 +1,502 @@
+//! Building: every output of a loaded `Site` rendered, renamed, link-checked and handed
+//! to a sink one file at a time, re-rendering only pages whose inputs changed.
+//!
+//! Two passes over the pages. The first renders each page's Markdown without its code
+//! blocks (cheap) for what other pages show of it: summaries, word counts, the listings
+//! `pages` and `nav`. The second renders each page whole, its template around it, and
+//! gives it to the sink at once, so no build holds every page in memory. A page whose
+//! output key (its source, the figures and charts it shows, its template and every
+//! template that one reaches, the listings its templates name, its neighbours, the
+//! configuration and the renamed assets) equals the previous build's is not rendered at
+//! all: its file is kept.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use crate::build::{self, Listing, Output, RenderedPage, Sink};
+use crate::cache::{Key, PageRecord, PageRecords};
+use crate::content::Page;
+use crate::error::{Problem, Problems};
+use crate::figures::Figures;
+use crate::links::{self, CheckFile, FileLinks, Report, SiteUrl};
+use crate::site::Site;
+
+/// How to build.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Give referenced assets content-hashed names.
+    pub fingerprint: bool,
+    /// Check every internal link, anchor and image.
+    pub check_links: bool,
+    /// Report broken internal links as warnings instead of failing.
+    pub allow_broken_links: bool,
+    /// The output folder as messages show it.
+    pub output_dir: PathBuf,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            fingerprint: true,
+            check_links: true,
+            allow_broken_links: false,
+            output_dir: PathBuf::from("public"),
+        }
+    }
+}
+
+/// What a build made.
+#[derive(Default)]
+pub struct Outcome {
+    /// Every output path, as written (hashed names included).
+    pub files: usize,
+    pub bytes: u64,
+    /// Pages rendered this build; the others were kept from the previous one.
+    pub rendered: usize,
+    pub links: Report,
+    /// Broken links when `allow_broken_links`.
+    pub broken: Vec<Problem>,
+    /// Records of this build's pages, for the next.
+    pub records: PageRecords,
+}
+
+/// What the first pass knows of a page.
+struct Meta {
+    summary: String,
+    word_count: usize,
+    figures_used: Vec<String>,
+    markdown_key: u128,
+    /// The previous build's record, when its Markdown key still holds.
+    record: Option<PageRecord>,
+}
+
+/// Build `site` into `sink`. `previous` are the records of the last build into the same
+/// sink's folder; nothing is kept from it unless its key still matches.
+pub fn run(
+    site: &Site,
+    options: &Options,
+    sink: &dyn Sink,
+    previous: &PageRecords,
+) -> Result<Outcome, Problems> {
+    let page_urls: HashMap<String, String> = site
+        .pages
+        .iter()
+        .map(|p| (p.rel.clone(), p.url.clone()))
+        .collect();
+    let keys = Keys::new(&site.figures);
+
+    // Pass one: what every page shows of itself elsewhere.
+    let metas: Vec<Result<Meta, Problems>> = site
+        .pages
+        .par_iter()
+        .map(|page| meta(site, page, &page_urls, &keys, previous.records.get(&page.rel)))
+        .collect();
+    let mut problems = Vec::new();
+    let mut meta_list = Vec::with_capacity(metas.len());
+    for result in metas {
+        match result {
+            Ok(meta) => meta_list.push(meta),
+            Err(Problems(found)) => problems.extend(found),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Problems(problems));
+    }
+    let metas = meta_list;
+    let listings: Vec<Listing> = site
+        .pages
+        .iter()
+        .zip(&metas)
+        .map(|(page, meta)| Listing {
+            page,
+            summary: &meta.summary,
+            word_count: meta.word_count,
+            figures_used: &meta.figures_used,
+        })
+        .collect();
+    let (shared, listing_keys) = build::shared_context(site, &listings);
+    let charts = crate::charts::by_root(&site.figures, site.pages.iter().map(Page::root));
+    let url = SiteUrl::new(&site.config.base_url);
+
+    // Assets first: their hashed names are in every page.
+    let assets = crate::publish::assets(site, options.fingerprint, &url)?;
+    let mut global = Key::new();
+    global
+        .add(&serde_json::to_string(&site.config).unwrap_or_default())
+        .add(&crate::publish::has_feed(site))
+        .add(&assets.renames.iter().collect::<BTreeMap<_, _>>());
+
+    // Pass two: every page, rendered or kept, straight into the sink.
+    let global = global.finish();
+    let pages: Vec<Result<(PageRecord, bool), Problems>> = site
+        .pages
+        .par_iter()
+        .enumerate()
+        .map(|(index, page)| {
+            let meta = &metas[index];
+            let output_key = output_key(site, page, meta, &keys, &listing_keys, &listings, index, global);
+            let path = page.output_path();
+            if let Some(record) = &meta.record {
+                if record.output_key == output_key && sink.keep(&path, &record.output) {
+                    site.highlights.keep(&record.blocks);
+                    return Ok((record.clone(), false));
+                }
+            }
+            let rendered = build::render_markdown(site, page, &page_urls, Some(&site.highlights))?;
+            let html = build::render_page_html(site, &rendered, &shared, &charts, &listings, index)
+                .map_err(Problems::one)?;
+            let (bytes, file_links) = finish(&path, html.into_bytes(), &assets, &url);
+            let output = sink.put(&path, bytes).map_err(|err| io_problem(&path, &err))?;
+            Ok((
+                PageRecord {
+                    markdown_key: meta.markdown_key,
+                    summary: meta.summary.clone(),
+                    word_count: meta.word_count,
+                    figures_used: rendered.figures_used,
+                    charts_used: rendered.charts_used,
+                    md_links: rendered.md_links,
+                    blocks: rendered.blocks,
+                    output_key,
+                    output,
+                    links: file_links,
+                },
+                true,
+            ))
+        })
+        .collect();
+    let mut outcome = Outcome::default();
+    let mut check_files: Vec<CheckFile> = Vec::with_capacity(pages.len() + 8);
+    for (page, result) in site.pages.iter().zip(pages) {
+        match result {
+            Ok((record, rendered)) => {
+                outcome.rendered += usize::from(rendered);
+                outcome.bytes += record.output.len;
+                check_files.push(CheckFile {
+                    path: page.output_path(),
+                    links: record.links.clone(),
+                });
+                outcome.records.records.insert(page.rel.clone(), record);
+            }
+            Err(Problems(found)) => problems.extend(found),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Problems(problems));
+    }
+
+    // The rest is small: rendered every build, written only when it changed.
+    let mut others: Vec<Output> = Vec::new();
+    others.push(build::render_figures_page(site, &shared, &charts).map_err(Problems::one)?);
+    let sections: Vec<crate::publish::Section> = listings
+        .iter()
+        .map(|l| crate::publish::Section {
+            page: l.page,
+            summary: l.summary,
+        })
+        .collect();
+    let taken: HashSet<&str> = assets
+        .outputs
+        .iter()
+        .map(|(original, _)| original.as_str())
+        .collect();
+    others.extend(crate::publish::documents(site, &shared, &sections, &|path| {
+        taken.contains(path)
+    })?);
+    let generated: HashSet<String> = others.iter().map(|o| o.path.clone()).collect();
+    for path in site.pages.iter().map(Page::output_path).chain(generated.iter().cloned()) {
+        if taken.contains(path.as_str()) {
+            problems.push(
+                Problem::new(
+                    format!("static/{path}"),
+                    "this file has the same path as a generated file",
+                )
+                .help("rename or move it inside static/"),
+            );
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Problems(problems));
+    }
+    // Pre-rename texts of the generated files, to place a problem found in them.
+    let mut texts: HashMap<String, Vec<u8>> = HashMap::new();
+    for output in others {
+        let (bytes, file_links) = finish(&output.path, output.bytes.clone(), &assets, &url);
+        texts.insert(output.path.clone(), output.bytes);
+        let stamp = sink
+            .put(&output.path, bytes)
+            .map_err(|err| io_problem(&output.path, &err))?;
+        outcome.bytes += stamp.len;
+        check_files.push(CheckFile {
+            path: output.path,
+            links: file_links,
+        });
+    }
+    for (original, asset) in &assets.outputs {
+        let stamp = sink
+            .put(&asset.path, asset.bytes.clone())
+            .map_err(|err| io_problem(&asset.path, &err))?;
+        outcome.bytes += stamp.len;
+        check_files.push(CheckFile {
+            path: original.clone(),
+            links: FileLinks::of(&links::scan(original, &assets.original(original))),
+        });
+    }
+    outcome.files = check_files.len();
+    // Problems are reported in the order of the output paths, whatever order made them.
+    check_files.sort_by(|a, b| a.path.cmp(&b.path));
+
+    if options.check_links {
+        let page_index: HashMap<String, usize> = site
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.output_path(), i))
+            .collect();
+        let text_of = |number: usize| -> String {
+            let path = &check_files[number].path;
+            if let Some(&index) = page_index.get(path) {
+                return page_text(site, &page_urls, &shared, &charts, &listings, index);
+            }
+            if let Some(bytes) = texts.get(path) {
+                return String::from_utf8_lossy(bytes).into_owned();
+            }
+            String::from_utf8_lossy(&assets.original(path)).into_owned()
+        };
+        let mut report = links::check(site, &check_files, &text_of, &options.output_dir);
+        if !report.broken.is_empty() {
+            if options.allow_broken_links {
+                outcome.broken = std::mem::take(&mut report.broken);
+            } else {
+                return Err(Problems(std::mem::take(&mut report.broken)));
+            }
+        }
+        outcome.links = report;
+    }
+    Ok(outcome)
+}
+
+/// A page's HTML as rendered before renaming, to place a problem in it.
+fn page_text(
+    site: &Site,
+    page_urls: &HashMap<String, String>,
+    shared: &tera::Context,
+    charts: &crate::charts::ByRoot,
+    listings: &[Listing],
+    index: usize,
+) -> String {
+    let page = &site.pages[index];
+    build::render_markdown(site, page, page_urls, Some(&site.highlights))
+        .ok()
+        .and_then(|rendered| {
+            build::render_page_html(site, &rendered, shared, charts, listings, index).ok()
+        })
+        .unwrap_or_default()
+}
+
+/// Scan an output for the link check, then rename the assets it refers to.
+fn finish(
+    path: &str,
+    bytes: Vec<u8>,
+    assets: &crate::publish::Assets,
+    url: &SiteUrl,
+) -> (Vec<u8>, FileLinks) {
+    let scan = links::scan(path, &bytes);
+    let file_links = FileLinks::of(&scan);
+    let bytes = assets.rewrite(path, bytes, &scan, url);
+    (bytes, file_links)
+}
+
+fn io_problem(path: &str, err: &anyhow::Error) -> Problems {
+    Problems::one(Problem::new(path, format!("cannot write: {err:#}")))
+}
+
+/// First pass for one page: from its record when its Markdown key still holds, else by
+/// rendering its Markdown without code.
+fn meta(
+    site: &Site,
+    page: &Page,
+    page_urls: &HashMap<String, String>,
+    keys: &Keys,
+    record: Option<&PageRecord>,
+) -> Result<Meta, Problems> {
+    if let Some(record) = record {
+        let key = markdown_key(
+            page,
+            &record.figures_used,
+            &record.charts_used,
+            &record.md_links,
+            keys,
+            page_urls,
+        );
+        if key == record.markdown_key {
+            return Ok(Meta {
+                summary: record.summary.clone(),
+                word_count: record.word_count,
+                figures_used: record.figures_used.clone(),
+                markdown_key: key,
+                record: Some(record.clone()),
+            });
+        }
+    }
+    let RenderedPage {
+        summary,
+        word_count,
+        figures_used,
+        charts_used,
+        md_links,
+        ..
+    } = build::render_markdown(site, page, page_urls, None)?;
+    let markdown_key = markdown_key(page, &figures_used, &charts_used, &md_links, keys, page_urls);
+    Ok(Meta {
+        summary,
+        word_count,
+        figures_used,
+        markdown_key,
+        record: None,
+    })
+}
+
+/// Hash of everything a page's Markdown renders from: the page itself (front matter,
+/// body, path), the figures and charts it shows, and the URLs of the pages it links to.
+fn markdown_key(
+    page: &Page,
+    figures_used: &[String],
+    charts_used: &[String],
+    md_links: &[String],
+    keys: &Keys,
+    page_urls: &HashMap<String, String>,
+) -> u128 {
+    let mut key = Key::new();
+    key.add(&format!("{page:?}"));
+    for name in figures_used {
+        key.add(name).add(&keys.figures.get(name.as_str()));
+    }
+    for name in charts_used {
+        key.add(name).add(&keys.charts.get(name.as_str()));
+    }
+    for rel in md_links {
+        key.add(rel).add(&page_urls.get(rel));
+    }
+    key.finish()
+}
+
+/// Hash of everything a page's output is made from.
+#[allow(clippy::too_many_arguments)]
+fn output_key(
+    site: &Site,
+    page: &Page,
+    meta: &Meta,
+    keys: &Keys,
+    listing_keys: &build::ListingKeys,
+    listings: &[Listing],
+    index: usize,
+    global: u128,
+) -> u128 {
+    let mut key = Key::new();
+    key.add(&global).add(&meta.markdown_key).add(page.template());
+    match site.templates.dependencies(page.template()) {
+        Some(dependencies) => {
+            key.add(&dependencies.key);
+            let uses = |name: &str| dependencies.uses.contains(name);
+            if uses("pages") {
+                key.add(&listing_keys.pages);
+            }
+            if uses("nav") {
+                key.add(&listing_keys.nav);
+            }
+            if ["figures", "figure_list", "sources", "checks", "charts"]
+                .iter()
+                .any(|name| uses(name))
+            {
+                key.add(&keys.all);
+            }
+        }
+        None => {
+            key.add("no such template");
+        }
+    }
+    // page.previous and page.next.
+    for neighbour in [index.checked_sub(1), Some(index + 1)] {
+        match neighbour.and_then(|i| listings.get(i)) {
+            Some(l) => key.add(&l.page.title).add(&l.page.url).add(&l.page.is_home),
+            None => key.add("none"),
+        };
+    }
+    key.finish()
+}
+
+/// Hashes of every figure and chart as pages show them.
+struct Keys<'a> {
+    figures: HashMap<&'a str, u128>,
+    charts: HashMap<&'a str, u128>,
+    /// Of all figures, sources, checks and charts, for templates that list them.
+    all: u128,
+}
+
+impl<'a> Keys<'a> {
+    fn new(figures: &'a Figures) -> Keys<'a> {
+        // A figure shows its own value, formula, source and range, and its inputs'
+        // values in its tooltip: its key covers them, through every level of inputs.
+        let own: HashMap<&str, String> = figures
+            .iter()
+            .map(|f| {
+                let mut value = serde_json::to_value(f).unwrap_or_default();
+                if let Some(map) = value.as_object_mut() {
+                    // Where the figure is written is not what pages show.
+                    map.remove("line");
+                }
+                let source = f
+                    .source
+                    .as_deref()
+                    .and_then(|id| figures.source(id))
+                    .map(json)
+                    .unwrap_or_default();
+                (f.name.as_str(), format!("{value}{source}"))
+            })
+            .collect();
+        let mut figure_keys = HashMap::new();
+        for figure in figures.iter() {
+            let mut key = Key::new();
+            let mut seen = HashSet::new();
+            let mut stack = vec![figure.name.as_str()];
+            while let Some(name) = stack.pop() {
+                if !seen.insert(name) {
+                    continue;
+                }
+                key.add(name).add(&own.get(name));
+                if let Some(f) = figures.get(name) {
+                    stack.extend(f.inputs.iter().map(String::as_str));
+                }
+            }
+            figure_keys.insert(figure.name.as_str(), key.finish());
+        }
+        let chart_keys: HashMap<&str, u128> = figures
+            .charts()
+            .map(|chart| {
+                let html = crate::charts::chart_html(figures, chart, "");
+                (chart.name.as_str(), Key::new().add(&html).finish())
+            })
+            .collect();
+        let mut all = Key::new();
+        all.add(&figure_keys.iter().collect::<BTreeMap<_, _>>())
+            .add(&chart_keys.iter().collect::<BTreeMap<_, _>>());
+        for source in figures.sources() {
+            all.add(&json(source));
+        }
+        for check in figures.checks() {
+            all.add(&json(check));
+        }
+        Keys {
+            figures: figure_keys,
+            charts: chart_keys,
+            all: all.finish(),
+        }
+    }
+}
+
+/// A value as JSON text, for hashing.
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}

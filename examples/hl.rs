@@ -4,7 +4,9 @@ fn main() {
     let mut blocks: Vec<(String, String)> = Vec::new();
     for e in walkdir::WalkDir::new(format!("{root}/content")) {
         let e = e.unwrap();
-        if !e.file_type().is_file() { continue; }
+        if !e.file_type().is_file() {
+            continue;
+        }
         let t = std::fs::read_to_string(e.path()).unwrap();
         if let Some(i) = t.find("```") {
             let rest = &t[i + 3..];
@@ -21,10 +23,16 @@ fn main() {
     eprintln!("warm-up {:?}", t.elapsed());
     for lang in ["rust", "python", "yaml"] {
         let t = Instant::now();
-        let mut n = 0; let mut bytes = 0;
+        let mut n = 0;
+        let mut bytes = 0;
         for (code, l) in blocks.iter().filter(|b| b.1 == lang) {
-            bytes += briefing::highlight::highlight(code, l).len(); n += 1;
+            bytes += briefing::highlight::highlight(code, l).len();
+            n += 1;
         }
-        eprintln!("{lang}: {n} blocks {:?} out {} MB", t.elapsed(), bytes / 1_000_000);
+        eprintln!(
+            "{lang}: {n} blocks {:?} out {} MB",
+            t.elapsed(),
+            bytes / 1_000_000
+        );
     }
 }

@@ -372,10 +372,16 @@ impl PageRecords {
     }
 
     pub fn save(&self, dir: &Path) -> std::io::Result<()> {
-        let file = PagesFile {
+        #[derive(Serialize)]
+        struct PagesFileRef<'a> {
+            stamp: String,
+            output: &'a str,
+            records: &'a HashMap<String, PageRecord>,
+        }
+        let file = PagesFileRef {
             stamp: binary_stamp(),
-            output: self.output.clone(),
-            records: self.records.clone(),
+            output: &self.output,
+            records: &self.records,
         };
         let bytes = postcard::to_stdvec(&file).map_err(std::io::Error::other)?;
         write_replacing(&dir.join(PAGES_FILE), &bytes)
@@ -484,7 +490,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let first = Highlights::open(dir.path());
         for n in 0..200 {
-            first.highlight(&format!("x = {n}\n{}\n", "# padding ".repeat(800)), "python");
+            first.highlight(
+                &format!("x = {n}\n{}\n", "# padding ".repeat(800)),
+                "python",
+            );
         }
         first.save().unwrap();
         let size = std::fs::metadata(dir.path().join(DATA_FILE)).unwrap().len();

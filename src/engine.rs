@@ -34,6 +34,8 @@ pub struct Options {
     pub allow_broken_links: bool,
     /// The output folder as messages show it.
     pub output_dir: PathBuf,
+    /// Find where each external link is written; else they are only counted and listed.
+    pub locate_external_links: bool,
 }
 
 impl Default for Options {
@@ -43,6 +45,7 @@ impl Default for Options {
             check_links: true,
             allow_broken_links: false,
             output_dir: PathBuf::from("public"),
+            locate_external_links: false,
         }
     }
 }
@@ -68,8 +71,6 @@ struct Meta {
     word_count: usize,
     figures_used: Vec<String>,
     markdown_key: u128,
-    /// The previous build's record, when its Markdown key still holds.
-    record: Option<PageRecord>,
 }
 
 /// Build `site` into `sink`. `previous` are the records of the last build into the same
@@ -78,8 +79,11 @@ pub fn run(
     site: &Site,
     options: &Options,
     sink: &dyn Sink,
-    previous: &PageRecords,
+    previous: PageRecords,
 ) -> Result<Outcome, Problems> {
+    let mut previous = previous.records;
+    let previous: Vec<Option<PageRecord>> =
+        site.pages.iter().map(|p| previous.remove(&p.rel)).collect();
     let page_urls: HashMap<String, String> = site
         .pages
         .iter()
@@ -88,16 +92,21 @@ pub fn run(
     let keys = Keys::new(&site.figures);
 
     // Pass one: what every page shows of itself elsewhere.
-    let metas: Vec<Result<Meta, Problems>> = site
+    let metas: Vec<Result<(Meta, Option<PageRecord>), Problems>> = site
         .pages
         .par_iter()
-        .map(|page| meta(site, page, &page_urls, &keys, previous.records.get(&page.rel)))
+        .zip(previous)
+        .map(|(page, record)| meta(site, page, &page_urls, &keys, record))
         .collect();
     let mut problems = Vec::new();
     let mut meta_list = Vec::with_capacity(metas.len());
+    let mut records = Vec::with_capacity(metas.len());
     for result in metas {
         match result {
-            Ok(meta) => meta_list.push(meta),
+            Ok((meta, record)) => {
+                meta_list.push(meta);
+                records.push(record);
+            }
             Err(Problems(found)) => problems.extend(found),
         }
     }
@@ -133,22 +142,34 @@ pub fn run(
     let pages: Vec<Result<(PageRecord, bool), Problems>> = site
         .pages
         .par_iter()
+        .zip(records)
         .enumerate()
-        .map(|(index, page)| {
+        .map(|(index, (page, record))| {
             let meta = &metas[index];
-            let output_key = output_key(site, page, meta, &keys, &listing_keys, &listings, index, global);
+            let output_key = output_key(
+                site,
+                page,
+                meta,
+                &keys,
+                &listing_keys,
+                &listings,
+                index,
+                global,
+            );
             let path = page.output_path();
-            if let Some(record) = &meta.record {
+            if let Some(record) = record {
                 if record.output_key == output_key && sink.keep(&path, &record.output) {
                     site.highlights.keep(&record.blocks);
-                    return Ok((record.clone(), false));
+                    return Ok((record, false));
                 }
             }
             let rendered = build::render_markdown(site, page, &page_urls, Some(&site.highlights))?;
             let html = build::render_page_html(site, &rendered, &shared, &charts, &listings, index)
                 .map_err(Problems::one)?;
             let (bytes, file_links) = finish(&path, html.into_bytes(), &assets, &url);
-            let output = sink.put(&path, bytes).map_err(|err| io_problem(&path, &err))?;
+            let output = sink
+                .put(&path, bytes)
+                .map_err(|err| io_problem(&path, &err))?;
             Ok((
                 PageRecord {
                     markdown_key: meta.markdown_key,
@@ -167,17 +188,13 @@ pub fn run(
         })
         .collect();
     let mut outcome = Outcome::default();
-    let mut check_files: Vec<CheckFile> = Vec::with_capacity(pages.len() + 8);
-    for (page, result) in site.pages.iter().zip(pages) {
+    let mut page_records: Vec<PageRecord> = Vec::with_capacity(pages.len());
+    for result in pages {
         match result {
             Ok((record, rendered)) => {
                 outcome.rendered += usize::from(rendered);
                 outcome.bytes += record.output.len;
-                check_files.push(CheckFile {
-                    path: page.output_path(),
-                    links: record.links.clone(),
-                });
-                outcome.records.records.insert(page.rel.clone(), record);
+                page_records.push(record);
             }
             Err(Problems(found)) => problems.extend(found),
         }
@@ -201,11 +218,19 @@ pub fn run(
         .iter()
         .map(|(original, _)| original.as_str())
         .collect();
-    others.extend(crate::publish::documents(site, &shared, &sections, &|path| {
-        taken.contains(path)
-    })?);
+    others.extend(crate::publish::documents(
+        site,
+        &shared,
+        &sections,
+        &|path| taken.contains(path),
+    )?);
     let generated: HashSet<String> = others.iter().map(|o| o.path.clone()).collect();
-    for path in site.pages.iter().map(Page::output_path).chain(generated.iter().cloned()) {
+    for path in site
+        .pages
+        .iter()
+        .map(Page::output_path)
+        .chain(generated.iter().cloned())
+    {
         if taken.contains(path.as_str()) {
             problems.push(
                 Problem::new(
@@ -221,6 +246,7 @@ pub fn run(
     }
     // Pre-rename texts of the generated files, to place a problem found in them.
     let mut texts: HashMap<String, Vec<u8>> = HashMap::new();
+    let mut other_links: Vec<(String, FileLinks)> = Vec::new();
     for output in others {
         let (bytes, file_links) = finish(&output.path, output.bytes.clone(), &assets, &url);
         texts.insert(output.path.clone(), output.bytes);
@@ -228,21 +254,29 @@ pub fn run(
             .put(&output.path, bytes)
             .map_err(|err| io_problem(&output.path, &err))?;
         outcome.bytes += stamp.len;
-        check_files.push(CheckFile {
-            path: output.path,
-            links: file_links,
-        });
+        other_links.push((output.path, file_links));
     }
     for (original, asset) in &assets.outputs {
         let stamp = sink
             .put(&asset.path, asset.bytes.clone())
             .map_err(|err| io_problem(&asset.path, &err))?;
         outcome.bytes += stamp.len;
-        check_files.push(CheckFile {
-            path: original.clone(),
-            links: FileLinks::of(&links::scan(original, &assets.original(original))),
-        });
+        let file_links = FileLinks::of(&links::scan(original, &assets.original(original)));
+        other_links.push((original.clone(), file_links));
     }
+    let mut check_files: Vec<CheckFile> = site
+        .pages
+        .iter()
+        .zip(&page_records)
+        .map(|(page, record)| CheckFile {
+            path: page.output_path(),
+            links: &record.links,
+        })
+        .chain(other_links.iter().map(|(path, links)| CheckFile {
+            path: path.clone(),
+            links,
+        }))
+        .collect();
     outcome.files = check_files.len();
     // Problems are reported in the order of the output paths, whatever order made them.
     check_files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -264,7 +298,13 @@ pub fn run(
             }
             String::from_utf8_lossy(&assets.original(path)).into_owned()
         };
-        let mut report = links::check(site, &check_files, &text_of, &options.output_dir);
+        let mut report = links::check(
+            site,
+            &check_files,
+            &text_of,
+            &options.output_dir,
+            options.locate_external_links,
+        );
         if !report.broken.is_empty() {
             if options.allow_broken_links {
                 outcome.broken = std::mem::take(&mut report.broken);
@@ -274,6 +314,13 @@ pub fn run(
         }
         outcome.links = report;
     }
+    drop(check_files);
+    outcome.records.records = site
+        .pages
+        .iter()
+        .map(|p| p.rel.clone())
+        .zip(page_records)
+        .collect();
     Ok(outcome)
 }
 
@@ -319,8 +366,8 @@ fn meta(
     page: &Page,
     page_urls: &HashMap<String, String>,
     keys: &Keys,
-    record: Option<&PageRecord>,
-) -> Result<Meta, Problems> {
+    record: Option<PageRecord>,
+) -> Result<(Meta, Option<PageRecord>), Problems> {
     if let Some(record) = record {
         let key = markdown_key(
             page,
@@ -331,13 +378,13 @@ fn meta(
             page_urls,
         );
         if key == record.markdown_key {
-            return Ok(Meta {
+            let meta = Meta {
                 summary: record.summary.clone(),
                 word_count: record.word_count,
                 figures_used: record.figures_used.clone(),
                 markdown_key: key,
-                record: Some(record.clone()),
-            });
+            };
+            return Ok((meta, Some(record)));
         }
     }
     let RenderedPage {
@@ -348,14 +395,21 @@ fn meta(
         md_links,
         ..
     } = build::render_markdown(site, page, page_urls, None)?;
-    let markdown_key = markdown_key(page, &figures_used, &charts_used, &md_links, keys, page_urls);
-    Ok(Meta {
+    let markdown_key = markdown_key(
+        page,
+        &figures_used,
+        &charts_used,
+        &md_links,
+        keys,
+        page_urls,
+    );
+    let meta = Meta {
         summary,
         word_count,
         figures_used,
         markdown_key,
-        record: None,
-    })
+    };
+    Ok((meta, None))
 }
 
 /// Hash of everything a page's Markdown renders from: the page itself (front matter,
@@ -369,7 +423,16 @@ fn markdown_key(
     page_urls: &HashMap<String, String>,
 ) -> u128 {
     let mut key = Key::new();
-    key.add(&format!("{page:?}"));
+    key.add(&page.path)
+        .add(&page.rel)
+        .add(&page.url)
+        .add(&page.title)
+        .add(&page.body)
+        .add(&page.body_line)
+        .add(&page.summary_line)
+        .add(&page.template_line)
+        .add(&page.is_home)
+        .add(&format!("{:?}", page.front));
     for name in figures_used {
         key.add(name).add(&keys.figures.get(name.as_str()));
     }
@@ -395,7 +458,9 @@ fn output_key(
     global: u128,
 ) -> u128 {
     let mut key = Key::new();
-    key.add(&global).add(&meta.markdown_key).add(page.template());
+    key.add(&global)
+        .add(&meta.markdown_key)
+        .add(page.template());
     match site.templates.dependencies(page.template()) {
         Some(dependencies) => {
             key.add(&dependencies.key);

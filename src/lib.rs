@@ -79,7 +79,7 @@ pub fn build_with(
     };
     let sink = build::DiskSink::new(output)?;
     // On any problem the sink is dropped unused: the output folder stays as it was.
-    let outcome = engine::run(&site, &publish::engine_options(publish), &sink, &previous)?;
+    let outcome = engine::run(&site, &publish::engine_options(publish), &sink, previous)?;
     sink.commit()?;
     if !options.no_cache {
         // The site is built: a cache that cannot be written costs the next build time only.

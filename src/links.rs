@@ -396,9 +396,9 @@ impl FileLinks {
 
 /// One output file for the link check: its path in the output folder and its links.
 #[derive(Debug, Clone)]
-pub struct CheckFile {
+pub struct CheckFile<'a> {
     pub path: String,
-    pub links: FileLinks,
+    pub links: &'a FileLinks,
 }
 
 /// Meta tags whose `content` is a URL to check.
@@ -661,7 +661,8 @@ fn string_end(css: &str, start: usize) -> usize {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExternalLink {
     pub url: String,
-    /// `content/deal.md:12:3`, or the output file and line when no source is known.
+    /// `content/deal.md:12:3`, or the output file and line when no source is known;
+    /// only the output file unless the check was asked to locate external links.
     pub location: String,
 }
 
@@ -693,6 +694,7 @@ pub fn check(
     files: &[CheckFile],
     text_of: &(dyn Fn(usize) -> String + Sync),
     output_dir: &Path,
+    locate_external: bool,
 ) -> Report {
     let url = SiteUrl::new(&site.config.base_url);
     let index: HashMap<&str, usize> = files
@@ -745,7 +747,11 @@ pub fn check(
             let reference = &refs[i];
             report.external.push(ExternalLink {
                 url: reference.href.clone(),
-                location: locate_text(&origin, &text, reference, output_dir, &output.path),
+                location: if locate_external {
+                    locate_text(&origin, &text, reference, output_dir, &output.path)
+                } else {
+                    output.path.clone()
+                },
             });
         }
         let broken = found.broken;

@@ -24,6 +24,8 @@ pub struct Options {
     pub allow_broken_links: bool,
     /// The output folder as messages show it (nothing is written by this module).
     pub output_dir: PathBuf,
+    /// Find where each external link is written (for `check --external`).
+    pub locate_external_links: bool,
 }
 
 impl Default for Options {
@@ -31,6 +33,7 @@ impl Default for Options {
         Options {
             allow_broken_links: false,
             output_dir: PathBuf::from("public"),
+            locate_external_links: false,
         }
     }
 }
@@ -51,7 +54,7 @@ pub fn prepare(site: &Site, options: &Options) -> Result<Published, Problems> {
         site,
         &engine_options(options),
         &sink,
-        &crate::cache::PageRecords::default(),
+        crate::cache::PageRecords::default(),
     )?;
     let mut warnings = warnings(site);
     warnings.extend(outcome.broken);
@@ -69,6 +72,7 @@ pub fn engine_options(options: &Options) -> crate::engine::Options {
         check_links: true,
         allow_broken_links: options.allow_broken_links,
         output_dir: options.output_dir.clone(),
+        locate_external_links: options.locate_external_links,
     }
 }
 

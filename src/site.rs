@@ -46,7 +46,7 @@ pub struct Site {
     pub templates: Templates,
     pub static_files: Vec<StaticFile>,
     /// Highlighted code from earlier builds (`.briefing-cache/`), and this build's.
-    pub highlights: crate::cache::Highlights,
+    pub highlights: std::sync::Arc<crate::cache::Highlights>,
 }
 
 impl Site {
@@ -103,11 +103,11 @@ impl Site {
                     pages,
                     templates,
                     static_files,
-                    highlights: if options.no_cache {
+                    highlights: std::sync::Arc::new(if options.no_cache {
                         crate::cache::Highlights::none()
                     } else {
                         crate::cache::Highlights::open(&root.join(crate::cache::DIR_NAME))
-                    },
+                    }),
                 })
             }
             _ => Err(Problems(problems)),

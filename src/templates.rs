@@ -303,7 +303,12 @@ fn dependencies(sources: &HashMap<String, String>) -> HashMap<String, Dependenci
                 if text.contains("__tera_context") {
                     uses.extend(CONTEXT.iter().copied());
                 }
-                uses.extend(CONTEXT.iter().copied().filter(|v| names_identifier(text, v)));
+                uses.extend(
+                    CONTEXT
+                        .iter()
+                        .copied()
+                        .filter(|v| names_identifier(text, v)),
+                );
             }
             (
                 name.clone(),
@@ -368,11 +373,23 @@ mod tests {
     #[test]
     fn dependencies_follow_every_template_reached() {
         let found = deps(&[
-            ("base.html", "{% block main %}{% endblock %}{% for p in nav %}{% endfor %}"),
-            ("page.html", "{% extends \"base.html\" %}{{ page.pages }}{{ page.title }}"),
-            ("index.html", "{% extends 'base.html' %}{% for p in pages %}{% endfor %}"),
+            (
+                "base.html",
+                "{% block main %}{% endblock %}{% for p in nav %}{% endfor %}",
+            ),
+            (
+                "page.html",
+                "{% extends \"base.html\" %}{{ page.pages }}{{ page.title }}",
+            ),
+            (
+                "index.html",
+                "{% extends 'base.html' %}{% for p in pages %}{% endfor %}",
+            ),
             ("lonely.html", "{{ navigation }} {{ site.title }}"),
-            ("parts.html", "{% component card(figures: map) %}{% endcomponent card %}"),
+            (
+                "parts.html",
+                "{% component card(figures: map) %}{% endcomponent card %}",
+            ),
         ]);
         let uses = |n: &str| found[n].uses.iter().copied().collect::<Vec<_>>();
         assert_eq!(uses("page.html"), ["nav", "page"]);
@@ -380,8 +397,14 @@ mod tests {
         assert_eq!(uses("lonely.html"), ["site"]);
         assert_ne!(found["page.html"].key, found["index.html"].key);
         let no_parts = deps(&[
-            ("base.html", "{% block main %}{% endblock %}{% for p in nav %}{% endfor %}"),
-            ("page.html", "{% extends \"base.html\" %}{{ page.pages }}{{ page.title }}"),
+            (
+                "base.html",
+                "{% block main %}{% endblock %}{% for p in nav %}{% endfor %}",
+            ),
+            (
+                "page.html",
+                "{% extends \"base.html\" %}{{ page.pages }}{{ page.title }}",
+            ),
         ]);
         assert_ne!(
             no_parts["page.html"].key, found["page.html"].key,
@@ -389,7 +412,10 @@ mod tests {
         );
         let changed = deps(&[
             ("base.html", "{% block main %}{% endblock %}changed"),
-            ("page.html", "{% extends \"base.html\" %}{{ page.pages }}{{ page.title }}"),
+            (
+                "page.html",
+                "{% extends \"base.html\" %}{{ page.pages }}{{ page.title }}",
+            ),
         ]);
         assert_ne!(
             found["page.html"].key, changed["page.html"].key,

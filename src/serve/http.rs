@@ -123,7 +123,7 @@ async fn site_file(State(shared): State<Arc<Shared>>, request: Request) -> Respo
             let body = if content_type == HTML {
                 live::inject(bytes, &token)
             } else {
-                bytes.clone()
+                bytes.to_vec()
             };
             respond(StatusCode::OK, content_type, body)
         }

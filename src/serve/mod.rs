@@ -11,10 +11,10 @@ mod watch;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
@@ -105,13 +105,25 @@ struct Shared {
     /// What the event streams report; changed only after `site` is stored.
     status: state::Sender<Status>,
     rebuilds: AtomicU64,
+    /// What a rebuild reuses of the last good one: page records and highlighted code.
+    cache: Mutex<ServeCache>,
+}
+
+/// The build cache of a preview, in memory: a save re-renders only the pages it affects.
+/// The cache on disk is read (highlighted code) but never written: `build` owns it.
+struct ServeCache {
+    records: crate::cache::PageRecords,
+    highlights: Arc<crate::cache::Highlights>,
 }
 
 /// One good build of the site, as served.
 struct Snapshot {
     version: u64,
-    files: HashMap<String, Vec<u8>>,
+    files: Files,
 }
+
+/// Output path -> bytes.
+type Files = HashMap<String, Arc<[u8]>>;
 
 #[derive(Debug, Clone, Default)]
 struct Status {
@@ -176,6 +188,12 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<ServerHandle> {
         site: RwLock::new(None),
         status: state::Sender::new(Status::default()),
         rebuilds: AtomicU64::new(0),
+        cache: Mutex::new(ServeCache {
+            records: crate::cache::PageRecords::default(),
+            highlights: Arc::new(crate::cache::Highlights::read_only(
+                &root.join(crate::cache::DIR_NAME),
+            )),
+        }),
     });
 
     // Watch before the first build, so a save during it is not missed.
@@ -222,9 +240,8 @@ async fn rebuild(shared: &Arc<Shared>, changed: Option<&[PathBuf]>) {
         println!("{}", describe_changes(changed));
     }
     let started = Instant::now();
-    let root = shared.root.clone();
-    let load = shared.load.clone();
-    let built = tokio::task::spawn_blocking(move || render_site(&root, &load))
+    let building = Arc::clone(shared);
+    let built = tokio::task::spawn_blocking(move || render_site(&building))
         .await
         .unwrap_or_else(|panic| {
             // A bug in a build step must not stop the preview: report it like a problem.
@@ -287,29 +304,50 @@ async fn rebuild(shared: &Arc<Shared>, changed: Option<&[PathBuf]>) {
     }
 }
 
-/// The pages count and every output file of the site in `root`.
-fn render_site(
-    root: &Path,
-    load: &LoadOptions,
-) -> Result<(usize, HashMap<String, Vec<u8>>), Problems> {
-    let site = Site::load(root, load)?;
+/// The pages count and every output file of the site, re-rendering only the pages the
+/// changes since the last good build affect.
+fn render_site(shared: &Shared) -> Result<(usize, Files), Problems> {
+    let root = &shared.root;
+    let mut site = Site::load(
+        root,
+        &LoadOptions {
+            no_cache: true,
+            ..shared.load.clone()
+        },
+    )?;
+    let mut cache = shared.cache.lock().unwrap_or_else(|e| e.into_inner());
+    site.highlights = Arc::clone(&cache.highlights);
     // The same steps as `build` (hashed assets, 404 page, link check), so the preview
     // shows what will be published and a broken link shows as a problem.
     let options = crate::publish::Options {
         allow_broken_links: false,
         output_dir: root.join("public"),
+        locate_external_links: false,
     };
-    let outputs = crate::publish::prepare(&site, &options)?.outputs;
-    Ok((
-        site.pages.len(),
-        outputs.into_iter().map(|o| (o.path, o.bytes)).collect(),
-    ))
+    let previous = shared
+        .snapshot()
+        .map(|s| s.files.clone())
+        .unwrap_or_default();
+    let sink = crate::build::MemorySink::with_previous(previous);
+    let outcome = crate::engine::run(
+        &site,
+        &crate::publish::engine_options(&options),
+        &sink,
+        // A failed build must not cost the next one its records.
+        crate::cache::PageRecords {
+            output: String::new(),
+            records: cache.records.records.clone(),
+        },
+    )?;
+    cache.records = outcome.records;
+    Ok((site.pages.len(), sink.into_files()))
 }
 
-fn count_changed(old: &HashMap<String, Vec<u8>>, new: &HashMap<String, Vec<u8>>) -> usize {
+fn count_changed(old: &HashMap<String, Arc<[u8]>>, new: &HashMap<String, Arc<[u8]>>) -> usize {
+    let same = |a: &Arc<[u8]>, b: &Arc<[u8]>| Arc::ptr_eq(a, b) || a == b;
     let changed_or_added = new
         .iter()
-        .filter(|(path, bytes)| old.get(*path) != Some(*bytes))
+        .filter(|(path, bytes)| !old.get(*path).is_some_and(|old| same(old, bytes)))
         .count();
     let removed = old.keys().filter(|path| !new.contains_key(*path)).count();
     changed_or_added + removed
@@ -448,10 +486,11 @@ mod tests {
 
     #[test]
     fn changed_files_are_counted_both_ways() {
-        let old: HashMap<String, Vec<u8>> =
-            [("a".into(), b"1".to_vec()), ("b".into(), b"2".to_vec())].into();
-        let new: HashMap<String, Vec<u8>> =
-            [("a".into(), b"1".to_vec()), ("c".into(), b"3".to_vec())].into();
+        let bytes = |b: &[u8]| -> Arc<[u8]> { b.into() };
+        let old: HashMap<String, Arc<[u8]>> =
+            [("a".into(), bytes(b"1")), ("b".into(), bytes(b"2"))].into();
+        let new: HashMap<String, Arc<[u8]>> =
+            [("a".into(), bytes(b"1")), ("c".into(), bytes(b"3"))].into();
         assert_eq!(count_changed(&old, &old), 0);
         assert_eq!(count_changed(&old, &new), 2);
     }

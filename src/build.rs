@@ -264,17 +264,31 @@ pub(crate) fn shared_context(site: &Site, listings: &[Listing]) -> (Context, Lis
     // The navigation lists top-level pages only, so its size does not grow with
     // an archive of nested pages.
     let mut nav: Vec<Value> = Vec::new();
-    let (mut pages_key, mut nav_key) = (crate::cache::Key::new(), crate::cache::Key::new());
+    let mut pages_keys: BTreeMap<String, crate::cache::Key> = BTreeMap::new();
+    let mut nav_keys: BTreeMap<String, crate::cache::Key> = BTreeMap::new();
+    let add = |keys: &mut BTreeMap<String, crate::cache::Key>, value: &Value| {
+        for (field, v) in value.as_map().into_iter().flatten() {
+            let field = field.as_str().unwrap_or_default().to_string();
+            keys.entry(field).or_default().add(&format!("{v:?}"));
+        }
+    };
     for listing in listings.iter().filter(|p| !p.page.is_home) {
         let value = listed_value(site, listing);
-        let text = format!("{value:?}");
-        pages_key.add(&text);
+        add(&mut pages_keys, &value);
         if listing.page.url.matches('/').count() == 1 {
-            nav_key.add(&text);
+            add(&mut nav_keys, &value);
             nav.push(value.clone());
         }
         listed.push(value);
     }
+    let finish = |keys: BTreeMap<String, crate::cache::Key>, count: usize| ListingKey {
+        count,
+        fields: keys.into_iter().map(|(f, k)| (f, k.finish())).collect(),
+    };
+    let keys = ListingKeys {
+        pages: finish(pages_keys, listed.len()),
+        nav: finish(nav_keys, nav.len()),
+    };
     context.insert_value("pages", Value::from(listed));
     // Templates link the feed only when there is one.
     context.insert("feed", &crate::publish::has_feed(site));
@@ -289,19 +303,36 @@ pub(crate) fn shared_context(site: &Site, listings: &[Listing]) -> (Context, Lis
         "generator",
         &format!("briefing {}", env!("CARGO_PKG_VERSION")),
     );
-    let keys = ListingKeys {
-        pages: pages_key.finish(),
-        nav: nav_key.finish(),
-    };
+
     (context, keys)
 }
 
 /// Hashes of what `pages` and `nav` show, so a page that lists them is rendered again
 /// exactly when a listing changes.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct ListingKeys {
-    pub(crate) pages: u128,
-    pub(crate) nav: u128,
+    pub(crate) pages: ListingKey,
+    pub(crate) nav: ListingKey,
+}
+
+/// One listing's length and, per field of its entries, a hash of that field of every entry.
+#[derive(Debug, Clone)]
+pub(crate) struct ListingKey {
+    pub(crate) count: usize,
+    pub(crate) fields: BTreeMap<String, u128>,
+}
+
+impl ListingKey {
+    /// Its hash as a template sees it that names only the fields `uses` says it does:
+    /// a template that shows titles does not change when a summary does.
+    pub(crate) fn add_to(&self, key: &mut crate::cache::Key, uses: &dyn Fn(&str) -> bool) {
+        key.add(&self.count);
+        for (field, hash) in &self.fields {
+            if field == "url" || uses(field) {
+                key.add(field).add(hash);
+            }
+        }
+    }
 }
 
 pub(crate) fn render_figures_page(

@@ -139,8 +139,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let summary = crate::build_with(&root, &output, &load, &publish)?;
             print_warnings(&summary.warnings);
             println!(
-                "Built {} pages ({} files, {} KiB) into {} in {} ms",
+                "Built {} pages ({} rendered, the rest unchanged; {} files, {} KiB) into {} in {} ms",
                 summary.pages,
+                summary.rendered,
                 summary.files,
                 summary.bytes.div_ceil(1024),
                 output.display(),

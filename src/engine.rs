@@ -466,10 +466,14 @@ fn output_key(
             key.add(&dependencies.key);
             let uses = |name: &str| dependencies.uses.contains(name);
             if uses("pages") {
-                key.add(&listing_keys.pages);
+                listing_keys
+                    .pages
+                    .add_to(&mut key, &|field| dependencies.names(field));
             }
             if uses("nav") {
-                key.add(&listing_keys.nav);
+                listing_keys
+                    .nav
+                    .add_to(&mut key, &|field| dependencies.names(field));
             }
             if ["figures", "figure_list", "sources", "checks", "charts"]
                 .iter()

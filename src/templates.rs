@@ -43,6 +43,17 @@ pub struct Dependencies {
     pub key: u128,
     /// Variables of [`CONTEXT`] named anywhere in those texts.
     pub uses: BTreeSet<&'static str>,
+    /// Every word inside the tags of those texts: the fields they can read.
+    pub words: BTreeSet<String>,
+    /// Whether a tag reads a field by a computed name (`p[name]`): then any field.
+    pub dynamic_fields: bool,
+}
+
+impl Dependencies {
+    /// Whether the templates name `word` inside a tag (as a variable, a field or a key).
+    pub fn names(&self, word: &str) -> bool {
+        self.dynamic_fields || self.words.contains(word)
+    }
 }
 
 /// The variables every page template is given.
@@ -292,6 +303,8 @@ fn dependencies(sources: &HashMap<String, String>) -> HashMap<String, Dependenci
             }
             let mut key = crate::cache::Key::new();
             let mut uses = BTreeSet::new();
+            let mut words = BTreeSet::new();
+            let mut dynamic_fields = false;
             for component in &components {
                 if !reached.contains(component) {
                     key.add(*component).add(sources[*component].as_str());
@@ -300,6 +313,17 @@ fn dependencies(sources: &HashMap<String, String>) -> HashMap<String, Dependenci
             for reached in &reached {
                 let text = &sources[*reached];
                 key.add(*reached).add(text.as_str());
+                dynamic_fields |= tag_code(text).split('[').skip(1).any(|after| {
+                    after
+                        .trim_start()
+                        .starts_with(|c: char| c.is_alphabetic() || c == '_')
+                });
+                words.extend(
+                    tag_code(text)
+                        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .filter(|w| !w.is_empty())
+                        .map(str::to_string),
+                );
                 if text.contains("__tera_context") {
                     uses.extend(CONTEXT.iter().copied());
                 }
@@ -307,7 +331,7 @@ fn dependencies(sources: &HashMap<String, String>) -> HashMap<String, Dependenci
                     CONTEXT
                         .iter()
                         .copied()
-                        .filter(|v| names_identifier(text, v)),
+                        .filter(|v| names_identifier(&tag_code(text), v)),
                 );
             }
             (
@@ -315,10 +339,36 @@ fn dependencies(sources: &HashMap<String, String>) -> HashMap<String, Dependenci
                 Dependencies {
                     key: key.finish(),
                     uses,
+                    words,
+                    dynamic_fields,
                 },
             )
         })
         .collect()
+}
+
+/// The insides of a template's `{{ … }}` and `{% … %}` tags, one per line: where a
+/// variable can be named (text outside them, like a URL `figures/`, cannot).
+fn tag_code(text: &str) -> String {
+    let mut code = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        let close = match after.chars().next() {
+            Some('{') => "}}",
+            Some('%') => "%}",
+            _ => {
+                rest = after;
+                continue;
+            }
+        };
+        let inner = &after[1..];
+        let end = inner.find(close).unwrap_or(inner.len());
+        code.push_str(&inner[..end]);
+        code.push('\n');
+        rest = &inner[end..];
+    }
+    code
 }
 
 /// Whether `identifier` appears in `text` as a whole word, not as part of a longer name
@@ -385,7 +435,10 @@ mod tests {
                 "index.html",
                 "{% extends 'base.html' %}{% for p in pages %}{% endfor %}",
             ),
-            ("lonely.html", "{{ navigation }} {{ site.title }}"),
+            (
+                "lonely.html",
+                "{{ navigation }} {{ site.title }} <a href=\"{{ root }}pages/\">",
+            ),
             (
                 "parts.html",
                 "{% component card(figures: map) %}{% endcomponent card %}",
@@ -394,7 +447,17 @@ mod tests {
         let uses = |n: &str| found[n].uses.iter().copied().collect::<Vec<_>>();
         assert_eq!(uses("page.html"), ["nav", "page"]);
         assert_eq!(uses("index.html"), ["nav", "pages"]);
-        assert_eq!(uses("lonely.html"), ["site"]);
+        assert_eq!(
+            uses("lonely.html"),
+            ["root", "site"],
+            "text outside tags is no use"
+        );
+        assert!(found["page.html"].names("title") && !found["page.html"].names("summary"));
+        let dynamic = deps(&[("d.html", "{% for p in pages %}{{ p[field] }}{% endfor %}")]);
+        assert!(
+            dynamic["d.html"].names("summary"),
+            "a computed field name reads any field"
+        );
         assert_ne!(found["page.html"].key, found["index.html"].key);
         let no_parts = deps(&[
             (

@@ -90,8 +90,69 @@ fn warm_builds_match_cold_builds_after_every_kind_of_change() {
     );
     assert_warm_equals_cold(&site, "config changed");
 
+    let beta = std::fs::read_to_string(site.path("content/beta.md")).unwrap();
+    site.write(
+        "content/beta.md",
+        &beta.replacen("title:", "title: Renamed", 1),
+    );
+    assert_warm_equals_cold(&site, "a title in every page's navigation changed");
+
+    site.write(
+        "content/delta.md",
+        "---\ntitle: Delta\nweight: 1\n---\nA new page between others.\n",
+    );
+    assert_warm_equals_cold(&site, "page added");
+
     site.remove("content/code.md");
     assert_warm_equals_cold(&site, "page deleted");
+}
+
+#[test]
+fn a_figure_change_renders_only_the_pages_that_show_it() {
+    let site = SiteTest::from_dir("basic");
+    site.cli_ok(&["build"]);
+    let inode = |rel: &str| std::fs::metadata(site.path(rel)).unwrap().ino();
+    let before = |rel: &str| (rel.to_string(), inode(rel));
+    let pages = [
+        before("public/alpha/index.html"),
+        before("public/beta/index.html"),
+        before("public/gamma/index.html"),
+        before("public/figures/index.html"),
+    ];
+    let figures = std::fs::read_to_string(site.path("data/figures.yaml")).unwrap();
+    // `capacity` is shown on alpha only (and on the figures page).
+    site.write(
+        "data/figures.yaml",
+        &figures.replace("value: 300", "value: 450"),
+    );
+    let out = site.cli_ok(&["build"]);
+    let changed: Vec<&str> = pages
+        .iter()
+        .filter(|(rel, ino)| inode(rel) != *ino)
+        .map(|(rel, _)| rel.as_str())
+        .collect();
+    assert_eq!(
+        changed,
+        ["public/alpha/index.html", "public/figures/index.html"],
+        "{out:?}"
+    );
+    // Alpha and home (its key-figure cards list every figure); not beta or gamma.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("(2 rendered, the rest unchanged;"),
+        "{stdout}"
+    );
+    let out = site.cli_ok(&["build"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("(0 rendered, the rest unchanged;"),
+        "{stdout}"
+    );
+    assert!(
+        std::fs::read_to_string(site.path("public/alpha/index.html"))
+            .unwrap()
+            .contains("450")
+    );
 }
 
 #[test]

@@ -50,6 +50,8 @@ pub(crate) struct RenderedPage<'a> {
     pub(crate) page: &'a Page,
     pub(crate) html: String,
     pub(crate) summary: String,
+    /// The summary as listings on other pages show it (links from the site root).
+    pub(crate) listed_summary: String,
     pub(crate) toc: Vec<TocEntry>,
     pub(crate) word_count: usize,
     pub(crate) figures_used: Vec<String>,
@@ -63,6 +65,7 @@ impl<'a> RenderedPage<'a> {
         Listing {
             page: self.page,
             summary: &self.summary,
+            listed_summary: &self.listed_summary,
             word_count: self.word_count,
             figures_used: &self.figures_used,
         }
@@ -74,6 +77,7 @@ impl<'a> RenderedPage<'a> {
 pub(crate) struct Listing<'a> {
     pub(crate) page: &'a Page,
     pub(crate) summary: &'a str,
+    pub(crate) listed_summary: &'a str,
     pub(crate) word_count: usize,
     pub(crate) figures_used: &'a [String],
 }
@@ -144,17 +148,21 @@ pub(crate) fn render_markdown<'a>(
         .map(|summary| summary.map(|r| markdown::inline_html(&r.html)))
         .transpose();
     match (body, summary) {
-        (Ok(body), Ok(summary)) => Ok(RenderedPage {
-            page,
-            summary: summary.unwrap_or(body.summary),
-            html: body.html,
-            toc: body.toc,
-            word_count: body.word_count,
-            figures_used: body.figures_used,
-            charts_used: body.charts_used,
-            md_links: body.md_links,
-            blocks: body.blocks,
-        }),
+        (Ok(body), Ok(summary)) => {
+            let summary = summary.unwrap_or(body.summary);
+            Ok(RenderedPage {
+                page,
+                listed_summary: crate::links::rebase_to_root(&summary, &page.url),
+                summary,
+                html: body.html,
+                toc: body.toc,
+                word_count: body.word_count,
+                figures_used: body.figures_used,
+                charts_used: body.charts_used,
+                md_links: body.md_links,
+                blocks: body.blocks,
+            })
+        }
         (Err(Problems(mut a)), Err(Problems(b))) => {
             a.extend(b);
             Err(Problems(a))
@@ -206,8 +214,7 @@ fn page_value(site: &Site, rendered: &RenderedPage) -> Value {
 /// A page as listings on other pages show it: its summary's links start from the site root.
 fn listed_value(site: &Site, listing: &Listing) -> Value {
     let mut map = listing_value(site, listing).into_map().unwrap_or_default();
-    let summary = crate::links::rebase_to_root(listing.summary, &listing.page.url);
-    map.insert("summary".into(), Value::safe_string(&summary));
+    map.insert("summary".into(), Value::safe_string(listing.listed_summary));
     Value::from(map)
 }
 
@@ -266,17 +273,44 @@ pub(crate) fn shared_context(site: &Site, listings: &[Listing]) -> (Context, Lis
     let mut nav: Vec<Value> = Vec::new();
     let mut pages_keys: BTreeMap<String, crate::cache::Key> = BTreeMap::new();
     let mut nav_keys: BTreeMap<String, crate::cache::Key> = BTreeMap::new();
-    let add = |keys: &mut BTreeMap<String, crate::cache::Key>, value: &Value| {
-        for (field, v) in value.as_map().into_iter().flatten() {
-            let field = field.as_str().unwrap_or_default().to_string();
-            keys.entry(field).or_default().add(&format!("{v:?}"));
+    // Values and the hash of each of their fields, in parallel: on a large site this
+    // is a loop over every page.
+    let values: Vec<(&Listing, Value, Vec<(String, u128)>)> = listings
+        .par_iter()
+        .filter(|p| !p.page.is_home)
+        .map(|listing| {
+            let value = listed_value(site, listing);
+            let hashes = value
+                .as_map()
+                .into_iter()
+                .flatten()
+                .map(|(field, v)| {
+                    let mut key = crate::cache::Key::new();
+                    let _ = serde_json::to_writer(&mut key, v);
+                    (field.as_str().unwrap_or_default().to_string(), key.finish())
+                })
+                .collect();
+            (listing, value, hashes)
+        })
+        .collect();
+    let add = |keys: &mut BTreeMap<String, crate::cache::Key>, hashes: &[(String, u128)]| {
+        for (field, hash) in hashes {
+            match keys.get_mut(field) {
+                Some(key) => {
+                    key.add(hash);
+                }
+                None => {
+                    let mut key = crate::cache::Key::new();
+                    key.add(hash);
+                    keys.insert(field.clone(), key);
+                }
+            }
         }
     };
-    for listing in listings.iter().filter(|p| !p.page.is_home) {
-        let value = listed_value(site, listing);
-        add(&mut pages_keys, &value);
+    for (listing, value, hashes) in values {
+        add(&mut pages_keys, &hashes);
         if listing.page.url.matches('/').count() == 1 {
-            add(&mut nav_keys, &value);
+            add(&mut nav_keys, &hashes);
             nav.push(value.clone());
         }
         listed.push(value);

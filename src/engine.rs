@@ -23,6 +23,35 @@ use crate::figures::Figures;
 use crate::links::{self, CheckFile, FileLinks, Report, SiteUrl};
 use crate::site::Site;
 
+/// With `BRIEFING_TIMINGS=1` in the environment, how long each step of a build took,
+/// on stderr: where to look when a build is slow.
+pub struct Timings {
+    enabled: bool,
+    last: std::time::Instant,
+}
+
+impl Default for Timings {
+    fn default() -> Self {
+        Timings {
+            enabled: std::env::var_os("BRIEFING_TIMINGS").is_some_and(|v| v != "0"),
+            last: std::time::Instant::now(),
+        }
+    }
+}
+
+impl Timings {
+    /// Print the time since the last step, as the time of `step`.
+    pub fn step(&mut self, step: &str) {
+        if self.enabled {
+            eprintln!(
+                "{step:>28}: {:8.1} ms",
+                self.last.elapsed().as_secs_f64() * 1e3
+            );
+        }
+        self.last = std::time::Instant::now();
+    }
+}
+
 /// How to build.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -63,11 +92,14 @@ pub struct Outcome {
     pub broken: Vec<Problem>,
     /// Records of this build's pages, for the next.
     pub records: PageRecords,
+    /// Whether the records differ from the previous build's (else there is no need to save them).
+    pub records_changed: bool,
 }
 
 /// What the first pass knows of a page.
 struct Meta {
     summary: String,
+    listed_summary: String,
     word_count: usize,
     figures_used: Vec<String>,
     markdown_key: u128,
@@ -81,9 +113,15 @@ pub fn run(
     sink: &dyn Sink,
     previous: PageRecords,
 ) -> Result<Outcome, Problems> {
-    let mut previous = previous.records;
-    let previous: Vec<Option<PageRecord>> =
-        site.pages.iter().map(|p| previous.remove(&p.rel)).collect();
+    let mut previous_records = previous.records;
+    let previous: Vec<Option<PageRecord>> = site
+        .pages
+        .iter()
+        .map(|p| previous_records.remove(&p.rel))
+        .collect();
+    // Records left are of pages that are gone.
+    let pages_removed = !previous_records.is_empty();
+    let mut timings = Timings::default();
     let page_urls: HashMap<String, String> = site
         .pages
         .iter()
@@ -121,14 +159,17 @@ pub fn run(
         .map(|(page, meta)| Listing {
             page,
             summary: &meta.summary,
+            listed_summary: &meta.listed_summary,
             word_count: meta.word_count,
             figures_used: &meta.figures_used,
         })
         .collect();
+    timings.step("pass one (listings)");
     let (shared, listing_keys) = build::shared_context(site, &listings);
     let charts = crate::charts::by_root(&site.figures, site.pages.iter().map(Page::root));
     let url = SiteUrl::new(&site.config.base_url);
 
+    timings.step("shared context");
     // Assets first: their hashed names are in every page.
     let assets = crate::publish::assets(site, options.fingerprint, &url)?;
     let mut global = Key::new();
@@ -137,6 +178,7 @@ pub fn run(
         .add(&crate::publish::has_feed(site))
         .add(&assets.renames.iter().collect::<BTreeMap<_, _>>());
 
+    timings.step("assets");
     // Pass two: every page, rendered or kept, straight into the sink.
     let global = global.finish();
     let pages: Vec<Result<(PageRecord, bool), Problems>> = site
@@ -174,6 +216,7 @@ pub fn run(
                 PageRecord {
                     markdown_key: meta.markdown_key,
                     summary: meta.summary.clone(),
+                    listed_summary: meta.listed_summary.clone(),
                     word_count: meta.word_count,
                     figures_used: rendered.figures_used,
                     charts_used: rendered.charts_used,
@@ -187,6 +230,7 @@ pub fn run(
             ))
         })
         .collect();
+    timings.step("pass two (pages)");
     let mut outcome = Outcome::default();
     let mut page_records: Vec<PageRecord> = Vec::with_capacity(pages.len());
     for result in pages {
@@ -281,6 +325,7 @@ pub fn run(
     // Problems are reported in the order of the output paths, whatever order made them.
     check_files.sort_by(|a, b| a.path.cmp(&b.path));
 
+    timings.step("other outputs");
     if options.check_links {
         let page_index: HashMap<String, usize> = site
             .pages
@@ -314,7 +359,9 @@ pub fn run(
         }
         outcome.links = report;
     }
+    timings.step("link check");
     drop(check_files);
+    outcome.records_changed = outcome.rendered > 0 || pages_removed;
     outcome.records.records = site
         .pages
         .iter()
@@ -380,6 +427,7 @@ fn meta(
         if key == record.markdown_key {
             let meta = Meta {
                 summary: record.summary.clone(),
+                listed_summary: record.listed_summary.clone(),
                 word_count: record.word_count,
                 figures_used: record.figures_used.clone(),
                 markdown_key: key,
@@ -389,6 +437,7 @@ fn meta(
     }
     let RenderedPage {
         summary,
+        listed_summary,
         word_count,
         figures_used,
         charts_used,
@@ -405,6 +454,7 @@ fn meta(
     );
     let meta = Meta {
         summary,
+        listed_summary,
         word_count,
         figures_used,
         markdown_key,

@@ -70,7 +70,9 @@ pub fn build_with(
     publish: &publish::Options,
 ) -> anyhow::Result<BuildSummary> {
     let started = Instant::now();
+    let mut timings = engine::Timings::default();
     let site = Site::load(root, options)?;
+    timings.step("load");
     let cache_dir = root.join(cache::DIR_NAME);
     let previous = if options.no_cache {
         cache::PageRecords::default()
@@ -80,11 +82,16 @@ pub fn build_with(
     let sink = build::DiskSink::new(output)?;
     // On any problem the sink is dropped unused: the output folder stays as it was.
     let outcome = engine::run(&site, &publish::engine_options(publish), &sink, previous)?;
+    timings.step("engine");
     sink.commit()?;
+    timings.step("commit");
     if !options.no_cache {
         // The site is built: a cache that cannot be written costs the next build time only.
         let _ = site.highlights.save();
-        let _ = outcome.records.save(&cache_dir);
+        if outcome.records_changed {
+            let _ = outcome.records.save(&cache_dir);
+        }
+        timings.step("save cache");
     }
     let mut warnings = publish::warnings(&site);
     warnings.extend(outcome.broken);

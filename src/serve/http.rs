@@ -125,7 +125,16 @@ async fn site_file(State(shared): State<Arc<Shared>>, request: Request) -> Respo
             } else {
                 bytes.to_vec()
             };
-            respond(StatusCode::OK, content_type, body)
+            let mut response = respond(StatusCode::OK, content_type, body);
+            if is_content_hashed(&path) {
+                // A new version has a new name: the browser may keep this one, which
+                // saves a reload after each save the stylesheet fetch.
+                response.headers_mut().insert(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("max-age=31536000, immutable"),
+                );
+            }
+            response
         }
         Target::Redirect(location) => {
             let location = match request.uri().query() {
@@ -164,6 +173,21 @@ fn respond(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Res
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     no_store(&mut response);
     response
+}
+
+/// Whether the file's name holds a content hash (`style.6eaaff60.css`), as the build
+/// gives every asset a page refers to.
+fn is_content_hashed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let mut parts = name.rsplit('.');
+    let (Some(_ext), Some(hash), Some(stem)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    !stem.is_empty()
+        && hash.len() == 8
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// A preview must never show a cached page: every answer is fresh.
@@ -307,6 +331,16 @@ mod tests {
 
     fn site(path: &str) -> bool {
         ["index.html", "deal/index.html", "style.css", "a b/x.png"].contains(&path)
+    }
+
+    #[test]
+    fn only_content_hashed_names_may_be_cached() {
+        assert!(is_content_hashed("style.6eaaff60.css"));
+        assert!(is_content_hashed("img/logo.0123abcd.png"));
+        assert!(!is_content_hashed("style.css"));
+        assert!(!is_content_hashed("deal/index.html"));
+        assert!(!is_content_hashed(".6eaaff60.css"));
+        assert!(!is_content_hashed("style.6EAAFF60.css"));
     }
 
     #[test]

@@ -308,6 +308,7 @@ async fn rebuild(shared: &Arc<Shared>, changed: Option<&[PathBuf]>) {
 /// changes since the last good build affect.
 fn render_site(shared: &Shared) -> Result<(usize, Files), Problems> {
     let root = &shared.root;
+    let mut timings = crate::engine::Timings::default();
     let mut site = Site::load(
         root,
         &LoadOptions {
@@ -315,6 +316,7 @@ fn render_site(shared: &Shared) -> Result<(usize, Files), Problems> {
             ..shared.load.clone()
         },
     )?;
+    timings.step("load");
     let mut cache = shared.cache.lock().unwrap_or_else(|e| e.into_inner());
     site.highlights = Arc::clone(&cache.highlights);
     // The same steps as `build` (hashed assets, 404 page, link check), so the preview

@@ -17,10 +17,10 @@ pub const WATCHED_FILE: &str = crate::config::FILE_NAME;
 
 /// How long the debouncer holds events to pair renames and drop duplicates. It delays each
 /// event by this much, but does not wait for a file to go quiet: [`next_burst`] does that.
-const STITCH: Duration = Duration::from_millis(30);
+const STITCH: Duration = Duration::from_millis(5);
 /// A burst of saves (an editor's temp file and rename, a formatter, a `git checkout`) ends
 /// when nothing changed for this long.
-const QUIET: Duration = Duration::from_millis(80);
+const QUIET: Duration = Duration::from_millis(20);
 /// A burst that never goes quiet (a tool writing a file over and over) is still shown this often.
 const LONGEST_BURST: Duration = Duration::from_secs(1);
 

@@ -275,7 +275,7 @@ pub(crate) fn shared_context(site: &Site, listings: &[Listing]) -> (Context, Lis
     let mut nav_keys: BTreeMap<String, crate::cache::Key> = BTreeMap::new();
     // Values and the hash of each of their fields, in parallel: on a large site this
     // is a loop over every page.
-    let values: Vec<(&Listing, Value, Vec<(String, u128)>)> = listings
+    let values: Vec<(&Listing, Value, FieldHashes)> = listings
         .par_iter()
         .filter(|p| !p.page.is_home)
         .map(|listing| {
@@ -340,6 +340,9 @@ pub(crate) fn shared_context(site: &Site, listings: &[Listing]) -> (Context, Lis
 
     (context, keys)
 }
+
+/// Each field of a listed page with a hash of its value.
+type FieldHashes = Vec<(String, u128)>;
 
 /// Hashes of what `pages` and `nav` show, so a page that lists them is rendered again
 /// exactly when a listing changes.

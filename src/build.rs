@@ -265,6 +265,32 @@ fn link_neighbours(value: &mut Value, listings: &[Listing], index: usize) {
 /// The context every page template shares, and hashes of its listings (`pages`, `nav`)
 /// for the page cache.
 pub(crate) fn shared_context(site: &Site, listings: &[Listing]) -> (Context, ListingKeys) {
+    shared_context_with(site, listings, None, &[])
+}
+
+/// A page as listings show it, and a hash of each of its fields.
+pub struct Listed {
+    value: Value,
+    hashes: FieldHashes,
+}
+
+/// Listed pages of an earlier build, by a key of everything they are made from, so a
+/// process that builds again and again (the preview) makes only those that changed.
+#[derive(Default)]
+pub struct ListedMemo(Mutex<HashMap<u128, Arc<Listed>>>);
+
+/// [`shared_context`], taking each listed page from `memo` when `keys` (one per
+/// listing) has it there, and leaving in `memo` exactly this build's listed pages.
+pub(crate) fn shared_context_with(
+    site: &Site,
+    listings: &[Listing],
+    memo: Option<&ListedMemo>,
+    keys: &[u128],
+) -> (Context, ListingKeys) {
+    let known = |index: usize| -> Option<Arc<Listed>> {
+        let key = keys.get(index)?;
+        memo?.0.lock().ok()?.get(key).cloned()
+    };
     let mut context = Context::new();
     context.insert("site", &site.config);
     let mut listed: Vec<Value> = Vec::with_capacity(listings.len());
@@ -275,10 +301,14 @@ pub(crate) fn shared_context(site: &Site, listings: &[Listing]) -> (Context, Lis
     let mut nav_keys: BTreeMap<String, crate::cache::Key> = BTreeMap::new();
     // Values and the hash of each of their fields, in parallel: on a large site this
     // is a loop over every page.
-    let values: Vec<(&Listing, Value, FieldHashes)> = listings
+    let values: Vec<(usize, &Listing, Arc<Listed>)> = listings
         .par_iter()
-        .filter(|p| !p.page.is_home)
-        .map(|listing| {
+        .enumerate()
+        .filter(|(_, p)| !p.page.is_home)
+        .map(|(index, listing)| {
+            if let Some(listed) = known(index) {
+                return (index, listing, listed);
+            }
             let value = listed_value(site, listing);
             let hashes = value
                 .as_map()
@@ -290,9 +320,17 @@ pub(crate) fn shared_context(site: &Site, listings: &[Listing]) -> (Context, Lis
                     (field.as_str().unwrap_or_default().to_string(), key.finish())
                 })
                 .collect();
-            (listing, value, hashes)
+            (index, listing, Arc::new(Listed { value, hashes }))
         })
         .collect();
+    if let Some(Ok(mut memo)) = memo.map(|m| m.0.lock()) {
+        memo.clear();
+        for (index, _, listed) in &values {
+            if let Some(key) = keys.get(*index) {
+                memo.insert(*key, Arc::clone(listed));
+            }
+        }
+    }
     let add = |keys: &mut BTreeMap<String, crate::cache::Key>, hashes: &[(String, u128)]| {
         for (field, hash) in hashes {
             match keys.get_mut(field) {
@@ -307,13 +345,13 @@ pub(crate) fn shared_context(site: &Site, listings: &[Listing]) -> (Context, Lis
             }
         }
     };
-    for (listing, value, hashes) in values {
-        add(&mut pages_keys, &hashes);
+    for (_, listing, entry) in values {
+        add(&mut pages_keys, &entry.hashes);
         if listing.page.url.matches('/').count() == 1 {
-            add(&mut nav_keys, &hashes);
-            nav.push(value.clone());
+            add(&mut nav_keys, &entry.hashes);
+            nav.push(entry.value.clone());
         }
-        listed.push(value);
+        listed.push(entry.value.clone());
     }
     let finish = |keys: BTreeMap<String, crate::cache::Key>, count: usize| ListingKey {
         count,

@@ -19,7 +19,7 @@ use std::hash::{Hash, Hasher};
 use std::io::Write as _;
 use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
@@ -351,14 +351,19 @@ struct PagesFile {
     stamp: String,
     /// Where the outputs were written, as given: another output folder is another build.
     output: String,
-    records: HashMap<String, PageRecord>,
+    records: HashMap<String, Arc<PageRecord>>,
+    check: crate::links::CheckMemo,
 }
 
-/// The page records of the previous build, keyed by the page's path inside `content/`.
-#[derive(Default)]
+/// The page records of the previous build, keyed by the page's path inside `content/`,
+/// and what its link check found.
+#[derive(Default, Clone)]
 pub struct PageRecords {
     pub output: String,
-    pub records: HashMap<String, PageRecord>,
+    pub records: HashMap<String, Arc<PageRecord>>,
+    pub check: crate::links::CheckMemo,
+    /// Pages as listings show them; kept in memory only, for the preview.
+    pub listed: Arc<crate::build::ListedMemo>,
 }
 
 impl PageRecords {
@@ -370,6 +375,8 @@ impl PageRecords {
             .map(|file| PageRecords {
                 output: file.output,
                 records: file.records,
+                check: file.check,
+                listed: Arc::default(),
             })
             .unwrap_or_default()
     }
@@ -379,12 +386,14 @@ impl PageRecords {
         struct PagesFileRef<'a> {
             stamp: String,
             output: &'a str,
-            records: &'a HashMap<String, PageRecord>,
+            records: &'a HashMap<String, Arc<PageRecord>>,
+            check: &'a crate::links::CheckMemo,
         }
         let file = PagesFileRef {
             stamp: binary_stamp(),
             output: &self.output,
             records: &self.records,
+            check: &self.check,
         };
         let bytes = postcard::to_stdvec(&file).map_err(std::io::Error::other)?;
         write_replacing(&dir.join(PAGES_FILE), &bytes)

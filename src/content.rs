@@ -1,6 +1,6 @@
 //! Loading: `content/**/*.md` into pages (front matter, title, URL, order).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -84,18 +84,70 @@ impl Page {
     }
 }
 
+/// Pages parsed by an earlier load, with the size and modification time of their file:
+/// a process that loads the same site again and again (the preview server) reads and
+/// parses only the files that changed.
+#[derive(Default)]
+pub struct SourceCache {
+    pages: std::sync::Mutex<HashMap<PathBuf, (u64, std::time::SystemTime, Page)>>,
+}
+
+impl SourceCache {
+    fn get(&self, path: &Path, meta: &std::fs::Metadata) -> Option<Page> {
+        let modified = meta.modified().ok()?;
+        let pages = self.pages.lock().ok()?;
+        let (len, time, page) = pages.get(path)?;
+        (*len == meta.len() && *time == modified).then(|| page.clone())
+    }
+
+    fn put(&self, path: &Path, meta: &std::fs::Metadata, page: &Page) {
+        let Ok(modified) = meta.modified() else {
+            return;
+        };
+        // File times are coarse (milliseconds): a file changed again within the same
+        // tick, to the same size, would look unchanged. A file written in the last
+        // second is not kept, so it is read again next time (as git treats "racy" files).
+        let settled = modified
+            .elapsed()
+            .is_ok_and(|age| age > std::time::Duration::from_secs(1));
+        if !settled {
+            return;
+        }
+        if let Ok(mut pages) = self.pages.lock() {
+            pages.insert(path.to_path_buf(), (meta.len(), modified, page.clone()));
+        }
+    }
+}
+
 /// Every page below `content_dir`, drafts only when asked, in reading order:
-/// home first, then by weight, then by title.
-pub fn load_pages(root: &Path, content_dir: &Path, drafts: bool) -> Result<Vec<Page>, Problems> {
+/// home first, then by weight, then by title. With `cache`, a file whose size and
+/// modification time are those of the last load is not read again.
+pub fn load_pages(
+    root: &Path,
+    content_dir: &Path,
+    drafts: bool,
+    cache: Option<&SourceCache>,
+) -> Result<Vec<Page>, Problems> {
     let (files, mut problems) = files::list(root, content_dir);
     let loaded: Vec<Result<Page, Problem>> = files
         .par_iter()
         .filter(|file| file.rel.ends_with(".md"))
         .map(|file| {
+            let meta = cache.and_then(|_| std::fs::metadata(&file.path).ok());
+            if let (Some(cache), Some(meta)) = (cache, &meta) {
+                if let Some(page) = cache.get(&file.path, meta) {
+                    return Ok(page);
+                }
+            }
             let shown = display_path(root, &file.path);
             let text = std::fs::read_to_string(&file.path)
                 .map_err(|err| Problem::new(&shown, format!("cannot read: {err}")))?;
-            parse_page(&shown, &file.rel, &text)
+            let page = parse_page(&shown, &file.rel, &text)?;
+            if let (Some(cache), Some(meta)) = (cache, &meta) {
+                // A file changed while it was read gets a newer time: it is read again next time.
+                cache.put(&file.path, meta, &page);
+            }
+            Ok(page)
         })
         .collect();
 

@@ -12,6 +12,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -105,6 +106,9 @@ struct Meta {
     markdown_key: u128,
 }
 
+/// What pass one knows of a page, and its record when the record still holds.
+type MetaAndRecord = (Meta, Option<Arc<PageRecord>>);
+
 /// Build `site` into `sink`. `previous` are the records of the last build into the same
 /// sink's folder; nothing is kept from it unless its key still matches.
 pub fn run(
@@ -113,8 +117,10 @@ pub fn run(
     sink: &dyn Sink,
     previous: PageRecords,
 ) -> Result<Outcome, Problems> {
+    let check_memo = previous.check;
+    let listed_memo = previous.listed;
     let mut previous_records = previous.records;
-    let previous: Vec<Option<PageRecord>> = site
+    let previous: Vec<Option<Arc<PageRecord>>> = site
         .pages
         .iter()
         .map(|p| previous_records.remove(&p.rel))
@@ -130,7 +136,7 @@ pub fn run(
     let keys = Keys::new(&site.figures);
 
     // Pass one: what every page shows of itself elsewhere.
-    let metas: Vec<Result<(Meta, Option<PageRecord>), Problems>> = site
+    let metas: Vec<Result<MetaAndRecord, Problems>> = site
         .pages
         .par_iter()
         .zip(previous)
@@ -165,7 +171,18 @@ pub fn run(
         })
         .collect();
     timings.step("pass one (listings)");
-    let (shared, listing_keys) = build::shared_context(site, &listings);
+    // A listed page is made from the page (its Markdown key covers all of it) and the base URL.
+    let listed_keys: Vec<u128> = metas
+        .iter()
+        .map(|m| {
+            Key::new()
+                .add(&m.markdown_key)
+                .add(&site.config.base_url)
+                .finish()
+        })
+        .collect();
+    let (shared, listing_keys) =
+        build::shared_context_with(site, &listings, Some(&listed_memo), &listed_keys);
     let charts = crate::charts::by_root(&site.figures, site.pages.iter().map(Page::root));
     let url = SiteUrl::new(&site.config.base_url);
 
@@ -181,7 +198,7 @@ pub fn run(
     timings.step("assets");
     // Pass two: every page, rendered or kept, straight into the sink.
     let global = global.finish();
-    let pages: Vec<Result<(PageRecord, bool), Problems>> = site
+    let pages: Vec<Result<(Arc<PageRecord>, bool), Problems>> = site
         .pages
         .par_iter()
         .zip(records)
@@ -213,7 +230,7 @@ pub fn run(
                 .put(&path, bytes)
                 .map_err(|err| io_problem(&path, &err))?;
             Ok((
-                PageRecord {
+                Arc::new(PageRecord {
                     markdown_key: meta.markdown_key,
                     summary: meta.summary.clone(),
                     listed_summary: meta.listed_summary.clone(),
@@ -225,14 +242,14 @@ pub fn run(
                     output_key,
                     output,
                     links: file_links,
-                },
+                }),
                 true,
             ))
         })
         .collect();
     timings.step("pass two (pages)");
     let mut outcome = Outcome::default();
-    let mut page_records: Vec<PageRecord> = Vec::with_capacity(pages.len());
+    let mut page_records: Vec<Arc<PageRecord>> = Vec::with_capacity(pages.len());
     for result in pages {
         match result {
             Ok((record, rendered)) => {
@@ -349,6 +366,7 @@ pub fn run(
             &text_of,
             &options.output_dir,
             options.locate_external_links,
+            &check_memo,
         );
         if !report.broken.is_empty() {
             if options.allow_broken_links {
@@ -357,11 +375,13 @@ pub fn run(
                 return Err(Problems(std::mem::take(&mut report.broken)));
             }
         }
+        outcome.records.check = std::mem::take(&mut report.memo);
         outcome.links = report;
     }
     timings.step("link check");
     drop(check_files);
     outcome.records_changed = outcome.rendered > 0 || pages_removed;
+    outcome.records.listed = listed_memo;
     outcome.records.records = site
         .pages
         .iter()
@@ -413,8 +433,8 @@ fn meta(
     page: &Page,
     page_urls: &HashMap<String, String>,
     keys: &Keys,
-    record: Option<PageRecord>,
-) -> Result<(Meta, Option<PageRecord>), Problems> {
+    record: Option<Arc<PageRecord>>,
+) -> Result<MetaAndRecord, Problems> {
     if let Some(record) = record {
         let key = markdown_key(
             page,

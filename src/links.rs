@@ -674,6 +674,42 @@ pub struct Report {
     pub external: Vec<ExternalLink>,
     /// Links and images inside the site that were checked.
     pub internal: usize,
+    /// What the next check may reuse of this one.
+    pub memo: CheckMemo,
+}
+
+/// The results of a check for the files that had no broken link, so the next check
+/// resolves only the links of files that changed. Valid only while every file of the
+/// site and every id in them stays the same (`targets`); a file is reused when its links
+/// are the same.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CheckMemo {
+    targets: u128,
+    files: HashMap<String, FileMemo>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct FileMemo {
+    links: u128,
+    internal: usize,
+    external: Vec<usize>,
+}
+
+/// Hash of every file's path and ids: what the links of any file may point at.
+fn targets_key(files: &[CheckFile]) -> u128 {
+    let mut key = crate::cache::Key::new();
+    for file in files {
+        key.add(&file.path).add(&file.links.ids);
+    }
+    key.finish()
+}
+
+fn links_key(links: &FileLinks) -> u128 {
+    let mut key = crate::cache::Key::new();
+    for link in &links.refs {
+        key.add(&link.href).add(&link.kind).add(&link.offset);
+    }
+    key.finish()
 }
 
 /// Where the files of the output come from, to report problems in the user's files.
@@ -695,6 +731,7 @@ pub fn check(
     text_of: &(dyn Fn(usize) -> String + Sync),
     output_dir: &Path,
     locate_external: bool,
+    memo: &CheckMemo,
 ) -> Report {
     let url = SiteUrl::new(&site.config.base_url);
     let index: HashMap<&str, usize> = files
@@ -729,9 +766,43 @@ pub fn check(
 
     // Resolving is independent per file: in parallel. Tracing problems to their source
     // lines (which may render a page's Markdown again) is done in order after.
-    let found: Vec<Found> = files
+    let targets = targets_key(files);
+    let found: Vec<(Found, u128)> = files
         .par_iter()
-        .map(|file| find_problems(&url, &index, files, file))
+        .map(|file| {
+            let links = links_key(file.links);
+            let known = memo
+                .files
+                .get(&file.path)
+                .filter(|known| memo.targets == targets && known.links == links);
+            let found = match known {
+                Some(known) => Found {
+                    internal: known.internal,
+                    external: known.external.clone(),
+                    broken: Vec::new(),
+                },
+                None => find_problems(&url, &index, files, file),
+            };
+            (found, links)
+        })
+        .collect();
+    report.memo.targets = targets;
+    let found: Vec<Found> = files
+        .iter()
+        .zip(found)
+        .map(|(file, (found, links))| {
+            if found.broken.is_empty() {
+                report.memo.files.insert(
+                    file.path.clone(),
+                    FileMemo {
+                        links,
+                        internal: found.internal,
+                        external: found.external.clone(),
+                    },
+                );
+            }
+            found
+        })
         .collect();
 
     for (number, (output, found)) in files.iter().zip(found).enumerate() {

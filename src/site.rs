@@ -52,6 +52,15 @@ pub struct Site {
 impl Site {
     /// Read the site in `root`, reporting every problem found in any of its parts.
     pub fn load(root: &Path, options: &LoadOptions) -> Result<Site, Problems> {
+        Site::load_with(root, options, None)
+    }
+
+    /// [`Site::load`], reusing the pages of earlier loads whose files did not change.
+    pub fn load_with(
+        root: &Path,
+        options: &LoadOptions,
+        sources: Option<&crate::content::SourceCache>,
+    ) -> Result<Site, Problems> {
         let mut problems = Vec::new();
 
         let config = keep(
@@ -66,7 +75,7 @@ impl Site {
         let figures = keep(&mut problems, load_figures(root));
         let pages = keep(
             &mut problems,
-            content::load_pages(root, &root.join("content"), options.drafts),
+            content::load_pages(root, &root.join("content"), options.drafts, sources),
         );
         let templates = keep(
             &mut problems,

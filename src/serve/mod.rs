@@ -107,6 +107,8 @@ struct Shared {
     rebuilds: AtomicU64,
     /// What a rebuild reuses of the last good one: page records and highlighted code.
     cache: Mutex<ServeCache>,
+    /// Pages as last read, so a save reads and parses only the files that changed.
+    sources: crate::content::SourceCache,
 }
 
 /// The build cache of a preview, in memory: a save re-renders only the pages it affects.
@@ -188,6 +190,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<ServerHandle> {
         site: RwLock::new(None),
         status: state::Sender::new(Status::default()),
         rebuilds: AtomicU64::new(0),
+        sources: crate::content::SourceCache::default(),
         cache: Mutex::new(ServeCache {
             records: crate::cache::PageRecords::default(),
             highlights: Arc::new(crate::cache::Highlights::read_only(
@@ -309,12 +312,13 @@ async fn rebuild(shared: &Arc<Shared>, changed: Option<&[PathBuf]>) {
 fn render_site(shared: &Shared) -> Result<(usize, Files), Problems> {
     let root = &shared.root;
     let mut timings = crate::engine::Timings::default();
-    let mut site = Site::load(
+    let mut site = Site::load_with(
         root,
         &LoadOptions {
             no_cache: true,
             ..shared.load.clone()
         },
+        Some(&shared.sources),
     )?;
     timings.step("load");
     let mut cache = shared.cache.lock().unwrap_or_else(|e| e.into_inner());
@@ -331,18 +335,22 @@ fn render_site(shared: &Shared) -> Result<(usize, Files), Problems> {
         .map(|s| s.files.clone())
         .unwrap_or_default();
     let sink = crate::build::MemorySink::with_previous(previous);
+    // A failed build must not cost the next one its records.
+    let records = cache.records.clone();
+    timings.step("copy records");
     let outcome = crate::engine::run(
         &site,
         &crate::publish::engine_options(&options),
         &sink,
-        // A failed build must not cost the next one its records.
-        crate::cache::PageRecords {
-            output: String::new(),
-            records: cache.records.records.clone(),
-        },
+        records,
     )?;
+    timings.step("engine");
     cache.records = outcome.records;
-    Ok((site.pages.len(), sink.into_files()))
+    let files = sink.into_files();
+    let pages = site.pages.len();
+    // Freeing a large site takes milliseconds the reader would wait for.
+    std::thread::spawn(move || drop(site));
+    Ok((pages, files))
 }
 
 fn count_changed(old: &HashMap<String, Arc<[u8]>>, new: &HashMap<String, Arc<[u8]>>) -> usize {

@@ -212,11 +212,37 @@ fn page_value(site: &Site, rendered: &RenderedPage) -> Value {
 }
 
 /// A page as listings on other pages show it: its summary's links start from the site root.
-fn listed_value(site: &Site, listing: &Listing) -> Value {
+/// `fields` (of [`LISTING_FIELDS`]) are the ones to include: on a large site every
+/// listed page is held in memory, and a field no template names need not be.
+fn listed_value(site: &Site, listing: &Listing, fields: Option<&[&str]>) -> Value {
+    let wanted = |field: &str| fields.is_none_or(|fields| fields.contains(&field));
     let mut map = listing_value(site, listing).into_map().unwrap_or_default();
-    map.insert("summary".into(), Value::safe_string(listing.listed_summary));
+    map.retain(|field, _| wanted(field.as_str().unwrap_or_default()));
+    if wanted("summary") {
+        map.insert("summary".into(), Value::safe_string(listing.listed_summary));
+    }
     Value::from(map)
 }
+
+/// Every field of a page in `pages` and `nav`.
+pub(crate) const LISTING_FIELDS: &[&str] = &[
+    "title",
+    "description",
+    "date",
+    "date_display",
+    "url",
+    "permalink",
+    "slug",
+    "weight",
+    "word_count",
+    "reading_minutes",
+    "is_home",
+    "template",
+    "source",
+    "figures_used",
+    "extra",
+    "summary",
+];
 
 /// The HTML of one page (before assets are renamed): its Markdown rendered with code,
 /// then its template. `listings` are every page's in reading order, `index` this one's.
@@ -265,7 +291,7 @@ fn link_neighbours(value: &mut Value, listings: &[Listing], index: usize) {
 /// The context every page template shares, and hashes of its listings (`pages`, `nav`)
 /// for the page cache.
 pub(crate) fn shared_context(site: &Site, listings: &[Listing]) -> (Context, ListingKeys) {
-    shared_context_with(site, listings, None, &[])
+    shared_context_with(site, listings, None, &[], None)
 }
 
 /// A page as listings show it, and a hash of each of its fields.
@@ -286,6 +312,7 @@ pub(crate) fn shared_context_with(
     listings: &[Listing],
     memo: Option<&ListedMemo>,
     keys: &[u128],
+    fields: Option<&[&str]>,
 ) -> (Context, ListingKeys) {
     let known = |index: usize| -> Option<Arc<Listed>> {
         let key = keys.get(index)?;
@@ -309,7 +336,7 @@ pub(crate) fn shared_context_with(
             if let Some(listed) = known(index) {
                 return (index, listing, listed);
             }
-            let value = listed_value(site, listing);
+            let value = listed_value(site, listing, fields);
             let hashes = value
                 .as_map()
                 .into_iter()
@@ -733,6 +760,39 @@ pub fn write(outputs: &[Output], output_dir: &Path) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listing_fields_are_every_field_of_a_listed_page() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("content")).unwrap();
+        std::fs::write(dir.path().join("briefing.yaml"), "title: T\n").unwrap();
+        std::fs::write(
+            dir.path().join("content/a.md"),
+            "---\ntitle: A\n---\nText.\n",
+        )
+        .unwrap();
+        let site = Site::load(dir.path(), &crate::LoadOptions::default()).unwrap();
+        let listing = Listing {
+            page: &site.pages[0],
+            summary: "",
+            listed_summary: "",
+            word_count: 1,
+            figures_used: &[],
+        };
+        let value = listed_value(&site, &listing, None);
+        let mut keys: Vec<&str> = value
+            .as_map()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str().unwrap())
+            .collect();
+        keys.sort_unstable();
+        let mut fields = LISTING_FIELDS.to_vec();
+        fields.sort_unstable();
+        assert_eq!(keys, fields);
+        let only = listed_value(&site, &listing, Some(&["url", "title"]));
+        assert_eq!(only.as_map().unwrap().len(), 2);
+    }
 
     #[test]
     fn write_replaces_the_folder_whole() {

@@ -233,8 +233,7 @@ impl Highlights {
             stamp: binary_stamp(),
             entries,
         };
-        let bytes = postcard::to_stdvec(&index).map_err(std::io::Error::other)?;
-        write_replacing(&dir.join(INDEX_FILE), &bytes)
+        write_replacing(&dir.join(INDEX_FILE), &index)
     }
 
     /// The keys of blocks stored this build, for the page records.
@@ -281,12 +280,21 @@ fn read_block(file: &File, key: u128, entry: &Entry) -> Option<String> {
     String::from_utf8(html.to_vec()).ok()
 }
 
-fn write_replacing(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Write `value` to `path` whole: streamed into a temporary file (a large site's records
+/// are never a second time in memory), which then replaces the file.
+fn write_replacing<T: Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
     let temporary = path.with_extension(format!("{}.tmp", std::process::id()));
-    std::fs::write(&temporary, bytes)?;
+    let writer = std::io::BufWriter::new(File::create(&temporary)?);
+    let written = postcard::to_io(value, writer)
+        .map_err(std::io::Error::other)
+        .and_then(|mut writer| writer.flush());
+    if let Err(err) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(err);
+    }
     std::fs::rename(&temporary, path)
 }
 
@@ -299,8 +307,9 @@ fn poisoned<T>(_: T) -> std::io::Error {
 pub struct PageRecord {
     /// Hash of everything the page's Markdown was rendered from.
     pub markdown_key: u128,
-    pub summary: String,
-    pub listed_summary: String,
+    /// Shared with the build's own copy: a large site holds every summary at once.
+    pub summary: Arc<str>,
+    pub listed_summary: Arc<str>,
     pub word_count: usize,
     pub figures_used: Vec<String>,
     pub charts_used: Vec<String>,
@@ -362,8 +371,9 @@ pub struct PageRecords {
     pub output: String,
     pub records: HashMap<String, Arc<PageRecord>>,
     pub check: crate::links::CheckMemo,
-    /// Pages as listings show them; kept in memory only, for the preview.
-    pub listed: Arc<crate::build::ListedMemo>,
+    /// Pages as listings show them, kept in memory by the preview between builds (a build
+    /// that runs once gains nothing from keeping a second copy of every listed page).
+    pub listed: Option<Arc<crate::build::ListedMemo>>,
 }
 
 impl PageRecords {
@@ -376,7 +386,7 @@ impl PageRecords {
                 output: file.output,
                 records: file.records,
                 check: file.check,
-                listed: Arc::default(),
+                listed: None,
             })
             .unwrap_or_default()
     }
@@ -395,8 +405,7 @@ impl PageRecords {
             records: &self.records,
             check: &self.check,
         };
-        let bytes = postcard::to_stdvec(&file).map_err(std::io::Error::other)?;
-        write_replacing(&dir.join(PAGES_FILE), &bytes)
+        write_replacing(&dir.join(PAGES_FILE), &file)
     }
 }
 

@@ -44,8 +44,19 @@ impl Timings {
     /// Print the time since the last step, as the time of `step`.
     pub fn step(&mut self, step: &str) {
         if self.enabled {
+            // Resident memory now and at its peak, where the system tells (Linux).
+            let memory = std::fs::read_to_string("/proc/self/status")
+                .map(|status| {
+                    status
+                        .lines()
+                        .filter(|l| l.starts_with("VmRSS") || l.starts_with("VmHWM"))
+                        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default();
             eprintln!(
-                "{step:>28}: {:8.1} ms",
+                "{step:>28}: {:8.1} ms  {memory}",
                 self.last.elapsed().as_secs_f64() * 1e3
             );
         }
@@ -99,8 +110,8 @@ pub struct Outcome {
 
 /// What the first pass knows of a page.
 struct Meta {
-    summary: String,
-    listed_summary: String,
+    summary: Arc<str>,
+    listed_summary: Arc<str>,
     word_count: usize,
     figures_used: Vec<String>,
     markdown_key: u128,
@@ -171,18 +182,40 @@ pub fn run(
         })
         .collect();
     timings.step("pass one (listings)");
-    // A listed page is made from the page (its Markdown key covers all of it) and the base URL.
+    // Listings hold only the fields a template that is given them names.
+    let listing_templates: Vec<&crate::templates::Dependencies> = site
+        .pages
+        .iter()
+        .map(Page::template)
+        .chain(["figures.html", "404.html"])
+        .collect::<HashSet<&str>>()
+        .into_iter()
+        .filter_map(|name| site.templates.dependencies(name))
+        .collect();
+    let fields: Vec<&str> = build::LISTING_FIELDS
+        .iter()
+        .copied()
+        .filter(|field| *field == "url" || listing_templates.iter().any(|d| d.names(field)))
+        .collect();
+    // A listed page is made from the page (its Markdown key covers all of it), the base
+    // URL and the fields listed.
     let listed_keys: Vec<u128> = metas
         .iter()
         .map(|m| {
             Key::new()
                 .add(&m.markdown_key)
                 .add(&site.config.base_url)
+                .add(&fields)
                 .finish()
         })
         .collect();
-    let (shared, listing_keys) =
-        build::shared_context_with(site, &listings, Some(&listed_memo), &listed_keys);
+    let (shared, listing_keys) = build::shared_context_with(
+        site,
+        &listings,
+        listed_memo.as_deref(),
+        &listed_keys,
+        Some(&fields),
+    );
     let charts = crate::charts::by_root(&site.figures, site.pages.iter().map(Page::root));
     let url = SiteUrl::new(&site.config.base_url);
 
@@ -446,8 +479,8 @@ fn meta(
         );
         if key == record.markdown_key {
             let meta = Meta {
-                summary: record.summary.clone(),
-                listed_summary: record.listed_summary.clone(),
+                summary: Arc::clone(&record.summary),
+                listed_summary: Arc::clone(&record.listed_summary),
                 word_count: record.word_count,
                 figures_used: record.figures_used.clone(),
                 markdown_key: key,
@@ -473,8 +506,8 @@ fn meta(
         page_urls,
     );
     let meta = Meta {
-        summary,
-        listed_summary,
+        summary: summary.into(),
+        listed_summary: listed_summary.into(),
         word_count,
         figures_used,
         markdown_key,

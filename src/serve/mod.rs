@@ -192,7 +192,10 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<ServerHandle> {
         rebuilds: AtomicU64::new(0),
         sources: crate::content::SourceCache::default(),
         cache: Mutex::new(ServeCache {
-            records: crate::cache::PageRecords::default(),
+            records: crate::cache::PageRecords {
+                listed: Some(Arc::default()),
+                ..crate::cache::PageRecords::default()
+            },
             highlights: Arc::new(crate::cache::Highlights::read_only(
                 &root.join(crate::cache::DIR_NAME),
             )),

@@ -422,3 +422,48 @@ mod tests {
         assert!(page("x.md", "---\ndate: 2026-11-27T09:30:00Z\n---\n").is_ok());
     }
 }
+
+#[cfg(test)]
+mod source_cache_tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    fn write_aged(path: &Path, text: &str, age: u64) {
+        std::fs::write(path, text).unwrap();
+        let file = std::fs::File::options().write(true).open(path).unwrap();
+        file.set_modified(SystemTime::now() - Duration::from_secs(age))
+            .unwrap();
+    }
+
+    #[test]
+    fn a_changed_file_is_read_again_an_unchanged_one_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let content = dir.path().join("content");
+        std::fs::create_dir_all(&content).unwrap();
+        write_aged(&content.join("a.md"), "---\ntitle: One\n---\nx\n", 60);
+        let cache = SourceCache::default();
+        let title = || {
+            load_pages(dir.path(), &content, false, Some(&cache)).unwrap()[0]
+                .title
+                .clone()
+        };
+        assert_eq!(title(), "One");
+        // Same size, later time: read again.
+        write_aged(&content.join("a.md"), "---\ntitle: Two\n---\nx\n", 30);
+        assert_eq!(title(), "Two");
+        // Same size and time as cached: the parsed page is reused without reading.
+        std::fs::write(content.join("a.md"), "---\ntitle: Six\n---\nx\n").unwrap();
+        let file = std::fs::File::options()
+            .write(true)
+            .open(content.join("a.md"))
+            .unwrap();
+        let cached_time = cache.pages.lock().unwrap().values().next().unwrap().1;
+        file.set_modified(cached_time).unwrap();
+        assert_eq!(title(), "Two", "size and time are what tell a change");
+        // A file written just now is never kept, so a second write in the same tick is seen.
+        std::fs::write(content.join("a.md"), "---\ntitle: Ten\n---\nx\n").unwrap();
+        assert_eq!(title(), "Ten");
+        std::fs::write(content.join("a.md"), "---\ntitle: Tan\n---\nx\n").unwrap();
+        assert_eq!(title(), "Tan");
+    }
+}

@@ -258,7 +258,7 @@ async fn rebuild(shared: &Arc<Shared>, changed: Option<&[PathBuf]>) {
         });
     let elapsed = started.elapsed();
     match built {
-        Ok((pages, files)) => {
+        Ok((pages, rendered, files)) => {
             let current = shared.snapshot();
             let differing = current
                 .as_ref()
@@ -278,8 +278,12 @@ async fn rebuild(shared: &Arc<Shared>, changed: Option<&[PathBuf]>) {
             match changed {
                 None => println!("Built {pages} pages in {} ms", elapsed.as_millis()),
                 Some(_) => println!(
-                    "Rebuilt in {} ms: {}{}",
+                    "Rebuilt in {} ms: {} rendered, {}{}",
                     elapsed.as_millis(),
+                    match rendered {
+                        1 => "1 page".to_string(),
+                        n => format!("{n} pages"),
+                    },
                     match differing {
                         0 => "no output changed".to_string(),
                         1 => "1 file changed".to_string(),
@@ -312,7 +316,7 @@ async fn rebuild(shared: &Arc<Shared>, changed: Option<&[PathBuf]>) {
 
 /// The pages count and every output file of the site, re-rendering only the pages the
 /// changes since the last good build affect.
-fn render_site(shared: &Shared) -> Result<(usize, Files), Problems> {
+fn render_site(shared: &Shared) -> Result<(usize, usize, Files), Problems> {
     let root = &shared.root;
     let mut timings = crate::engine::Timings::default();
     let mut site = Site::load_with(
@@ -353,7 +357,7 @@ fn render_site(shared: &Shared) -> Result<(usize, Files), Problems> {
     let pages = site.pages.len();
     // Freeing a large site takes milliseconds the reader would wait for.
     std::thread::spawn(move || drop(site));
-    Ok((pages, files))
+    Ok((pages, outcome.rendered, files))
 }
 
 fn count_changed(old: &HashMap<String, Arc<[u8]>>, new: &HashMap<String, Arc<[u8]>>) -> usize {

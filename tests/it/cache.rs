@@ -185,3 +185,24 @@ fn no_cache_neither_reads_nor_writes_the_cache() {
     assert!(out.status.success(), "{out:?}");
     assert!(site.path("public/alpha/index.html").is_file());
 }
+
+#[test]
+fn a_warm_build_finds_a_link_broken_by_a_change_to_another_page() {
+    let site = SiteTest::from_dir("basic");
+    site.cli_ok(&["build"]);
+    site.cli_ok(&["build"]);
+    // Gamma links to `alpha.md#costs`; gamma itself does not change.
+    let alpha = std::fs::read_to_string(site.path("content/alpha.md")).unwrap();
+    site.write("content/alpha.md", &alpha.replace("## Costs", "## Prices"));
+    for args in [&["build"][..], &["build", "--no-cache"][..]] {
+        let out = site.cli(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("content/gamma.md") && stderr.contains("broken anchor"),
+            "{args:?}: {stderr}"
+        );
+    }
+    site.write("content/alpha.md", &alpha);
+    site.cli_ok(&["build"]);
+}

@@ -1033,3 +1033,26 @@ fn hashed_name(page: &str, prefix: &str, extension: &str) -> String {
     let length = page[start..].find(extension).unwrap() + extension.len();
     page[start..start + length].to_string()
 }
+
+#[test]
+fn a_save_renders_only_the_pages_it_affects() {
+    let site = SiteTest::from_dir("basic");
+    let mut process = ServeProcess::spawn(&site, &["--port", "0"]);
+    let addr = served_addr(&process.stdout_line("Serving at "));
+    // A word of gamma's text, not its title, summary or length: no other page shows it.
+    let gamma = std::fs::read_to_string(site.path("content/gamma.md")).unwrap();
+    site.write("content/gamma.md", &gamma.replace("Back to", "Return to"));
+    let line = process.stdout_line("Rebuilt in ");
+    assert!(line.contains(": 1 page rendered, 1 file changed"), "{line}");
+    assert!(request(addr, "GET", "/gamma/").text().contains("Return to"));
+    // A figure shown on alpha only: alpha is rendered again, and the figures page changes.
+    let figures = std::fs::read_to_string(site.path("data/figures.yaml")).unwrap();
+    site.write(
+        "data/figures.yaml",
+        &figures.replace("value: 300", "value: 450"),
+    );
+    let line = process.stdout_line("Rebuilt in ");
+    assert!(line.contains(": 2 pages rendered"), "{line}");
+    process.signal(libc::SIGTERM);
+    assert!(process.wait().success());
+}

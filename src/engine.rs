@@ -117,8 +117,14 @@ struct Meta {
     markdown_key: u128,
 }
 
-/// What pass one knows of a page, and its record when the record still holds.
-type MetaAndRecord = (Meta, Option<Arc<PageRecord>>);
+/// What pass one knows of a page, its record when the record still holds, and on a
+/// small site its whole rendered Markdown.
+type MetaAndRecord<'a> = (Meta, Option<Arc<PageRecord>>, Option<RenderedPage<'a>>);
+
+/// Up to this many pages, pass one renders each page whole (code included) and keeps it
+/// for pass two: on a small site the memory does not matter and one Markdown pass is
+/// cheaper than two.
+const WHOLE_IN_PASS_ONE: usize = 256;
 
 /// Build `site` into `sink`. `previous` are the records of the last build into the same
 /// sink's folder; nothing is kept from it unless its key still matches.
@@ -147,20 +153,21 @@ pub fn run(
     let keys = Keys::new(&site.figures);
 
     // Pass one: what every page shows of itself elsewhere.
+    let whole = site.pages.len() <= WHOLE_IN_PASS_ONE;
     let metas: Vec<Result<MetaAndRecord, Problems>> = site
         .pages
         .par_iter()
         .zip(previous)
-        .map(|(page, record)| meta(site, page, &page_urls, &keys, record))
+        .map(|(page, record)| meta(site, page, &page_urls, &keys, record, whole))
         .collect();
     let mut problems = Vec::new();
     let mut meta_list = Vec::with_capacity(metas.len());
     let mut records = Vec::with_capacity(metas.len());
     for result in metas {
         match result {
-            Ok((meta, record)) => {
+            Ok((meta, record, rendered)) => {
                 meta_list.push(meta);
-                records.push(record);
+                records.push((record, rendered));
             }
             Err(Problems(found)) => problems.extend(found),
         }
@@ -236,7 +243,7 @@ pub fn run(
         .par_iter()
         .zip(records)
         .enumerate()
-        .map(|(index, (page, record))| {
+        .map(|(index, (page, (record, rendered)))| {
             let meta = &metas[index];
             let output_key = output_key(
                 site,
@@ -255,7 +262,10 @@ pub fn run(
                     return Ok((record, false));
                 }
             }
-            let rendered = build::render_markdown(site, page, &page_urls, Some(&site.highlights))?;
+            let rendered = match rendered {
+                Some(rendered) => rendered,
+                None => build::render_markdown(site, page, &page_urls, Some(&site.highlights))?,
+            };
             let html = build::render_page_html(site, &rendered, &shared, &charts, &listings, index)
                 .map_err(Problems::one)?;
             let (bytes, file_links) = finish(&path, html.into_bytes(), &assets, &url);
@@ -461,13 +471,14 @@ fn io_problem(path: &str, err: &anyhow::Error) -> Problems {
 
 /// First pass for one page: from its record when its Markdown key still holds, else by
 /// rendering its Markdown without code.
-fn meta(
-    site: &Site,
-    page: &Page,
+fn meta<'a>(
+    site: &'a Site,
+    page: &'a Page,
     page_urls: &HashMap<String, String>,
     keys: &Keys,
     record: Option<Arc<PageRecord>>,
-) -> Result<MetaAndRecord, Problems> {
+    whole: bool,
+) -> Result<MetaAndRecord<'a>, Problems> {
     if let Some(record) = record {
         let key = markdown_key(
             page,
@@ -485,34 +496,27 @@ fn meta(
                 figures_used: record.figures_used.clone(),
                 markdown_key: key,
             };
-            return Ok((meta, Some(record)));
+            return Ok((meta, Some(record), None));
         }
     }
-    let RenderedPage {
-        summary,
-        listed_summary,
-        word_count,
-        figures_used,
-        charts_used,
-        md_links,
-        ..
-    } = build::render_markdown(site, page, page_urls, None)?;
+    let highlights = whole.then_some(&*site.highlights);
+    let rendered = build::render_markdown(site, page, page_urls, highlights)?;
     let markdown_key = markdown_key(
         page,
-        &figures_used,
-        &charts_used,
-        &md_links,
+        &rendered.figures_used,
+        &rendered.charts_used,
+        &rendered.md_links,
         keys,
         page_urls,
     );
     let meta = Meta {
-        summary: summary.into(),
-        listed_summary: listed_summary.into(),
-        word_count,
-        figures_used,
+        summary: rendered.summary.as_str().into(),
+        listed_summary: rendered.listed_summary.as_str().into(),
+        word_count: rendered.word_count,
+        figures_used: rendered.figures_used.clone(),
         markdown_key,
     };
-    Ok((meta, None))
+    Ok((meta, None, whole.then_some(rendered)))
 }
 
 /// Hash of everything a page's Markdown renders from: the page itself (front matter,
@@ -644,11 +648,14 @@ impl<'a> Keys<'a> {
             }
             figure_keys.insert(figure.name.as_str(), key.finish());
         }
+        // A chart draws its computed data and may label it with any figure: its key
+        // covers both, without drawing it.
+        let every_figure = figure_keys.iter().collect::<BTreeMap<_, _>>();
         let chart_keys: HashMap<&str, u128> = figures
             .charts()
             .map(|chart| {
-                let html = crate::charts::chart_html(figures, chart, "");
-                (chart.name.as_str(), Key::new().add(&html).finish())
+                let key = Key::new().add(&json(chart)).add(&every_figure).finish();
+                (chart.name.as_str(), key)
             })
             .collect();
         let mut all = Key::new();

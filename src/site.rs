@@ -62,26 +62,43 @@ impl Site {
         sources: Option<&crate::content::SourceCache>,
     ) -> Result<Site, Problems> {
         let mut problems = Vec::new();
-
-        let config = keep(
-            &mut problems,
-            Config::load(root).map(|mut config| {
-                if let Some(base_url) = &options.base_url {
-                    config.base_url = base_url.trim_end_matches('/').to_string();
-                }
-                config
-            }),
+        // The parts are independent: read them side by side (templates are the slowest
+        // to set up, pages the slowest on a large site, and those run in parallel too).
+        let ((config, figures), ((pages, templates), static_files)) = rayon::join(
+            || {
+                let config = Config::load(root).map(|mut config| {
+                    if let Some(base_url) = &options.base_url {
+                        config.base_url = base_url.trim_end_matches('/').to_string();
+                    }
+                    config
+                });
+                (config, load_figures(root))
+            },
+            || {
+                rayon::join(
+                    || {
+                        rayon::join(
+                            || {
+                                content::load_pages(
+                                    root,
+                                    &root.join("content"),
+                                    options.drafts,
+                                    sources,
+                                )
+                            },
+                            || Templates::load(root, &root.join("templates")),
+                        )
+                    },
+                    || load_static(root, &root.join("static")),
+                )
+            },
         );
-        let figures = keep(&mut problems, load_figures(root));
-        let pages = keep(
-            &mut problems,
-            content::load_pages(root, &root.join("content"), options.drafts, sources),
-        );
-        let templates = keep(
-            &mut problems,
-            Templates::load(root, &root.join("templates")),
-        );
-        let static_files = keep(&mut problems, load_static(root, &root.join("static")));
+        // Problems in the order a reader meets the parts.
+        let config = keep(&mut problems, config);
+        let figures = keep(&mut problems, figures);
+        let pages = keep(&mut problems, pages);
+        let templates = keep(&mut problems, templates);
+        let static_files = keep(&mut problems, static_files);
 
         if let (Some(config), Some(figures)) = (&config, &figures) {
             problems.extend(check_key_figures(config, figures));

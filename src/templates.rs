@@ -291,6 +291,11 @@ fn dependencies(sources: &HashMap<String, String>) -> HashMap<String, Dependenci
         .filter(|(_, text)| text.contains("{% component") || text.contains("{%- component"))
         .map(|(name, _)| name.as_str())
         .collect();
+    // What each template names, read once.
+    let analyses: HashMap<&str, Analysis> = sources
+        .iter()
+        .map(|(name, text)| (name.as_str(), Analysis::of(text)))
+        .collect();
     sources
         .keys()
         .map(|name| {
@@ -311,28 +316,11 @@ fn dependencies(sources: &HashMap<String, String>) -> HashMap<String, Dependenci
                 }
             }
             for reached in &reached {
-                let text = &sources[*reached];
-                key.add(*reached).add(text.as_str());
-                dynamic_fields |= tag_code(text).split('[').skip(1).any(|after| {
-                    after
-                        .trim_start()
-                        .starts_with(|c: char| c.is_alphabetic() || c == '_')
-                });
-                words.extend(
-                    tag_code(text)
-                        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                        .filter(|w| !w.is_empty())
-                        .map(str::to_string),
-                );
-                if text.contains("__tera_context") {
-                    uses.extend(CONTEXT.iter().copied());
-                }
-                uses.extend(
-                    CONTEXT
-                        .iter()
-                        .copied()
-                        .filter(|v| names_identifier(&tag_code(text), v)),
-                );
+                key.add(*reached).add(sources[*reached].as_str());
+                let own = &analyses[reached];
+                uses.extend(own.uses.iter().copied());
+                words.extend(own.words.iter().cloned());
+                dynamic_fields |= own.dynamic_fields;
             }
             (
                 name.clone(),
@@ -345,6 +333,40 @@ fn dependencies(sources: &HashMap<String, String>) -> HashMap<String, Dependenci
             )
         })
         .collect()
+}
+
+/// What one template's tags name.
+struct Analysis {
+    uses: BTreeSet<&'static str>,
+    words: BTreeSet<String>,
+    dynamic_fields: bool,
+}
+
+impl Analysis {
+    fn of(text: &str) -> Analysis {
+        let code = tag_code(text);
+        let mut uses: BTreeSet<&'static str> = CONTEXT
+            .iter()
+            .copied()
+            .filter(|v| names_identifier(&code, v))
+            .collect();
+        if text.contains("__tera_context") {
+            uses.extend(CONTEXT.iter().copied());
+        }
+        Analysis {
+            uses,
+            words: code
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .filter(|w| !w.is_empty())
+                .map(str::to_string)
+                .collect(),
+            dynamic_fields: code.split('[').skip(1).any(|after| {
+                after
+                    .trim_start()
+                    .starts_with(|c: char| c.is_alphabetic() || c == '_')
+            }),
+        }
+    }
 }
 
 /// The insides of a template's `{{ … }}` and `{% … %}` tags, one per line: where a

@@ -358,8 +358,6 @@ impl OutputStamp {
 #[derive(Serialize, Deserialize)]
 struct PagesFile {
     stamp: String,
-    /// Where the outputs were written, as given: another output folder is another build.
-    output: String,
     records: HashMap<String, Arc<PageRecord>>,
     check: crate::links::CheckMemo,
 }
@@ -368,7 +366,6 @@ struct PagesFile {
 /// and what its link check found.
 #[derive(Default, Clone)]
 pub struct PageRecords {
-    pub output: String,
     pub records: HashMap<String, Arc<PageRecord>>,
     pub check: crate::links::CheckMemo,
     /// Pages as listings show them, kept in memory by the preview between builds (a build
@@ -383,7 +380,6 @@ impl PageRecords {
             .and_then(|bytes| postcard::from_bytes::<PagesFile>(&bytes).ok())
             .filter(|file| file.stamp == binary_stamp())
             .map(|file| PageRecords {
-                output: file.output,
                 records: file.records,
                 check: file.check,
                 listed: None,
@@ -395,13 +391,11 @@ impl PageRecords {
         #[derive(Serialize)]
         struct PagesFileRef<'a> {
             stamp: String,
-            output: &'a str,
             records: &'a HashMap<String, Arc<PageRecord>>,
             check: &'a crate::links::CheckMemo,
         }
         let file = PagesFileRef {
             stamp: binary_stamp(),
-            output: &self.output,
             records: &self.records,
             check: &self.check,
         };

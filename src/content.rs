@@ -369,6 +369,7 @@ fn check_unique_urls(pages: &[Page]) -> Vec<Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::{Duration, SystemTime};
 
     fn page(rel: &str, text: &str) -> Result<Page, Problem> {
         parse_page(Path::new(rel), rel, text)
@@ -421,12 +422,6 @@ mod tests {
         assert!(page("x.md", "---\ndate: 2026-11-2é\n---\n").is_err());
         assert!(page("x.md", "---\ndate: 2026-11-27T09:30:00Z\n---\n").is_ok());
     }
-}
-
-#[cfg(test)]
-mod source_cache_tests {
-    use super::*;
-    use std::time::{Duration, SystemTime};
 
     fn write_aged(path: &Path, text: &str, age: u64) {
         std::fs::write(path, text).unwrap();

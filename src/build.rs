@@ -13,7 +13,7 @@ use crate::cache::OutputStamp;
 use crate::content::Page;
 use crate::error::{Problem, Problems};
 use crate::figures::Figure;
-use crate::markdown::{self, RenderContext, TocEntry};
+use crate::markdown::{self, TocEntry};
 use crate::site::{FIGURES_URL, Site};
 
 /// One file of the built site.
@@ -126,24 +126,14 @@ pub(crate) fn render_all_markdown(site: &Site) -> Result<Vec<RenderedPage<'_>>, 
 }
 
 /// One page's Markdown; without `highlights`, its code blocks are left out (see
-/// [`RenderContext::highlights`]).
+/// [`crate::markdown::RenderContext::highlights`]).
 pub(crate) fn render_markdown<'a>(
     site: &'a Site,
     page: &'a Page,
     page_urls: &HashMap<String, String>,
     highlights: Option<&crate::cache::Highlights>,
 ) -> Result<RenderedPage<'a>, Problems> {
-    let root = page.root();
-    let cx = RenderContext {
-        path: &page.path,
-        rel: &page.rel,
-        first_line: page.body_line,
-        root: &root,
-        figures: &site.figures,
-        page_urls,
-        highlights,
-    };
-    let (body, summary) = markdown::render_page(page, &cx);
+    let (body, summary) = markdown::render_page(page, &site.figures, page_urls, highlights);
     let summary = summary
         .map(|summary| summary.map(|r| markdown::inline_html(&r.html)))
         .transpose();

@@ -129,7 +129,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let publish = crate::publish::Options {
                 allow_broken_links,
                 output_dir: crate::files::display_path(&root, &output),
-                locate_external_links: false,
+                ..crate::publish::Options::default()
             };
             let load = LoadOptions {
                 drafts,
@@ -172,6 +172,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 allow_broken_links: false,
                 output_dir: PathBuf::from("public"),
                 locate_external_links: external,
+                ..crate::publish::Options::default()
             };
             let published = crate::publish::prepare(&site, &publish)?;
             print_warnings(&published.warnings);

@@ -81,7 +81,7 @@ pub fn build_with(
     };
     let sink = build::DiskSink::new(output)?;
     // On any problem the sink is dropped unused: the output folder stays as it was.
-    let outcome = engine::run(&site, &publish::engine_options(publish), &sink, previous)?;
+    let outcome = engine::run(&site, publish, &sink, previous)?;
     timings.step("engine");
     sink.commit()?;
     timings.step("commit");

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::build::Output;
 use crate::content::Page;
 use crate::error::{Problem, did_you_mean, line_col};
-use crate::markdown::{self, LinkSite, RenderContext};
+use crate::markdown::{self, LinkSite};
 use crate::site::{FIGURES_URL, Site};
 
 /// Where the site is published: `https://example.com/briefing` has the path `/briefing`,
@@ -1161,18 +1161,8 @@ impl<'a> Locator<'a> {
                 .map(|p| (p.rel.clone(), p.url.clone()))
                 .collect()
         });
-        let root = page.root();
-        let cx = RenderContext {
-            path: &page.path,
-            rel: &page.rel,
-            first_line: page.body_line,
-            root: &root,
-            figures: &site.figures,
-            page_urls,
-            highlights: None,
-        };
         // A broken page gives no sites: its problems are reported by the build itself.
-        let (body, summary) = markdown::render_page(page, &cx);
+        let (body, summary) = markdown::render_page(page, &site.figures, page_urls, None);
         body.into_iter()
             .chain(summary.and_then(Result::ok))
             .flat_map(|r| r.links)

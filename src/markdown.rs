@@ -239,11 +239,23 @@ pub fn inline_html(html: &str) -> String {
 /// Markdown is rendered, for the build and for locating links.
 pub fn render_page(
     page: &crate::content::Page,
-    cx: &RenderContext,
+    figures: &Figures,
+    page_urls: &HashMap<String, String>,
+    highlights: Option<&crate::cache::Highlights>,
 ) -> (
     Result<Rendered, Problems>,
     Option<Result<Rendered, Problems>>,
 ) {
+    let root = page.root();
+    let cx = &RenderContext {
+        path: &page.path,
+        rel: &page.rel,
+        first_line: page.body_line,
+        root: &root,
+        figures,
+        page_urls,
+        highlights,
+    };
     let body = render(&page.body, cx);
     let summary = page.front.summary.as_ref().map(|summary| {
         let cx = RenderContext {

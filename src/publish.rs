@@ -4,7 +4,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 use rayon::prelude::*;
 use serde_json::{Map, Value as Json, json};
@@ -17,26 +16,8 @@ use crate::error::{Problem, Problems};
 use crate::links::{self, Form, Report, Scan, SiteUrl, Target, css_urls, decode_entities, resolve};
 use crate::site::{FIGURES_URL, Site};
 
-/// How `build` and `check` treat what the link check finds.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// Report broken internal links and anchors as warnings instead of failing.
-    pub allow_broken_links: bool,
-    /// The output folder as messages show it (nothing is written by this module).
-    pub output_dir: PathBuf,
-    /// Find where each external link is written (for `check --external`).
-    pub locate_external_links: bool,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            allow_broken_links: false,
-            output_dir: PathBuf::from("public"),
-            locate_external_links: false,
-        }
-    }
-}
+/// How `build`, `check` and `serve` publish: see [`crate::engine::Options`].
+pub use crate::engine::Options;
 
 /// The site ready to write, and what the checks found that does not stop it.
 #[derive(Debug)]
@@ -50,12 +31,7 @@ pub struct Published {
 /// memory. Broken internal links fail it unless `options.allow_broken_links`.
 pub fn prepare(site: &Site, options: &Options) -> Result<Published, Problems> {
     let sink = build::MemorySink::default();
-    let outcome = crate::engine::run(
-        site,
-        &engine_options(options),
-        &sink,
-        crate::cache::PageRecords::default(),
-    )?;
+    let outcome = crate::engine::run(site, options, &sink, crate::cache::PageRecords::default())?;
     let mut warnings = warnings(site);
     warnings.extend(outcome.broken);
     Ok(Published {
@@ -63,17 +39,6 @@ pub fn prepare(site: &Site, options: &Options) -> Result<Published, Problems> {
         warnings,
         links: outcome.links,
     })
-}
-
-/// The engine's options for publishing with `options`.
-pub fn engine_options(options: &Options) -> crate::engine::Options {
-    crate::engine::Options {
-        fingerprint: true,
-        check_links: true,
-        allow_broken_links: options.allow_broken_links,
-        output_dir: options.output_dir.clone(),
-        locate_external_links: options.locate_external_links,
-    }
 }
 
 /// Whether the build writes `atom.xml`: it needs a `base_url` for its links and a dated page.

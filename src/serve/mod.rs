@@ -333,9 +333,8 @@ fn render_site(shared: &Shared) -> Result<(usize, usize, Files), Problems> {
     // The same steps as `build` (hashed assets, 404 page, link check), so the preview
     // shows what will be published and a broken link shows as a problem.
     let options = crate::publish::Options {
-        allow_broken_links: false,
         output_dir: root.join("public"),
-        locate_external_links: false,
+        ..crate::publish::Options::default()
     };
     let previous = shared
         .snapshot()
@@ -345,12 +344,7 @@ fn render_site(shared: &Shared) -> Result<(usize, usize, Files), Problems> {
     // A failed build must not cost the next one its records.
     let records = cache.records.clone();
     timings.step("copy records");
-    let outcome = crate::engine::run(
-        &site,
-        &crate::publish::engine_options(&options),
-        &sink,
-        records,
-    )?;
+    let outcome = crate::engine::run(&site, &options, &sink, records)?;
     timings.step("engine");
     cache.records = outcome.records;
     let files = sink.into_files();

@@ -545,7 +545,6 @@ impl Sink for MemorySink {
             len: bytes.len() as u64,
             modified_ns: 0,
             inode: 0,
-            hash: crate::cache::hash_bytes(&bytes),
         };
         self.files
             .lock()
@@ -684,8 +683,7 @@ impl Sink for DiskSink {
         if !self.existed {
             return false;
         }
-        let ok =
-            OutputStamp::of_file(&self.output_dir.join(path), stamp.hash).as_ref() == Some(stamp);
+        let ok = OutputStamp::of_file(&self.output_dir.join(path)).as_ref() == Some(stamp);
         if ok {
             self.record(path, false);
         }
@@ -693,11 +691,10 @@ impl Sink for DiskSink {
     }
 
     fn put(&self, path: &str, bytes: Vec<u8>) -> anyhow::Result<OutputStamp> {
-        let hash = crate::cache::hash_bytes(&bytes);
         if self.existed {
             let old = self.output_dir.join(path);
             if unchanged(&old, &bytes) {
-                if let Some(stamp) = OutputStamp::of_file(&old, hash) {
+                if let Some(stamp) = OutputStamp::of_file(&old) {
                     self.record(path, false);
                     return Ok(stamp);
                 }
@@ -712,7 +709,7 @@ impl Sink for DiskSink {
             .with_context(|| format!("cannot write {}", target.display()))?;
         self.record(path, true);
         // The file keeps its inode and time when it is moved into place.
-        OutputStamp::of_file(&target, hash)
+        OutputStamp::of_file(&target)
             .with_context(|| format!("cannot read back {}", target.display()))
     }
 

@@ -236,8 +236,9 @@ impl Highlights {
         write_replacing(&dir.join(INDEX_FILE), &index)
     }
 
-    /// The keys of blocks stored this build, for the page records.
-    pub fn fresh_keys(&self) -> HashSet<u128> {
+    /// The keys of blocks stored this build.
+    #[cfg(test)]
+    fn fresh_keys(&self) -> HashSet<u128> {
         self.fresh
             .lock()
             .map(|fresh| fresh.keys().copied().collect())
@@ -323,19 +324,18 @@ pub struct PageRecord {
     pub links: crate::links::FileLinks,
 }
 
-/// The written output file as the build left it, to tell whether it is still there untouched.
+/// The written output file as the build left it, to tell whether it is still there
+/// untouched (for outputs kept in memory, only the length is known).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutputStamp {
     pub len: u64,
     pub modified_ns: u128,
     pub inode: u64,
-    /// Hash of the bytes, for outputs kept in memory.
-    pub hash: u128,
 }
 
 impl OutputStamp {
-    /// The stamp of the file at `path` as it is now (the hash is not read from disk).
-    pub fn of_file(path: &Path, hash: u128) -> Option<OutputStamp> {
+    /// The stamp of the file at `path` as it is now.
+    pub fn of_file(path: &Path) -> Option<OutputStamp> {
         use std::os::unix::fs::MetadataExt as _;
         let meta = std::fs::symlink_metadata(path).ok()?;
         if !meta.is_file() {
@@ -350,7 +350,6 @@ impl OutputStamp {
                 .ok()?
                 .as_nanos(),
             inode: meta.ino(),
-            hash,
         })
     }
 }
@@ -469,11 +468,6 @@ impl std::io::Write for Key {
 /// The key of a code block: its language and its code.
 fn key(code: &str, language: &str) -> u128 {
     Key::new().add(language).add(code).finish()
-}
-
-/// Hash of bytes, for outputs.
-pub fn hash_bytes(bytes: &[u8]) -> u128 {
-    Key::new().add(bytes).finish()
 }
 
 #[cfg(test)]

@@ -268,10 +268,10 @@ pub fn run(
             };
             let html = build::render_page_html(site, &rendered, &shared, &charts, &listings, index)
                 .map_err(Problems::one)?;
-            let (bytes, file_links) = finish(&path, html.into_bytes(), &assets, &url);
+            let (bytes, file_links) = finish(&path, html, &assets, &url);
             let output = sink
                 .put(&path, bytes)
-                .map_err(|err| io_problem(&path, &err))?;
+                .map_err(|err| io_problem(&options.output_dir, &path, &err))?;
             Ok((
                 Arc::new(PageRecord {
                     markdown_key: meta.markdown_key,
@@ -336,36 +336,32 @@ pub fn run(
         .chain(generated.iter().cloned())
     {
         if taken.contains(path.as_str()) {
-            problems.push(
-                Problem::new(
-                    format!("static/{path}"),
-                    "this file has the same path as a generated file",
-                )
-                .help("rename or move it inside static/"),
-            );
+            problems.push(crate::publish::clash(&path));
         }
     }
     if !problems.is_empty() {
         return Err(Problems(problems));
     }
     // Pre-rename texts of the generated files, to place a problem found in them.
-    let mut texts: HashMap<String, Vec<u8>> = HashMap::new();
+    let mut texts: HashMap<String, String> = HashMap::new();
     let mut other_links: Vec<(String, FileLinks)> = Vec::new();
     for output in others {
-        let (bytes, file_links) = finish(&output.path, output.bytes.clone(), &assets, &url);
-        texts.insert(output.path.clone(), output.bytes);
+        let text = String::from_utf8_lossy(&output.bytes).into_owned();
+        let (bytes, file_links) = finish(&output.path, text.clone(), &assets, &url);
+        texts.insert(output.path.clone(), text);
         let stamp = sink
             .put(&output.path, bytes)
-            .map_err(|err| io_problem(&output.path, &err))?;
+            .map_err(|err| io_problem(&options.output_dir, &output.path, &err))?;
         outcome.bytes += stamp.len;
         other_links.push((output.path, file_links));
     }
     for (original, asset) in &assets.outputs {
         let stamp = sink
             .put(&asset.path, asset.bytes.clone())
-            .map_err(|err| io_problem(&asset.path, &err))?;
+            .map_err(|err| io_problem(&options.output_dir, &asset.path, &err))?;
         outcome.bytes += stamp.len;
-        let file_links = FileLinks::of(&links::scan(original, &assets.original(original)));
+        let text = String::from_utf8_lossy(&assets.original(original)).into_owned();
+        let file_links = FileLinks::of(&links::scan(original, &text));
         other_links.push((original.clone(), file_links));
     }
     let mut check_files: Vec<CheckFile> = site
@@ -398,8 +394,8 @@ pub fn run(
             if let Some(&index) = page_index.get(path) {
                 return page_text(site, &page_urls, &shared, &charts, &listings, index);
             }
-            if let Some(bytes) = texts.get(path) {
-                return String::from_utf8_lossy(bytes).into_owned();
+            if let Some(text) = texts.get(path) {
+                return text.clone();
             }
             String::from_utf8_lossy(&assets.original(path)).into_owned()
         };
@@ -455,18 +451,24 @@ fn page_text(
 /// Scan an output for the link check, then rename the assets it refers to.
 fn finish(
     path: &str,
-    bytes: Vec<u8>,
+    text: String,
     assets: &crate::publish::Assets,
     url: &SiteUrl,
 ) -> (Vec<u8>, FileLinks) {
-    let scan = links::scan(path, &bytes);
+    let scan = links::scan(path, &text);
     let file_links = FileLinks::of(&scan);
-    let bytes = assets.rewrite(path, bytes, &scan, url);
-    (bytes, file_links)
+    (
+        assets.rewrite(path, text, &scan, url).into_bytes(),
+        file_links,
+    )
 }
 
-fn io_problem(path: &str, err: &anyhow::Error) -> Problems {
-    Problems::one(Problem::new(path, format!("cannot write: {err:#}")))
+fn io_problem(output_dir: &std::path::Path, path: &str, err: &anyhow::Error) -> Problems {
+    Problems::one(
+        Problem::new(output_dir.join(path), format!("cannot write: {err:#}")).help(
+            "check that the output folder is writable and its disk has space, or choose another with --output",
+        ),
+    )
 }
 
 /// First pass for one page: from its record when its Markdown key still holds, else by

@@ -12,7 +12,6 @@ use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
-use crate::build::Output;
 use crate::content::Page;
 use crate::error::{Problem, did_you_mean, line_col};
 use crate::markdown::{self, LinkSite};
@@ -412,21 +411,13 @@ const URL_META: &[&str] = &[
     "twitter:image",
 ];
 
-/// Scan every output once (in parallel): HTML for ids and references, stylesheets for URLs.
-pub fn scan_all(outputs: &[Output]) -> Vec<Scan> {
-    outputs
-        .par_iter()
-        .map(|output| scan(&output.path, &output.bytes))
-        .collect()
-}
-
 /// The ids and references of one output file: HTML, a stylesheet, or nothing to scan.
-pub fn scan(path: &str, bytes: &[u8]) -> Scan {
+pub fn scan(path: &str, text: &str) -> Scan {
     match kind_of(path) {
-        FileKind::Html => scan_html(&String::from_utf8_lossy(bytes)),
+        FileKind::Html => scan_html(text),
         FileKind::Css => Scan {
             ids: HashSet::new(),
-            refs: css_urls(&String::from_utf8_lossy(bytes))
+            refs: css_urls(text)
                 .into_iter()
                 .map(|(range, href)| Reference {
                     href,

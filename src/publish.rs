@@ -491,62 +491,11 @@ pub fn content_hash(bytes: &[u8]) -> String {
     format!("{:08x}", (hash ^ (hash >> 32)) as u32)
 }
 
-/// Give every asset (stylesheets, scripts, images, fonts) a name that holds a hash of
-/// its content, and make every reference to it in HTML and CSS follow, so a new
-/// publish is never served a stale file. `scans` are the outputs' [`links::scan_all`]:
-/// references are rewritten in place, without parsing the HTML again. Returns the
-/// outputs and, for each renamed file, its new path -> its old path.
-pub fn fingerprint(
-    outputs: Vec<Output>,
-    scans: &[Scan],
-    url: &SiteUrl,
-) -> (Vec<Output>, HashMap<String, String>) {
-    let mut outputs = outputs;
-    // Only files the site itself refers to are renamed: a file nothing links to is
-    // there for others to link to, by its name.
-    let candidates: HashSet<&str> = outputs
-        .iter()
-        .filter(|o| is_fingerprinted(&o.path))
-        .map(|o| o.path.rsplit('/').next().unwrap_or(&o.path))
-        .collect();
-    let referenced = referenced_paths(&outputs, scans, url, &candidates);
-    let renames = plan_renames(&mut outputs, &|path| referenced.contains(path), url);
-    if renames.is_empty() {
-        return (outputs, HashMap::new());
-    }
-    let names: HashSet<&str> = renames
-        .keys()
-        .map(|p| p.rsplit('/').next().unwrap_or(p))
-        .collect();
-    outputs
-        .par_iter_mut()
-        .zip(scans)
-        .for_each(|(output, scan)| {
-            let lower = output.path.to_ascii_lowercase();
-            if !(lower.ends_with(".html") || lower.ends_with(".htm")) {
-                return;
-            }
-            let html = String::from_utf8_lossy(&output.bytes);
-            if let Some(rewritten) = rewrite_html(&html, &output.path, scan, url, &renames, &names)
-            {
-                output.bytes = rewritten.into_bytes();
-            }
-        });
-    for output in &mut outputs {
-        if let Some(new) = renames.get(&output.path) {
-            output.path = new.clone();
-        }
-    }
-    outputs.sort_by(|a, b| a.path.cmp(&b.path));
-    let back = renames.into_iter().map(|(old, new)| (new, old)).collect();
-    (outputs, back)
-}
-
 /// The hashed name of every asset `referenced` says the site refers to (old path -> new
 /// path), with the references inside stylesheets rewritten in `outputs`.
 fn plan_renames(
     outputs: &mut [Output],
-    referenced: &dyn Fn(&str) -> bool,
+    referenced: &(dyn Fn(&str) -> bool + Sync),
     url: &SiteUrl,
 ) -> HashMap<String, String> {
     let mut renames: HashMap<String, String> = HashMap::new();
@@ -620,6 +569,7 @@ pub struct Assets {
     pub outputs: Vec<(String, Output)>,
     /// Old path -> hashed path.
     pub renames: HashMap<String, String>,
+    /// File names of the renamed assets, to skip references that name none of them.
     names: HashSet<String>,
     originals: HashMap<String, Vec<u8>>,
 }
@@ -630,17 +580,46 @@ impl Assets {
         self.originals.get(path).cloned().unwrap_or_default()
     }
 
-    /// `bytes` of the output at `path`, references to renamed assets rewritten.
-    pub fn rewrite(&self, path: &str, bytes: Vec<u8>, scan: &Scan, url: &SiteUrl) -> Vec<u8> {
+    /// The output at `path` (with its `scan`), references to renamed assets rewritten.
+    pub fn rewrite(&self, path: &str, text: String, scan: &Scan, url: &SiteUrl) -> String {
         let lower = path.to_ascii_lowercase();
         if self.renames.is_empty() || !(lower.ends_with(".html") || lower.ends_with(".htm")) {
-            return bytes;
+            return text;
         }
-        let names: HashSet<&str> = self.names.iter().map(String::as_str).collect();
-        let html = String::from_utf8_lossy(&bytes);
-        match rewrite_html(&html, path, scan, url, &self.renames, &names) {
-            Some(rewritten) => rewritten.into_bytes(),
-            None => bytes,
+        rewrite_html(&text, path, scan, url, &self.renames, &self.names).unwrap_or(text)
+    }
+
+    /// `outputs` (the static files and generated stylesheets) under hashed names where
+    /// `mentioned` says the site refers to them, references between stylesheets rewritten.
+    pub fn new(
+        mut outputs: Vec<Output>,
+        mentioned: &(dyn Fn(&str) -> bool + Sync),
+        url: &SiteUrl,
+    ) -> Assets {
+        let originals: HashMap<String, Vec<u8>> = outputs
+            .iter()
+            .map(|o| (o.path.clone(), o.bytes.clone()))
+            .collect();
+        let renames = plan_renames(&mut outputs, mentioned, url);
+        let names = renames
+            .keys()
+            .map(|p| p.rsplit('/').next().unwrap_or(p).to_string())
+            .collect();
+        let outputs = outputs
+            .into_iter()
+            .map(|mut output| {
+                let original = output.path.clone();
+                if let Some(new) = renames.get(&original) {
+                    output.path = new.clone();
+                }
+                (original, output)
+            })
+            .collect();
+        Assets {
+            outputs,
+            renames,
+            names,
+            originals,
         }
     }
 }
@@ -657,13 +636,7 @@ pub fn assets(site: &Site, fingerprint: bool, url: &SiteUrl) -> Result<Assets, P
     let mut problems = Vec::new();
     for file in &site.static_files {
         if outputs.iter().any(|o| o.path == file.rel) {
-            problems.push(
-                Problem::new(
-                    format!("static/{}", file.rel),
-                    "this file has the same path as a generated file",
-                )
-                .help("rename or move it inside static/"),
-            );
+            problems.push(clash(&file.rel));
             continue;
         }
         outputs.push(Output {
@@ -674,41 +647,22 @@ pub fn assets(site: &Site, fingerprint: bool, url: &SiteUrl) -> Result<Assets, P
     if !problems.is_empty() {
         return Err(Problems(problems));
     }
-    let originals: HashMap<String, Vec<u8>> = outputs
+    let mentioned: HashSet<String> = outputs
         .iter()
-        .map(|o| (o.path.clone(), o.bytes.clone()))
+        .filter(|o| fingerprint && is_fingerprinted(&o.path))
+        .filter(|o| is_mentioned(site, &o.path))
+        .map(|o| o.path.clone())
         .collect();
-    let renames = if fingerprint {
-        let mentioned: HashSet<String> = outputs
-            .iter()
-            .filter(|o| is_fingerprinted(&o.path))
-            .filter(|o| is_mentioned(site, &o.path))
-            .map(|o| o.path.clone())
-            .collect();
-        plan_renames(&mut outputs, &|path| mentioned.contains(path), url)
-    } else {
-        HashMap::new()
-    };
-    let names = renames
-        .keys()
-        .map(|p| p.rsplit('/').next().unwrap_or(p).to_string())
-        .collect();
-    let outputs = outputs
-        .into_iter()
-        .map(|mut output| {
-            let original = output.path.clone();
-            if let Some(new) = renames.get(&original) {
-                output.path = new.clone();
-            }
-            (original, output)
-        })
-        .collect();
-    Ok(Assets {
-        outputs,
-        renames,
-        names,
-        originals,
-    })
+    Ok(Assets::new(outputs, &|path| mentioned.contains(path), url))
+}
+
+/// A file of `static/` at `rel` that would overwrite a generated file.
+pub(crate) fn clash(rel: &str) -> Problem {
+    Problem::new(
+        format!("static/{rel}"),
+        "this file has the same path as a generated file",
+    )
+    .help("rename or move it inside static/")
 }
 
 /// Whether the file name of `path` (as written or percent-encoded) appears in anything
@@ -727,30 +681,6 @@ fn is_mentioned(site: &Site, path: &str) -> bool {
             .pages
             .par_iter()
             .any(|p| found(&p.body) || found(&format!("{:?}", p.front)))
-}
-
-/// Every file of the site that an HTML page or a stylesheet refers to.
-/// `names` are the file names that matter, to skip resolving every page link.
-fn referenced_paths(
-    outputs: &[Output],
-    scans: &[Scan],
-    url: &SiteUrl,
-    names: &HashSet<&str>,
-) -> HashSet<String> {
-    outputs
-        .par_iter()
-        .zip(scans)
-        .flat_map_iter(|(output, scan)| {
-            scan.refs
-                .iter()
-                .filter(|r| r.href.contains('%') || names.iter().any(|n| r.href.contains(n)))
-                .filter_map(|r| match resolve(url, &output.path, &r.href) {
-                    Target::Internal { path, .. } => Some(path),
-                    _ => None,
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect()
 }
 
 /// `href` (decoded) from the file `from`, pointing at a renamed file: the same
@@ -806,7 +736,7 @@ fn rewrite_html(
     scan: &Scan,
     url: &SiteUrl,
     renames: &HashMap<String, String>,
-    names: &HashSet<&str>,
+    names: &HashSet<String>,
 ) -> Option<String> {
     let rewrite = |href: &str| rewrite_href(url, from, href, renames);
     let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
@@ -924,7 +854,7 @@ mod tests {
     #[test]
     fn assets_get_hashed_names_and_references_follow() {
         let url = SiteUrl::new("https://e.org/b");
-        let outputs = vec![
+        let outputs = [
             out(
                 "index.html",
                 "<link rel=stylesheet href=\"style.css\"><img src=\"img/a.png\" srcset=\"img/a.png 1x, img/a.png 2x\"><a href=\"https://e.org/b/img/a.png\">a</a><div style=\"background:url(img/a.png)\"></div><style>p{background:url('img/a.png')}</style>",
@@ -942,8 +872,35 @@ mod tests {
             out("favicon.ico", "ICO"),
             out("press/logo.png", "nothing on the site links to this"),
         ];
-        let scans = links::scan_all(&outputs);
-        let (outputs, back) = fingerprint(outputs, &scans, &url);
+        // As a build decides: an asset is referenced when its name is in another file.
+        let mentioned = |path: &str| {
+            let name = path.rsplit('/').next().unwrap_or(path);
+            outputs
+                .iter()
+                .any(|o| o.path != path && String::from_utf8_lossy(&o.bytes).contains(name))
+        };
+        let (pages, assets): (Vec<Output>, Vec<Output>) = outputs
+            .iter()
+            .cloned()
+            .partition(|o| o.path.ends_with(".html"));
+        let assets = Assets::new(assets, &mentioned, &url);
+        let back: HashMap<String, String> = assets
+            .renames
+            .iter()
+            .map(|(old, new)| (new.clone(), old.clone()))
+            .collect();
+        let outputs: Vec<Output> = pages
+            .into_iter()
+            .map(|page| {
+                let text = String::from_utf8(page.bytes).unwrap();
+                let scan = links::scan(&page.path, &text);
+                let bytes = assets.rewrite(&page.path, text, &scan, &url).into_bytes();
+                Output { bytes, ..page }
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .chain(assets.outputs.iter().map(|(_, output)| output.clone()))
+            .collect();
         let file = |p: &str| {
             let o = outputs
                 .iter()

@@ -44,6 +44,9 @@ pub enum Command {
         /// Build from scratch: neither read nor write the cache in .briefing-cache/
         #[arg(long)]
         no_cache: bool,
+        /// Write into an output folder that holds files no build wrote (they are kept)
+        #[arg(long)]
+        force: bool,
     },
     /// Write the whole briefing as one self-contained HTML file, and a PDF with --pdf
     Report {
@@ -124,6 +127,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             drafts,
             allow_broken_links,
             no_cache,
+            force,
         } => {
             let output = output.unwrap_or_else(|| root.join("public"));
             let publish = crate::publish::Options {
@@ -136,7 +140,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 base_url,
                 no_cache,
             };
-            let summary = crate::build_with(&root, &output, &load, &publish)?;
+            let summary = crate::build_with(
+                &root,
+                &output,
+                &load,
+                &publish,
+                crate::output::WriteOptions { force },
+            )?;
             print_warnings(&summary.warnings);
             println!(
                 "Built {} pages ({} rendered, the rest unchanged; {} files, {} KiB) into {} in {} ms",

@@ -201,6 +201,13 @@ pub fn parse_page(path: &Path, rel: &str, text: &str) -> Result<Page, Problem> {
         }
     }
 
+    if let Some(slug) = &front.slug {
+        check_slug(slug).map_err(|message| {
+            Problem::new(path, message)
+                .at(front_line("slug"), 1)
+                .help("a slug is the last part of the page's URL: one word or words joined by `-`, e.g. `slug: the-deal` (to move a page into a folder, move its file)")
+        })?;
+    }
     let mut body = body.to_string();
     let title = match front.title.clone().filter(|t| !t.trim().is_empty()) {
         Some(title) => title,
@@ -289,6 +296,27 @@ pub(crate) fn check_date(date: &str) -> Result<(), String> {
     } else {
         Err(format!("`date` is not a date: `{date}`"))
     }
+}
+
+/// A slug names one part of a URL: no folder separators, no `.`/`..`, nothing a host
+/// hides (a leading dot) and no control characters, so a page can never be written
+/// outside its folder.
+fn check_slug(slug: &str) -> Result<(), String> {
+    let why = if slug.trim().is_empty() {
+        "is empty"
+    } else if slug.contains(['/', '\\']) {
+        "holds a folder separator"
+    } else if slug.starts_with('.') {
+        "starts with a dot"
+    } else if slug.chars().any(|c| c.is_control() || c == ':') {
+        "holds a control character or a colon"
+    } else {
+        return Ok(());
+    };
+    Err(format!(
+        "`slug: {}` {why}: a slug is one part of a URL",
+        slug.escape_debug()
+    ))
 }
 
 /// A page without a title in its front matter takes its first `# Heading`, which is then
@@ -421,6 +449,29 @@ mod tests {
         assert_eq!(err.line, 3);
         assert!(page("x.md", "---\ndate: 2026-11-2é\n---\n").is_err());
         assert!(page("x.md", "---\ndate: 2026-11-27T09:30:00Z\n---\n").is_ok());
+    }
+
+    #[test]
+    fn a_slug_is_one_part_of_a_url() {
+        for bad in [
+            "../../escaped",
+            "a/b",
+            "..",
+            ".",
+            ".hidden",
+            "",
+            "a\\b",
+            "c:x",
+        ] {
+            let text = format!("---\ntitle: T\nslug: \"{}\"\n---\n", bad.escape_default());
+            let err = page("x.md", &text).unwrap_err();
+            assert_eq!((err.line, err.column), (3, 1), "{bad}: {err}");
+            assert!(err.message.contains("slug"), "{err}");
+        }
+        assert_eq!(
+            page("a/x.md", "---\nslug: the-deal\n---\n").unwrap().url,
+            "a/the-deal/"
+        );
     }
 
     fn write_aged(path: &Path, text: &str, age: u64) {

@@ -13,41 +13,72 @@ pub struct Found {
     pub rel: String,
 }
 
-/// Every file below `dir` (none if it does not exist), sorted by path, following links.
-/// Hidden files and folders (`.git`, `.DS_Store`, an editor's `.#draft.md`) are left out.
-/// Unreadable entries become problems named relative to `root`.
+/// Every file below `dir` (none if it does not exist), sorted by path, following links
+/// that stay inside the site's folder `root`. Hidden files and folders (`.git`,
+/// `.DS_Store`, an editor's `.#draft.md`) are left out. A link to anything outside the
+/// site's folder is refused with a problem, never followed: a link in `static/` to
+/// `~/.ssh/id_ed25519` must not publish the key. Unreadable entries become problems
+/// named relative to `root`.
 pub fn list(root: &Path, dir: &Path) -> (Vec<Found>, Vec<Problem>) {
     let mut found = Vec::new();
     let mut problems = Vec::new();
     if !dir.is_dir() {
         return (found, problems);
     }
-    let walk = WalkDir::new(dir)
+    let site = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let mut walk = WalkDir::new(dir)
         .follow_links(true)
         .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for entry in walk {
-        match entry {
-            Ok(entry) if entry.file_type().is_file() => {
-                let rel = entry
-                    .path()
-                    .strip_prefix(dir)
-                    .unwrap_or(entry.path())
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                found.push(Found {
-                    path: entry.into_path(),
-                    rel,
-                });
-            }
-            Ok(_) => {}
+        .into_iter();
+    while let Some(entry) = walk.next() {
+        let entry = match entry {
+            Ok(entry) => entry,
             Err(err) => {
                 let path = err.path().unwrap_or(dir).to_path_buf();
                 problems.push(cannot_read(root, &path, &err));
+                continue;
             }
+        };
+        let hidden = entry.depth() > 0 && entry.file_name().to_string_lossy().starts_with('.');
+        if entry.path_is_symlink() && !hidden {
+            let target = std::fs::canonicalize(entry.path());
+            if !target
+                .as_ref()
+                .is_ok_and(|target| target.starts_with(&site))
+            {
+                let shown = target.map_or_else(|_| "?".into(), |t| t.display().to_string());
+                problems.push(
+                    Problem::new(
+                        display_path(root, entry.path()),
+                        format!("is a symbolic link to {shown}, outside the site's folder"),
+                    )
+                    .help("links that leave the site are refused, so a private file is never published by mistake: copy the file into the site instead"),
+                );
+                if entry.file_type().is_dir() {
+                    walk.skip_current_dir();
+                }
+                continue;
+            }
+        }
+        if hidden {
+            if entry.file_type().is_dir() {
+                walk.skip_current_dir();
+            }
+            continue;
+        }
+        if entry.file_type().is_file() {
+            let rel = entry
+                .path()
+                .strip_prefix(dir)
+                .unwrap_or(entry.path())
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            found.push(Found {
+                path: entry.into_path(),
+                rel,
+            });
         }
     }
     (found, problems)
@@ -79,5 +110,38 @@ mod tests {
         assert_eq!(rels, ["a/c.md", "b.md"]);
         assert!(problems.is_empty());
         assert!(list(dir.path(), &dir.path().join("missing")).0.is_empty());
+    }
+
+    #[test]
+    fn links_out_of_the_site_are_refused_links_inside_are_followed() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("id_ed25519"), "secret").unwrap();
+        std::fs::create_dir_all(outside.path().join("folder")).unwrap();
+        std::fs::write(outside.path().join("folder/x.css"), "x").unwrap();
+        let site = tempfile::tempdir().unwrap();
+        let stat = site.path().join("static");
+        std::fs::create_dir_all(stat.join("img")).unwrap();
+        std::fs::write(stat.join("img/a.png"), "png").unwrap();
+        std::os::unix::fs::symlink(outside.path().join("id_ed25519"), stat.join("key")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("folder"), stat.join("shared")).unwrap();
+        std::os::unix::fs::symlink(stat.join("img/a.png"), stat.join("b.png")).unwrap();
+        std::os::unix::fs::symlink(stat.join("gone"), stat.join("dangling")).unwrap();
+        let (found, problems) = list(site.path(), &stat);
+        let rels: Vec<&str> = found.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(rels, ["b.png", "img/a.png"]);
+        let paths: Vec<String> = problems
+            .iter()
+            .map(|p| p.path.display().to_string())
+            .collect();
+        assert_eq!(
+            paths,
+            ["static/dangling", "static/key", "static/shared"],
+            "{problems:?}"
+        );
+        assert!(
+            problems[1].message.contains("outside the site"),
+            "{}",
+            problems[1]
+        );
     }
 }

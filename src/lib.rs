@@ -5,7 +5,7 @@
 //! [`engine::run`] renders every output, gives assets content-hashed names and checks
 //! every link, handing each file to a sink as soon as it is made (re-rendering only
 //! pages whose inputs changed since the build cache's last build); a
-//! [`build::DiskSink`] moves them into the output folder all at once, a
+//! [`output::DiskSink`] moves them into the output folder all at once, a
 //! [`build::MemorySink`] keeps them for the preview server and the tests.
 
 pub mod build;
@@ -23,6 +23,7 @@ pub mod highlight;
 pub mod init;
 pub mod links;
 pub mod markdown;
+pub mod output;
 pub mod provenance;
 pub mod publish;
 pub mod report;
@@ -59,17 +60,26 @@ pub fn build(root: &Path, output: &Path, options: &LoadOptions) -> anyhow::Resul
         output_dir: files::display_path(root, output),
         ..publish::Options::default()
     };
-    build_with(root, output, options, &publish)
+    build_with(
+        root,
+        output,
+        options,
+        &publish,
+        output::WriteOptions::default(),
+    )
 }
 
-/// [`build`], with a choice of how to treat broken links.
+/// [`build`], with a choice of how to treat broken links and a filled output folder.
 pub fn build_with(
     root: &Path,
     output: &Path,
     options: &LoadOptions,
     publish: &publish::Options,
+    write: output::WriteOptions,
 ) -> anyhow::Result<BuildSummary> {
     let started = Instant::now();
+    // Before anything is read: a build must never be able to empty the site itself.
+    output::check_output_dir(root, output)?;
     let mut timings = engine::Timings::default();
     let site = Site::load(root, options)?;
     timings.step("load");
@@ -79,7 +89,7 @@ pub fn build_with(
     } else {
         cache::PageRecords::load(&cache_dir)
     };
-    let sink = build::DiskSink::new(output)?;
+    let sink = output::DiskSink::new(output, write)?;
     // On any problem the sink is dropped unused: the output folder stays as it was.
     let outcome = engine::run(&site, publish, &sink, previous)?;
     timings.step("engine");

@@ -47,9 +47,12 @@ pub struct Page {
     /// URL relative to the site root, `""` for home, `deal/` for `deal.md`.
     pub url: String,
     pub is_home: bool,
-    /// Lines of `summary:` and `template:` in the front matter (0 when absent), for messages.
+    /// Lines of `summary:`, `template:`, `title:` and `description:` in the front matter
+    /// (0 when absent), for messages.
     pub summary_line: usize,
     pub template_line: usize,
+    pub title_line: usize,
+    pub description_line: usize,
 }
 
 impl Page {
@@ -233,6 +236,8 @@ pub fn parse_page(path: &Path, rel: &str, text: &str) -> Result<Page, Problem> {
         is_home,
         summary_line: front_line("summary"),
         template_line: front_line("template"),
+        title_line: front_line("title"),
+        description_line: front_line("description"),
     })
 }
 
@@ -369,6 +374,34 @@ fn page_url(rel: &str, slug: Option<&str>) -> String {
         .map(str::to_string)
         .unwrap_or_else(|| crate::markdown::slugify(name));
     format!("{parent}{name}/")
+}
+
+/// Figure references in the page's title and description, replaced by the text they
+/// show: these are plain text wherever they appear (`<title>`, meta tags, JSON-LD, the
+/// feed, listings, the report), so they take no link or tooltip.
+pub fn resolve_figures(page: &mut Page, figures: &crate::figures::Figures) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut resolve = |text: &mut String, key: &str, line: usize| match crate::figures::text::plain(
+        figures, text,
+    ) {
+        Ok(resolved) => *text = resolved,
+        Err((_, error)) => problems.push(
+            Problem::new(&page.path, format!("in `{key}`: {}", error.message))
+                .at(line, usize::from(line > 0))
+                .help(error.help),
+        ),
+    };
+    // A title taken from the first `# Heading` is placed at the start of the body.
+    let title_line = if page.title_line > 0 {
+        page.title_line
+    } else {
+        page.body_line
+    };
+    resolve(&mut page.title, "title", title_line);
+    if let Some(description) = &mut page.front.description {
+        resolve(description, "description", page.description_line);
+    }
+    problems
 }
 
 fn check_unique_urls(pages: &[Page]) -> Vec<Problem> {

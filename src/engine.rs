@@ -634,21 +634,35 @@ impl<'a> Keys<'a> {
                 (f.name.as_str(), format!("{value}{source}"))
             })
             .collect();
-        let mut figure_keys = HashMap::new();
+        // Each key is made from the figure's own text and its inputs' keys, computed
+        // inputs first: linear in the number of figures however deep their formulas nest
+        // (a walk through every figure's inputs for each figure was quadratic).
+        let mut figure_keys: HashMap<&str, u128> = HashMap::with_capacity(own.len());
         for figure in figures.iter() {
-            let mut key = Key::new();
-            let mut seen = HashSet::new();
-            let mut stack = vec![figure.name.as_str()];
-            while let Some(name) = stack.pop() {
-                if !seen.insert(name) {
+            let mut stack: Vec<(&str, bool)> = vec![(figure.name.as_str(), false)];
+            while let Some((name, inputs_done)) = stack.pop() {
+                if figure_keys.contains_key(name) {
                     continue;
                 }
-                key.add(name).add(&own.get(name));
-                if let Some(f) = figures.get(name) {
-                    stack.extend(f.inputs.iter().map(String::as_str));
+                let inputs: &[String] = figures.get(name).map_or(&[], |f| f.inputs.as_slice());
+                if !inputs_done {
+                    stack.push((name, true));
+                    stack.extend(
+                        inputs
+                            .iter()
+                            .filter(|input| !figure_keys.contains_key(input.as_str()))
+                            .map(|input| (input.as_str(), false)),
+                    );
+                    continue;
                 }
+                let mut key = Key::new();
+                key.add(name).add(&own.get(name));
+                for input in inputs {
+                    // Cycles are refused when figures load; a missing key cannot happen.
+                    key.add(input).add(&figure_keys.get(input.as_str()));
+                }
+                figure_keys.insert(name, key.finish());
             }
-            figure_keys.insert(figure.name.as_str(), key.finish());
         }
         // A chart draws its computed data and may label it with any figure: its key
         // covers both, without drawing it.

@@ -102,6 +102,52 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// Lines and columns of many offsets in one text: the line by binary search over line
+/// starts found once, the column counted from the last offset asked on the same line, so
+/// asking for every link of a page in order is one pass over it (calling [`line_col`]
+/// for each would be quadratic).
+pub struct LineIndex<'t> {
+    text: &'t str,
+    starts: Vec<usize>,
+    /// The last offset asked and its column.
+    last: std::cell::Cell<(usize, usize)>,
+}
+
+impl<'t> LineIndex<'t> {
+    pub fn new(text: &'t str) -> LineIndex<'t> {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex {
+            text,
+            starts,
+            last: std::cell::Cell::new((0, 1)),
+        }
+    }
+
+    /// As [`line_col`] gives it.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&start| start <= offset);
+        let start = self.starts[line - 1];
+        let (last, last_column) = self.last.get();
+        let column = if (start..=offset).contains(&last) {
+            last_column + self.text[last..offset].chars().count()
+        } else {
+            self.text[start..offset].chars().count() + 1
+        };
+        self.last.set((offset, column));
+        (line, column)
+    }
+}
+
 /// The closest of `candidates` to `name`, if it is close enough to be a likely typo.
 pub fn did_you_mean<'a>(
     name: &str,
@@ -144,6 +190,22 @@ mod tests {
         assert_eq!(line_col(text, 3), (2, 1));
         assert_eq!(line_col(text, text.find('f').unwrap()), (3, 1));
         assert_eq!(line_col(text, text.find('\n').unwrap() + 3), (2, 3));
+    }
+
+    #[test]
+    fn line_index_agrees_with_line_col_in_any_order() {
+        let text = "ab\ncdé\n\nfgh é\nlast";
+        let index = LineIndex::new(text);
+        let mut offsets: Vec<usize> = (0..=text.len() + 2).collect();
+        offsets.extend((0..=text.len()).rev());
+        offsets.extend([5, 1, 12, 12, 3]);
+        for offset in offsets {
+            assert_eq!(
+                index.line_col(offset),
+                line_col(text, offset),
+                "offset {offset}"
+            );
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 
 use crate::content::Page;
-use crate::error::{Problem, did_you_mean, line_col};
+use crate::error::{LineIndex, Problem, did_you_mean};
 use crate::markdown::{self, LinkSite};
 use crate::site::{FIGURES_URL, Site};
 
@@ -754,6 +754,7 @@ pub fn check(
     // summary in a listing) is not reported again.
     let mut located: HashSet<String> = HashSet::new();
     let mut locator = Locator::new(site);
+    let mut md_suggestions: HashMap<String, Option<String>> = HashMap::new();
 
     // Resolving is independent per file: in parallel. Tracing problems to their source
     // lines (which may render a page's Markdown again) is done in order after.
@@ -804,85 +805,109 @@ pub fn check(
         let refs = &output.links.refs;
         let text_cell = std::cell::OnceCell::new();
         let text = || text_cell.get_or_init(|| text_of(number)).as_str();
+        let lines_cell = std::cell::OnceCell::new();
+        let lines = || lines_cell.get_or_init(|| LineIndex::new(text()));
         let origin = origin(&output.path);
+        // Where each link of a page is written in its Markdown, found once per page.
+        let places_cell = std::cell::OnceCell::new();
+        let mut places = || {
+            places_cell.get_or_init(|| match &origin {
+                Origin::Page(page) => Places::new(page, locator.sites(page)),
+                _ => Places::default(),
+            })
+        };
         for i in found.external {
             let reference = &refs[i];
+            let location = if locate_external {
+                match &origin {
+                    Origin::Page(page) => places().first(page, &reference.href),
+                    _ => None,
+                }
+                .unwrap_or_else(|| {
+                    let (line, column) = lines().line_col(reference.offset);
+                    match &origin {
+                        Origin::Static(rel) => format!("static/{rel}:{line}:{column}"),
+                        _ => format!(
+                            "{}:{line}:{column}",
+                            output_dir.join(&output.path).display()
+                        ),
+                    }
+                })
+            } else {
+                output.path.clone()
+            };
             report.external.push(ExternalLink {
                 url: reference.href.clone(),
-                location: if locate_external {
-                    locate_text(&origin, &text, reference, output_dir, &output.path)
-                } else {
-                    output.path.clone()
-                },
+                location,
             });
         }
-        let broken = found.broken;
-        if broken.is_empty() {
-            continue;
-        }
-        let sites = match origin {
-            Origin::Page(page) => locator.sites(page),
-            _ => Vec::new(),
-        };
-        for Broken {
-            reference,
-            title,
-            message,
-            help,
-            target,
-        } in broken
-        {
-            let message = format!("{title} {message}");
-            let written: Vec<&LinkSite> = sites
-                .iter()
-                .filter(|s| same_href(&s.href, &reference.href))
-                .collect();
+        // One problem per place: a link written three times is three problems, found
+        // once each (not three times three).
+        let mut seen_hrefs: HashSet<&str> = HashSet::new();
+        for broken in found.broken {
+            let Broken {
+                reference,
+                title,
+                message,
+                help,
+                target,
+            } = broken;
+            let at_offset = || lines().line_col(reference.offset);
+            let (message, help) = match &origin {
+                Origin::Page(page) => {
+                    md_link_problem(site, page, &reference.href, &mut md_suggestions)
+                        .unwrap_or((format!("{title} {message}"), help))
+                }
+                _ => (format!("{title} {message}"), help),
+            };
             let with_help = |problem: Problem| match &help {
                 Some(help) => problem.help(help.clone()),
                 None => problem,
             };
             match &origin {
-                Origin::Page(page) if !written.is_empty() => {
-                    located.extend(target);
-                    for site in written {
-                        report.broken.push(with_help(
-                            Problem::new(&page.path, message.clone()).at(site.line, site.column),
-                        ));
-                    }
-                }
                 Origin::Page(page) => {
-                    if let Some((line, column)) = find_in_body(page, &reference.href) {
+                    let written = places().all(&reference.href);
+                    if !written.is_empty() {
+                        located.extend(target);
+                        if seen_hrefs.insert(&reference.href) {
+                            for &(line, column) in written {
+                                report.broken.push(with_help(
+                                    Problem::new(&page.path, message.clone()).at(line, column),
+                                ));
+                            }
+                        }
+                        continue;
+                    }
+                    if let Some((line, column)) = places().in_raw_html(page, &reference.href) {
                         located.extend(target);
                         report.broken.push(with_help(
                             Problem::new(&page.path, message).at(line, column),
                         ));
                         continue;
                     }
-                    let (line, column) = line_col(text(), reference.offset);
+                    let (line, column) = at_offset();
                     let template = page.template().to_string();
+                    let written_by = format!(
+                        "the link is written by the template {template} (or one it extends), not by {}",
+                        page.path.display()
+                    );
                     let problem = Problem::new(output_dir.join(&output.path), message.clone())
                         .at(line, column)
                         .help(match &help {
-                            Some(help) => format!(
-                                "{help}; the link is written by the template {template} (or one it extends), not by {}",
-                                page.path.display()
-                            ),
-                            None => format!(
-                                "the link is written by the template {template} (or one it extends), not by {}",
-                                page.path.display()
-                            ),
+                            Some(help) => format!("{help}; {written_by}"),
+                            None => written_by,
                         });
                     let key = (template, reference.kind, target.unwrap_or(message));
                     from_templates.entry(key).or_insert((problem, 0)).1 += 1;
                 }
                 Origin::Static(rel) => {
-                    let (line, column) = line_col(text(), reference.offset);
+                    let (line, column) = at_offset();
                     report.broken.push(with_help(
                         Problem::new(Path::new("static").join(rel), message).at(line, column),
                     ));
                 }
                 Origin::Template(name) => {
-                    let (line, column) = line_col(text(), reference.offset);
+                    let (line, column) = at_offset();
                     report.broken.push(with_help(
                         Problem::new(output_dir.join(&output.path), message)
                             .at(line, column)
@@ -893,7 +918,7 @@ pub fn check(
                     ));
                 }
                 Origin::Generated => {
-                    let (line, column) = line_col(text(), reference.offset);
+                    let (line, column) = at_offset();
                     report.broken.push(with_help(
                         Problem::new(output_dir.join(&output.path), message).at(line, column),
                     ));
@@ -914,11 +939,125 @@ pub fn check(
         }
         report.broken.push(problem);
     }
+    // The same place can be reached twice (a summary shown in a listing repeats its
+    // page's links): each problem is reported once.
+    let mut reported: HashSet<(std::path::PathBuf, usize, usize, String)> = HashSet::new();
+    report
+        .broken
+        .retain(|p| reported.insert((p.path.clone(), p.line, p.column, p.message.clone())));
     report
         .external
         .sort_by(|a, b| a.url.cmp(&b.url).then(a.location.cmp(&b.location)));
     report
 }
+
+/// Where the links of one page are written in its Markdown: by destination, every
+/// place (line, column) in the order written.
+#[derive(Default)]
+struct Places {
+    by_href: HashMap<String, Vec<(usize, usize)>>,
+    /// `href="…"`/`src="…"` values in the page's raw HTML, found on first need.
+    raw: std::cell::OnceCell<HashMap<String, (usize, usize)>>,
+}
+
+impl Places {
+    fn new(_page: &Page, sites: Vec<LinkSite>) -> Places {
+        let mut by_href: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        for site in sites {
+            by_href
+                .entry(percent_decode(&site.href))
+                .or_default()
+                .push((site.line, site.column));
+        }
+        Places {
+            by_href,
+            raw: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn all(&self, href: &str) -> &[(usize, usize)] {
+        self.by_href
+            .get(&percent_decode(href))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    fn first(&self, page: &Page, href: &str) -> Option<String> {
+        let (line, column) = self
+            .all(href)
+            .first()
+            .copied()
+            .or_else(|| self.in_raw_html(page, href))?;
+        Some(format!("{}:{line}:{column}", page.path.display()))
+    }
+
+    /// The place of `href` as an attribute value in raw HTML of the page's Markdown
+    /// (which the Markdown renderer does not see as a link). One scan of the page finds
+    /// every such value, so many links cost one pass, not one search each.
+    fn in_raw_html(&self, page: &Page, href: &str) -> Option<(usize, usize)> {
+        let raw = self.raw.get_or_init(|| {
+            let lines = LineIndex::new(&page.body);
+            let mut raw = HashMap::new();
+            let body = page.body.as_str();
+            for attribute in ["href=", "src="] {
+                for (at, _) in body.match_indices(attribute) {
+                    let rest = &body[at + attribute.len()..];
+                    let value = match rest.chars().next() {
+                        Some(quote @ ('"' | '\'')) => rest[1..].split(quote).next(),
+                        _ => rest.split(|c: char| c.is_whitespace() || c == '>').next(),
+                    };
+                    if let Some(value) = value {
+                        let (line, column) = lines.line_col(at);
+                        raw.entry(percent_decode(&decode_entities(value)))
+                            .or_insert((line + page.body_line - 1, column));
+                    }
+                }
+            }
+            raw
+        });
+        raw.get(&percent_decode(href)).copied()
+    }
+}
+
+/// For a broken link to a `.md` file written in a page: the message and hint of a link
+/// to Markdown that is not a page of the site, with the likely page meant. Suggestions
+/// are looked for once per target, and for at most [`SUGGESTIONS`] targets a build.
+fn md_link_problem(
+    site: &Site,
+    page: &Page,
+    href: &str,
+    suggestions: &mut HashMap<String, Option<String>>,
+) -> Option<(String, Option<String>)> {
+    let path = href.split(['#', '?']).next().unwrap_or(href);
+    if !path.ends_with(".md") || scheme(path).is_some() || path.starts_with("//") {
+        return None;
+    }
+    let path = percent_decode(path);
+    let dir = page.rel.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let target = resolve_path(dir, &path).unwrap_or_else(|| path.clone());
+    let known = suggestions.len() < SUGGESTIONS || suggestions.contains_key(&target);
+    let suggestion = if known {
+        suggestions
+            .entry(target.clone())
+            .or_insert_with(|| {
+                did_you_mean(&target, site.pages.iter().map(|p| p.rel.as_str())).map(str::to_string)
+            })
+            .clone()
+    } else {
+        None
+    };
+    let help = match suggestion {
+        Some(near) => format!("did you mean `{near}`? (paths are relative to this file)"),
+        None => "link to a .md file inside content/, relative to this file".to_string(),
+    };
+    Some((
+        format!("broken link: `{path}` is not a page of this site"),
+        Some(help),
+    ))
+}
+
+/// How many distinct broken targets get a "did you mean" (each costs a comparison with
+/// every page of the site; a page with thousands of broken links must not cost millions).
+const SUGGESTIONS: usize = 64;
 
 /// What resolving the references of one file found.
 struct Found<'r> {
@@ -1091,42 +1230,6 @@ fn kind_of(path: &str) -> FileKind {
     } else {
         FileKind::Other
     }
-}
-
-fn same_href(written: &str, found: &str) -> bool {
-    written == found || percent_decode(written) == percent_decode(found)
-}
-
-/// `content/deal.md:12:3` for an external link written in a page's Markdown, else
-/// the output file and line.
-fn locate_text<'t>(
-    origin: &Origin,
-    text: &dyn Fn() -> &'t str,
-    reference: &Link,
-    output_dir: &Path,
-    output: &str,
-) -> String {
-    match origin {
-        Origin::Page(page) => {
-            if let Some((line, column)) = find_in_body(page, &reference.href) {
-                return format!("{}:{line}:{column}", page.path.display());
-            }
-        }
-        Origin::Static(rel) => {
-            let (line, column) = line_col(text(), reference.offset);
-            return format!("static/{rel}:{line}:{column}");
-        }
-        _ => {}
-    }
-    let (line, column) = line_col(text(), reference.offset);
-    format!("{}:{line}:{column}", output_dir.join(output).display())
-}
-
-/// The line and column of `href` as written in the page's Markdown, if it is there.
-fn find_in_body(page: &Page, href: &str) -> Option<(usize, usize)> {
-    let offset = page.body.find(href)?;
-    let (line, column) = line_col(&page.body, offset);
-    Some((line + page.body_line - 1, column))
 }
 
 /// Renders a page's Markdown again, only for pages with a broken link, to learn the
@@ -1332,7 +1435,7 @@ mod tests {
                 ("https://e.org/", Kind::Link),
             ]
         );
-        assert_eq!(line_col(html, refs[0].offset).0, 2);
+        assert_eq!(crate::error::line_col(html, refs[0].offset).0, 2);
         let s = &refs[5];
         assert_eq!(&html[s.offset..s.offset + 5], "s.png");
     }

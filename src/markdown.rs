@@ -10,8 +10,9 @@ use pulldown_cmark::{
 };
 use serde::Serialize;
 
-use crate::error::{Problem, Problems, line_col};
+use crate::error::{LineIndex, Problem, Problems};
 use crate::figures::Figures;
+use crate::figures::text::Shown;
 use crate::highlight::escape_html;
 use crate::provenance;
 
@@ -31,6 +32,9 @@ pub struct RenderContext<'a> {
     /// Where code blocks are highlighted; None renders a page without its code blocks,
     /// for what other pages need of it (summary, word count, table of contents).
     pub highlights: Option<&'a crate::cache::Highlights>,
+    /// Show figures as plain text, without their link and tooltip (a summary from the
+    /// front matter, which listings show on other pages).
+    pub plain_figures: bool,
 }
 
 /// One entry of a page's table of contents.
@@ -107,13 +111,19 @@ pub fn render(markdown: &str, cx: &RenderContext) -> Result<Rendered, Problems> 
                 attrs,
             }) => {
                 let mut inner = Vec::new();
+                // The id is made from the text as written, a figure by its name: a
+                // link to the heading must not break when the figure's value changes.
+                let mut written = String::new();
                 for (event, range) in iter.by_ref() {
-                    if matches!(event, Event::End(TagEnd::Heading(_))) {
-                        break;
+                    match &event {
+                        Event::End(TagEnd::Heading(_)) => break,
+                        Event::Text(text) => written.push_str(&reference_names(text)),
+                        Event::Code(code) => written.push_str(code),
+                        _ => {}
                     }
                     renderer.inline(event, range, &mut inner);
                 }
-                target.push(renderer.heading(level, id, &classes, &attrs, inner));
+                target.push(renderer.heading(level, id, &classes, &attrs, inner, &written));
             }
             Event::Start(Tag::CodeBlock(kind)) => {
                 let mut code = String::new();
@@ -204,8 +214,18 @@ pub fn render(markdown: &str, cx: &RenderContext) -> Result<Rendered, Problems> 
     }
     let summary = match first_paragraph {
         Some(range) if range.start < range.end => {
+            // Listings show the summary on other pages: figures in it are plain text.
             let mut summary = String::new();
-            html::push_html(&mut summary, out[range].iter().cloned());
+            html::push_html(
+                &mut summary,
+                out[range].iter().map(|event| match event {
+                    Event::InlineHtml(html) => match renderer.plain.get(html.as_ref()) {
+                        Some(plain) => Event::InlineHtml(plain.clone().into()),
+                        None => event.clone(),
+                    },
+                    other => other.clone(),
+                }),
+            );
             summary
         }
         _ => String::new(),
@@ -255,11 +275,13 @@ pub fn render_page(
         figures,
         page_urls,
         highlights,
+        plain_figures: false,
     };
     let body = render(&page.body, cx);
     let summary = page.front.summary.as_ref().map(|summary| {
         let cx = RenderContext {
             first_line: page.summary_line,
+            plain_figures: true,
             ..*cx
         };
         render(summary, &cx)
@@ -273,23 +295,49 @@ fn merge_text<'a>(
     events: impl Iterator<Item = (Event<'a>, Range<usize>)>,
 ) -> Vec<(Event<'a>, Range<usize>)> {
     let mut merged: Vec<(Event<'a>, Range<usize>)> = Vec::new();
+    // Text of a run of text events so far: appended to, never copied again, so a long
+    // paragraph split into many pieces is joined in linear time.
+    let mut run: Option<(String, Range<usize>)> = None;
     for (event, range) in events {
-        if let (Event::Text(text), Some((Event::Text(previous), previous_range))) =
-            (&event, merged.last_mut())
-        {
-            let mut joined = previous.to_string();
-            joined.push_str(text);
-            *previous = CowStr::from(joined);
-            previous_range.end = range.end;
+        if let Event::Text(text) = &event {
+            if let Some((joined, run_range)) = &mut run {
+                joined.push_str(text);
+                run_range.end = range.end;
+                continue;
+            }
+            if matches!(merged.last(), Some((Event::Text(_), _))) {
+                if let Some((Event::Text(previous), previous_range)) = merged.pop() {
+                    let mut joined = previous.into_string();
+                    joined.push_str(text);
+                    run = Some((joined, previous_range.start..range.end));
+                }
+                continue;
+            }
+            merged.push((event, range));
             continue;
         }
+        if let Some((joined, run_range)) = run.take() {
+            merged.push((Event::Text(joined.into()), run_range));
+        }
         merged.push((event, range));
+    }
+    if let Some((joined, run_range)) = run {
+        merged.push((Event::Text(joined.into()), run_range));
     }
     merged
 }
 
 struct Renderer<'c> {
     markdown: &'c str,
+    /// Lines of `markdown`, found when a link or a problem first needs a position.
+    lines: std::cell::OnceCell<LineIndex<'c>>,
+    /// The next suffix to try for each heading id taken, so a thousand headings of the
+    /// same title are numbered in one step each.
+    id_suffixes: HashMap<String, usize>,
+    /// Whether the raw HTML seen so far ended inside a `<!-- comment -->`.
+    in_comment: bool,
+    /// Each figure's markup, with the plain text it stands for in a summary.
+    plain: HashMap<String, String>,
     cx: &'c RenderContext<'c>,
     problems: Vec<Problem>,
     toc: Vec<TocEntry>,
@@ -316,6 +364,10 @@ impl<'c> Renderer<'c> {
     fn new(markdown: &'c str, cx: &'c RenderContext<'c>) -> Self {
         Renderer {
             markdown,
+            lines: std::cell::OnceCell::new(),
+            id_suffixes: HashMap::new(),
+            in_comment: false,
+            plain: HashMap::new(),
             cx,
             problems: Vec::new(),
             toc: Vec::new(),
@@ -332,8 +384,14 @@ impl<'c> Renderer<'c> {
         }
     }
 
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        self.lines
+            .get_or_init(|| LineIndex::new(self.markdown))
+            .line_col(offset)
+    }
+
     fn problem_at(&self, offset: usize, message: String) -> Problem {
-        let (line, column) = line_col(self.markdown, offset);
+        let (line, column) = self.line_col(offset);
         Problem::new(self.cx.path, message).at(line + self.cx.first_line - 1, column)
     }
 
@@ -350,7 +408,7 @@ impl<'c> Renderer<'c> {
                 title,
                 id,
             }) => {
-                let dest_url = self.rewrite_link(link_type, dest_url, &range);
+                let dest_url = self.rewrite_link(link_type, dest_url);
                 self.record_link(&dest_url, false, range.start);
                 out.push(Event::Start(Tag::Link {
                     link_type,
@@ -387,12 +445,74 @@ impl<'c> Renderer<'c> {
                     .into(),
                 ));
             }
+            Event::Html(html)
+                if html.contains("{{") || html.contains("<!--") || self.in_comment =>
+            {
+                self.check_raw_html(&html, range);
+                out.push(Event::Html(html));
+            }
+            Event::InlineHtml(html)
+                if html.contains("{{") || html.contains("<!--") || self.in_comment =>
+            {
+                self.check_raw_html(&html, range);
+                out.push(Event::InlineHtml(html));
+            }
             other => out.push(other),
         }
     }
 
+    /// Raw HTML is passed through as written: a figure reference in it (outside an HTML
+    /// comment) would be published as `{{ name }}`, so it is an error at its place.
+    fn check_raw_html(&mut self, html: &str, range: Range<usize>) {
+        let source = self
+            .markdown
+            .get(range.clone())
+            .filter(|source| source.contains(html.trim()))
+            .unwrap_or(html);
+        let mut at = 0;
+        while at < source.len() {
+            if self.in_comment {
+                match source[at..].find("-->") {
+                    Some(end) => {
+                        self.in_comment = false;
+                        at += end + 3;
+                    }
+                    None => return,
+                }
+                continue;
+            }
+            let rest = &source[at..];
+            let comment = rest.find("<!--");
+            match rest.find("{{") {
+                Some(reference) if comment.is_none_or(|c| reference < c) => {
+                    let inner = rest[reference + 2..]
+                        .split("}}")
+                        .next()
+                        .unwrap_or("")
+                        .trim();
+                    let shown: String = inner.chars().take(40).collect();
+                    let problem = self
+                        .problem_at(
+                            range.start + at + reference,
+                            format!("figure reference `{{{{ {shown} }}}}` inside raw HTML, which is published as written"),
+                        )
+                        .help("write the reference in Markdown text: leave a blank line after the HTML tag that opens a block (and before the one that closes it), so what is between is Markdown");
+                    self.problems.push(problem);
+                    at += reference + 2;
+                }
+                _ => match comment {
+                    Some(c) => {
+                        self.in_comment = true;
+                        at += c + 4;
+                    }
+                    None => return,
+                },
+            }
+        }
+    }
+
     fn record_link(&mut self, href: &str, image: bool, offset: usize) {
-        let (line, column) = line_col(self.markdown, offset);
+        let (line, column) = self.line_col(offset);
         self.links.push(LinkSite {
             href: href.to_string(),
             image,
@@ -450,78 +570,25 @@ impl<'c> Renderer<'c> {
 
     /// The HTML for the reference `name | filter` found at `offset`.
     fn reference(&mut self, inner: &str, offset: usize) -> Result<String, Problem> {
-        if let Some(name) = inner.strip_prefix("chart:") {
-            return Err(self
-                .problem_at(
-                    offset,
-                    format!("chart `{}` is inside a sentence", name.trim()),
-                )
-                .help("a chart stands in a paragraph of its own: put `{{ chart: name }}` alone, with a blank line before and after it"));
+        let (figure, shown, text) = crate::figures::text::lookup(self.cx.figures, inner)
+            .map_err(|e| self.problem_at(offset, e.message).help(e.help))?;
+        if !self.figures_used.contains(&figure.name) {
+            self.figures_used.push(figure.name.clone());
         }
-        let mut parts = inner.split('|').map(str::trim);
-        let name = parts.next().unwrap_or("");
-        let filter = parts.next();
-        if parts.next().is_some() {
-            return Err(self
-                .problem_at(
-                    offset,
-                    format!("figure reference `{{{{ {inner} }}}}` has more than one filter"),
-                )
-                .help("use one of `{{ name }}`, `{{ name | number }}`, `{{ name | range }}` or `{{ name | plain }}`"));
+        if shown == Shown::Plain || self.cx.plain_figures {
+            return Ok(escape_html(text));
         }
-        if !is_identifier(name) {
-            return Err(self
-                .problem_at(
-                    offset,
-                    format!("`{{{{ {inner} }}}}` is not a figure reference"),
-                )
-                .help(
-                    "write a figure's name from data/figures.yaml, e.g. `{{ monthly_payment }}`",
-                ));
-        }
-        let Some(figure) = self.cx.figures.get(name) else {
-            let help = match self.cx.figures.suggest(name) {
-                Some(suggestion) => format!("did you mean `{suggestion}`?"),
-                None if self.cx.figures.is_empty() => {
-                    "declare it under `figures:` in data/figures.yaml (there is no figure yet)"
-                        .to_string()
-                }
-                None => "declare it under `figures:` in data/figures.yaml, or correct the name"
-                    .to_string(),
-            };
-            return Err(self
-                .problem_at(offset, format!("unknown figure `{name}`"))
-                .help(help));
-        };
-        if !self.figures_used.iter().any(|used| used == name) {
-            self.figures_used.push(name.to_string());
-        }
-        let text = match filter {
-            None => &figure.display,
-            Some("number") => &figure.number,
-            Some("range") => match &figure.range {
-                Some(range) => &range.display,
-                None => {
-                    return Err(self
-                        .problem_at(offset, format!("figure `{name}` has no range"))
-                        .help("a figure has a range when it is, or rests on, an assumption with `range: [low, high]` in data/figures.yaml; write `{{ name }}` for its value"));
-                }
-            },
-            Some("plain") => return Ok(escape_html(&figure.display)),
-            Some(other) => {
-                return Err(self
-                    .problem_at(offset, format!("unknown figure filter `{other}`"))
-                    .help("the filters are `number` (the number without its unit words), `range` (low to high, over the ranges of its assumptions) and `plain` (text without the link)"));
-            }
-        };
         self.tips += 1;
-        Ok(provenance::figure_html(
+        let html = provenance::figure_html(
             self.cx.figures,
             figure,
             text,
             self.cx.root,
             &format!("fig-tip-{}", self.tips),
-        ))
+        );
+        // What the figure reads as where no link belongs (a summary in a listing).
+        self.plain.insert(html.clone(), escape_html(text));
+        Ok(html)
     }
 
     /// The chart named by a paragraph that holds only `{{ chart: name }}`, and where it is.
@@ -572,12 +639,7 @@ impl<'c> Renderer<'c> {
     }
 
     /// A link to another page's Markdown file becomes a link to that page.
-    fn rewrite_link<'a>(
-        &mut self,
-        link_type: LinkType,
-        dest: CowStr<'a>,
-        range: &Range<usize>,
-    ) -> CowStr<'a> {
+    fn rewrite_link<'a>(&mut self, link_type: LinkType, dest: CowStr<'a>) -> CowStr<'a> {
         if !matches!(
             link_type,
             LinkType::Inline | LinkType::Reference | LinkType::Collapsed | LinkType::Shortcut
@@ -607,25 +669,9 @@ impl<'c> Renderer<'c> {
                 }
                 href.into()
             }
-            None => {
-                let help = match crate::error::did_you_mean(
-                    &target,
-                    self.cx.page_urls.keys().map(String::as_str),
-                ) {
-                    Some(suggestion) => {
-                        format!("did you mean `{suggestion}`? (paths are relative to this file)")
-                    }
-                    None => "link to a .md file inside content/, relative to this file".to_string(),
-                };
-                self.problems.push(
-                    self.problem_at(
-                        range.start,
-                        format!("link to `{path}`, which is not a page of this site"),
-                    )
-                    .help(help),
-                );
-                dest
-            }
+            // Not a page: the link stays as written, and the link check reports it
+            // (an error, or a warning with --allow-broken-links) like any broken link.
+            None => dest,
         }
     }
 
@@ -636,11 +682,12 @@ impl<'c> Renderer<'c> {
         classes: &[CowStr<'a>],
         attrs: &[(CowStr<'a>, Option<CowStr<'a>>)],
         inner: Vec<Event<'a>>,
+        written: &str,
     ) -> Event<'a> {
         let title = plain_text(&inner);
         let base = match id {
             Some(id) => id.to_string(),
-            None => slugify(&title),
+            None => slugify(written),
         };
         let id = self.unique_id(base);
         let mut inner_html = String::new();
@@ -673,14 +720,39 @@ impl<'c> Renderer<'c> {
     }
 
     fn unique_id(&mut self, base: String) -> String {
-        let mut id = base.clone();
-        let mut n = 1;
-        while !self.ids.insert(id.clone()) {
-            id = format!("{base}-{n}");
-            n += 1;
+        if self.ids.insert(base.clone()) {
+            return base;
         }
-        id
+        let next = self.id_suffixes.entry(base.clone()).or_insert(1);
+        loop {
+            let id = format!("{base}-{next}");
+            *next += 1;
+            if self.ids.insert(id.clone()) {
+                return id;
+            }
+        }
     }
+}
+
+/// `text` with each `{{ name | filter }}` replaced by `name`.
+fn reference_names(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            rest = &rest[start..];
+            break;
+        };
+        let inner = after[..end].split('|').next().unwrap_or("").trim();
+        out.push(' ');
+        out.push_str(inner.strip_prefix("chart:").unwrap_or(inner).trim());
+        out.push(' ');
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Footnote ids get a prefix so a note labelled `1` cannot collide with a heading's id.
@@ -739,14 +811,6 @@ fn strip_tags(html: &str) -> String {
         .replace("&#39;", "'")
 }
 
-fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
 /// `markets/asia.md` + `../deal.md` -> `deal.md`: a link inside `content/`, from the root.
 fn resolve_relative(from: &str, link: &str) -> String {
     let dir = from.rsplit_once('/').map_or("", |(dir, _)| dir);
@@ -791,6 +855,7 @@ mod tests {
             figures,
             page_urls: urls,
             highlights: Some(&NO_CACHE),
+            plain_figures: false,
         }
     }
 
@@ -855,8 +920,64 @@ mod tests {
         let r = render("[b](b.md#x) [home](_index.md)", &cx(&figures, &urls)).unwrap();
         assert!(r.html.contains("href=\"../b/#x\""), "{}", r.html);
         assert!(r.html.contains("href=\"../\""), "{}", r.html);
-        let err = render("\n[c](c.md)", &cx(&figures, &urls)).unwrap_err();
-        assert_eq!(err.0[0].line, 2);
+        // A link to Markdown that is no page stays as written, for the link check to
+        // report (or, with --allow-broken-links, to warn about).
+        let r = render("\n[c](c.md)", &cx(&figures, &urls)).unwrap();
+        assert!(r.html.contains("href=\"c.md\""), "{}", r.html);
+        assert_eq!(r.links[0].line, 2);
+    }
+
+    #[test]
+    fn a_heading_id_names_its_figures_not_their_values() {
+        let figures = crate::figures::load(
+            Path::new("data/figures.yaml"),
+            "sources:\n  s: { title: T, publisher: P, date: \"2026\" }\nfigures:\n  capacity_mw: { value: 300, unit: MW, source: s }\n",
+        )
+        .unwrap();
+        let urls = HashMap::new();
+        let r = render(
+            "## Heading with {{ capacity_mw }}\n\n## `code` and {{ capacity_mw | number }}\n",
+            &cx(&figures, &urls),
+        )
+        .unwrap();
+        let ids: Vec<&str> = r.toc.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["heading-with-capacity-mw", "code-and-capacity-mw"]);
+        assert_eq!(r.toc[0].title, "Heading with 300 MW");
+    }
+
+    #[test]
+    fn many_headings_of_one_title_are_numbered_in_order() {
+        let figures = Figures::empty();
+        let urls = HashMap::new();
+        let text = "## Same\n\n## Same-1\n\n".to_string() + &"## Same\n\n".repeat(3);
+        let r = render(&text, &cx(&figures, &urls)).unwrap();
+        let ids: Vec<&str> = r.toc.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["same", "same-1", "same-2", "same-3", "same-4"]);
+    }
+
+    #[test]
+    fn a_figure_reference_in_raw_html_is_an_error_but_not_in_a_comment() {
+        let figures = Figures::empty();
+        let urls = HashMap::new();
+        let err = render("Text.\n\n<div class=\"box\">{{ capacity }}</div>\n\nAnd <abbr title=\"{{ x }}\">x</abbr>.\n", &cx(&figures, &urls)).unwrap_err();
+        let places: Vec<(usize, usize)> = err.0.iter().map(|p| (p.line, p.column)).collect();
+        assert_eq!(places, [(3, 18), (5, 18)], "{err}");
+        assert!(err.0[0].message.contains("inside raw HTML"), "{err}");
+        let fine = "<!--\n{{ old_figure }}\n-->\n\nText <!-- {{ x }} --> here.\n\n<div>\n\nMarkdown inside.\n\n</div>\n";
+        assert!(render(fine, &cx(&figures, &urls)).is_ok());
+    }
+
+    #[test]
+    fn text_split_in_many_pieces_is_joined_whole() {
+        let figures = Figures::empty();
+        let urls = HashMap::new();
+        let text = "a_b 'c' \"d\" ".repeat(2000);
+        let r = render(&text, &cx(&figures, &urls)).unwrap();
+        assert_eq!(r.word_count, 6000);
+        assert!(
+            r.html
+                .contains(&"a_b ‘c’ “d” ".repeat(2000).trim_end().to_string())
+        );
     }
 
     #[test]

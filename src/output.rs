@@ -370,7 +370,7 @@ impl DiskSink {
                     )
                 });
             }
-            if !meta.is_dir() && !ours && !(last && self.force) {
+            if !(meta.is_dir() || ours || last && self.force) {
                 return Some(format!(
                     "{} is in the way and no build wrote it (pass --force to replace files of the same name)",
                     at.display()

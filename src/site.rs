@@ -103,6 +103,25 @@ impl Site {
         if let (Some(config), Some(figures)) = (&config, &figures) {
             problems.extend(check_key_figures(config, figures));
         }
+        let mut pages = pages;
+        if let (Some(pages), Some(figures)) = (&mut pages, &figures) {
+            let mut retitled = false;
+            for page in pages.iter_mut() {
+                if page.title.contains("{{")
+                    || page
+                        .front
+                        .description
+                        .as_ref()
+                        .is_some_and(|d| d.contains("{{"))
+                {
+                    problems.extend(content::resolve_figures(page, figures));
+                    retitled = true;
+                }
+            }
+            if retitled {
+                content::sort_pages(pages);
+            }
+        }
         if let (Some(pages), Some(templates)) = (&pages, &templates) {
             problems.extend(check_page_templates(pages, templates));
         }

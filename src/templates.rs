@@ -309,19 +309,26 @@ fn dependencies(sources: &HashMap<String, String>) -> HashMap<String, Dependenci
             let mut key = crate::cache::Key::new();
             let mut uses = BTreeSet::new();
             let mut words = BTreeSet::new();
-            let mut dynamic_fields = false;
             for component in &components {
                 if !reached.contains(component) {
                     key.add(*component).add(sources[*component].as_str());
                 }
+                // A component may be handed a listed page and read any of its fields.
+                words.extend(analyses[component].words.iter().cloned());
             }
             for reached in &reached {
                 key.add(*reached).add(sources[*reached].as_str());
                 let own = &analyses[reached];
                 uses.extend(own.uses.iter().copied());
                 words.extend(own.words.iter().cloned());
-                dynamic_fields |= own.dynamic_fields;
             }
+            let texts: Vec<&str> = reached
+                .iter()
+                .chain(components.iter().filter(|c| !reached.contains(*c)))
+                .map(|name| sources[*name].as_str())
+                .collect();
+            let dynamic_fields =
+                texts.iter().any(|t| t.contains("__tera_context")) || reads_listing_unnamed(&texts);
             (
                 name.clone(),
                 Dependencies {
@@ -339,7 +346,6 @@ fn dependencies(sources: &HashMap<String, String>) -> HashMap<String, Dependenci
 struct Analysis {
     uses: BTreeSet<&'static str>,
     words: BTreeSet<String>,
-    dynamic_fields: bool,
 }
 
 impl Analysis {
@@ -360,13 +366,227 @@ impl Analysis {
                 .filter(|w| !w.is_empty())
                 .map(str::to_string)
                 .collect(),
-            dynamic_fields: code.split('[').skip(1).any(|after| {
-                after
-                    .trim_start()
-                    .starts_with(|c: char| c.is_alphabetic() || c == '_')
-            }),
         }
     }
+}
+
+/// Whether the templates `texts` (a template, every template it reaches and every
+/// component) can read a field of a listed page without writing the field's name, so
+/// every field must be kept. A listed page is followed from `pages` and `nav` through
+/// `for p in …` loops and component arguments (`card(page=p)`); it is safe only where it
+/// is read field by field (`p.title`) or counted (`pages | length`). Anything else (an
+/// index by a computed name `p[name]`, `for k, v in p`, a filter, printing it whole,
+/// handing it to something that is not a component) keeps every field: what this
+/// reading cannot tell, it does not guess.
+fn reads_listing_unnamed(texts: &[&str]) -> bool {
+    let tags: Vec<Vec<Vec<Token>>> = texts.iter().map(|t| tags_of(t)).collect();
+    // Parameters of components that are handed a listed page: (component, parameter).
+    let mut handed: BTreeSet<(String, String)> = BTreeSet::new();
+    let components: BTreeSet<&str> = tags
+        .iter()
+        .flatten()
+        .filter_map(|tag| match tag.as_slice() {
+            [Token::Word("component"), Token::Word(name), ..] => Some(*name),
+            _ => None,
+        })
+        .collect();
+    // A component handed a page may hand it on: follow until nothing new is found.
+    for _ in 0..=texts.len() {
+        let before = handed.len();
+        for template in &tags {
+            if walk_listing(template, &components, &mut handed) {
+                return true;
+            }
+        }
+        if handed.len() == before {
+            return false;
+        }
+    }
+    true
+}
+
+/// One template's tags, reading listed pages as [`reads_listing_unnamed`] says; true
+/// when one is read in a way that does not name its field.
+fn walk_listing(
+    tags: &[Vec<Token>],
+    components: &BTreeSet<&str>,
+    handed: &mut BTreeSet<(String, String)>,
+) -> bool {
+    let mut listed: BTreeSet<&str> = ["pages", "nav"].into_iter().collect();
+    for tag in tags {
+        let word = |i: usize| match tag.get(i) {
+            Some(Token::Word(w)) => Some(*w),
+            _ => None,
+        };
+        let punct = |i: usize| match tag.get(i) {
+            Some(Token::Punct(c)) => Some(*c),
+            _ => None,
+        };
+        match word(0) {
+            Some("component") => {
+                // Parameters of this component that a caller hands a listed page.
+                if let Some(name) = word(1) {
+                    for (i, token) in tag.iter().enumerate().skip(2) {
+                        if let Token::Word(param) = token {
+                            if matches!(punct(i + 1), Some(':' | ',' | ')' | '='))
+                                && handed.contains(&(name.to_string(), param.to_string()))
+                            {
+                                listed.insert(param);
+                            }
+                        }
+                    }
+                }
+                continue;
+            }
+            Some("endcomponent") => {
+                listed = ["pages", "nav"].into_iter().collect();
+                continue;
+            }
+            _ => {}
+        }
+        let mut skip: BTreeSet<usize> = BTreeSet::new();
+        if word(0) == Some("for") {
+            let (var, second, in_at) = match (word(1), punct(2), word(2)) {
+                (Some(var), Some(','), _) => (var, true, 5),
+                (Some(var), _, Some("in")) => (var, false, 3),
+                _ => ("", false, 0),
+            };
+            let iterable = word(in_at);
+            let whole = tag.len() == in_at + 1
+                || matches!(
+                    tag.get(in_at + 1),
+                    Some(Token::Word("if")) | Some(Token::Punct('%'))
+                );
+            if iterable.is_some_and(|i| listed.contains(i)) {
+                if second {
+                    return true;
+                }
+                if whole {
+                    listed.insert(var);
+                    skip.insert(in_at);
+                }
+            }
+            skip.insert(1);
+        }
+        for (i, token) in tag.iter().enumerate() {
+            let Token::Word(name) = token else {
+                continue;
+            };
+            if skip.contains(&i) || !listed.contains(name) {
+                continue;
+            }
+            if matches!(punct(i.wrapping_sub(1)), Some('.')) && i > 0 {
+                continue; // a field that happens to share the name
+            }
+            match (punct(i + 1), word(i + 2)) {
+                (Some('.'), Some(_)) => {}
+                (Some('|'), Some("length")) => {}
+                _ if i >= 2 && punct(i - 1) == Some('=') => {
+                    // `callee(param=p)`: the callee is the nearest word before an open `(`.
+                    let Some(Token::Word(param)) = tag.get(i - 2) else {
+                        return true;
+                    };
+                    let callee = tag[..i - 2].iter().rev().scan(0i32, |depth, t| {
+                        match t {
+                            Token::Punct(')') => *depth += 1,
+                            Token::Punct('(') => *depth -= 1,
+                            _ => {}
+                        }
+                        Some((*depth, t))
+                    });
+                    let mut found = None;
+                    let mut previous_open = false;
+                    for (depth, t) in callee {
+                        if previous_open {
+                            if let Token::Word(w) = t {
+                                found = Some(*w);
+                            }
+                            break;
+                        }
+                        previous_open = depth < 0;
+                    }
+                    match found {
+                        Some(callee) if components.contains(callee) => {
+                            handed.insert((callee.to_string(), param.to_string()));
+                        }
+                        _ => return true,
+                    }
+                }
+                _ => return true,
+            }
+        }
+    }
+    false
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Token<'t> {
+    Word(&'t str),
+    Punct(char),
+}
+
+/// The tokens of each `{{ … }}` and `{% … %}` tag of `text`; strings are left out (a
+/// word in quotes is not a variable).
+fn tags_of(text: &str) -> Vec<Vec<Token<'_>>> {
+    tag_spans(text).into_iter().map(tokens).collect()
+}
+
+fn tag_spans(text: &str) -> Vec<&str> {
+    let mut spans = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        let close = match after.chars().next() {
+            Some('{') => "}}",
+            Some('%') => "%}",
+            _ => {
+                rest = after;
+                continue;
+            }
+        };
+        let inner = &after[1..];
+        let end = inner.find(close).unwrap_or(inner.len());
+        spans.push(inner[..end].trim_matches(['-', '~', ' ', '\n', '\t', '\r']));
+        rest = &inner[end..];
+    }
+    spans
+}
+
+fn tokens(code: &str) -> Vec<Token<'_>> {
+    let mut tokens = Vec::new();
+    let mut chars = code.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        if c.is_alphabetic() || c == '_' {
+            let mut end = at + c.len_utf8();
+            while let Some(&(i, next)) = chars.peek() {
+                if next.is_alphanumeric() || next == '_' {
+                    end = i + next.len_utf8();
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            tokens.push(Token::Word(&code[at..end]));
+        } else if c == '"' || c == '\'' || c == '`' {
+            for (_, next) in chars.by_ref() {
+                if next == c {
+                    break;
+                }
+            }
+            tokens.push(Token::Punct('"'));
+        } else if c.is_ascii_digit() {
+            while chars
+                .peek()
+                .is_some_and(|&(_, n)| n.is_ascii_alphanumeric() || n == '.')
+            {
+                chars.next();
+            }
+            tokens.push(Token::Punct('0'));
+        } else if !c.is_whitespace() {
+            tokens.push(Token::Punct(c));
+        }
+    }
+    tokens
 }
 
 /// The insides of a template's `{{ … }}` and `{% … %}` tags, one per line: where a
@@ -506,5 +726,78 @@ mod tests {
             found["page.html"].key, changed["page.html"].key,
             "a change to the parent changes the child's key"
         );
+    }
+
+    #[test]
+    fn every_way_of_reading_a_field_keeps_it() {
+        let reads = |text: &str, field: &str| deps(&[("t.html", text)])["t.html"].names(field);
+        assert!(!reads(
+            "{% for p in pages %}{{ p.title }}{% endfor %}",
+            "summary"
+        ));
+        assert!(reads(
+            "{% for p in pages %}{{ p.title }}{% endfor %}",
+            "title"
+        ));
+        for text in [
+            "{% for p in pages %}{% for k, v in p %}{{ v }}{% endfor %}{% endfor %}",
+            "{% for p in pages %}{{ p | pairs }}{% endfor %}",
+            "{% for p in nav %}{{ p }}{% endfor %}",
+            "{% for p in pages %}{{ card(page=p) }}{% endfor %}",
+            "{% for p in pages %}{{ p | get(key=name) }}{% endfor %}",
+            "{{ __tera_context }}",
+            "{% for p in pages %}{{ p[name] }}{% endfor %}",
+            "{% for p in pages | slice(end=3) %}{{ p.title }}{% endfor %}",
+        ] {
+            assert!(reads(text, "summary"), "{text}");
+        }
+        // Indexing other maps, counting pages, or a field sharing a listed name, is no
+        // reason to keep every field.
+        for text in [
+            "{% for n in names %}{{ figures[n].display }}{% endfor %}{% for p in nav %}{{ p.url }}{% endfor %}",
+            "{{ pages | length }} {{ site.pages }}",
+            "{% for p in pages %}{% if p.url == page.url %}{{ p.title | upper }}{% endif %}{% endfor %}",
+        ] {
+            assert!(!reads(text, "summary"), "{text}");
+        }
+        // A component reads the fields of what it is handed, whoever calls it.
+        let found = deps(&[
+            (
+                "index.html",
+                "{% for p in pages %}{{ teaser(page=p) }}{% endfor %}",
+            ),
+            (
+                "parts.html",
+                "{% component teaser(page: map) %}{{ page.summary }}{% endcomponent teaser %}",
+            ),
+            (
+                "other.html",
+                "{% for p in pages %}{{ p.title }}{% endfor %}",
+            ),
+        ]);
+        assert!(found["other.html"].names("summary"));
+        // A component that is handed a page and loops over its fields keeps them all.
+        let found = deps(&[
+            (
+                "index.html",
+                "{% for p in pages %}{{ row(entry=p) }}{% endfor %}",
+            ),
+            (
+                "parts.html",
+                "{% component row(entry: map) %}{% for k, v in entry %}{{ v }}{% endfor %}{% endcomponent row %}",
+            ),
+        ]);
+        assert!(found["index.html"].names("anything"));
+        let figures_only = deps(&[
+            (
+                "index.html",
+                "{% for p in pages %}{{ p.title }}{% endfor %}{{ cards(figures=figures) }}",
+            ),
+            (
+                "parts.html",
+                "{% component cards(figures: map) %}{% for k, v in figures %}{{ v }}{% endfor %}{% endcomponent cards %}",
+            ),
+        ]);
+        assert!(!figures_only["index.html"].names("summary"));
     }
 }

@@ -88,6 +88,71 @@ pub fn key_position(text: &str, section: Option<&str>, key: &str) -> Option<(usi
     None
 }
 
+/// Where every top-level key and every direct child of a top-level mapping is defined,
+/// found in one scan: [`key_position`] for many keys of one text (the figures of a
+/// large data file), without a scan per key.
+#[derive(Debug, Default)]
+pub struct KeyPositions {
+    top: std::collections::HashMap<String, (usize, usize)>,
+    children: std::collections::HashMap<(String, String), (usize, usize)>,
+}
+
+impl KeyPositions {
+    pub fn new(text: &str) -> KeyPositions {
+        let mut positions = KeyPositions::default();
+        let mut section: Option<String> = None;
+        let mut child_indent: Option<usize> = None;
+        for (i, line) in text.lines().enumerate() {
+            let trimmed = line.trim_start();
+            let indent = line.len() - trimmed.len();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            let key = mapping_key(trimmed);
+            if indent == 0 {
+                child_indent = None;
+                section = key.map(str::to_string);
+                if let Some(key) = key {
+                    positions.top.entry(key.to_string()).or_insert((i + 1, 1));
+                }
+                continue;
+            }
+            let Some(section) = &section else {
+                continue;
+            };
+            if *child_indent.get_or_insert(indent) != indent {
+                continue;
+            }
+            if let Some(key) = key {
+                positions
+                    .children
+                    .entry((section.clone(), key.to_string()))
+                    .or_insert((i + 1, indent + 1));
+            }
+        }
+        positions
+    }
+
+    /// As [`key_position`] gives it.
+    pub fn get(&self, section: Option<&str>, key: &str) -> Option<(usize, usize)> {
+        match section {
+            None => self.top.get(key).copied(),
+            Some(section) => self
+                .children
+                .get(&(section.to_string(), key.to_string()))
+                .copied(),
+        }
+    }
+}
+
+/// The key of a `key: value` line (quotes removed), if it is one.
+fn mapping_key(trimmed: &str) -> Option<&str> {
+    let unquoted = trimmed.trim_start_matches(['"', '\'']);
+    let colon = unquoted.find(':')?;
+    let key = unquoted[..colon].trim_end().trim_end_matches(['"', '\'']);
+    (!key.is_empty()).then_some(key)
+}
+
 /// A YAML value of any shape, for places (front matter `extra:`) that hand user data to templates.
 pub type Value = serde_yaml::Value;
 
@@ -118,5 +183,21 @@ mod tests {
             None,
             "fields of a figure are not figures"
         );
+        let all = KeyPositions::new(text);
+        for (section, key) in [
+            (Some("figures"), "monthly"),
+            (Some("figures"), "yearly"),
+            (Some("figures"), "a"),
+            (None, "figures"),
+            (Some("figures"), "value"),
+            (Some("sources"), "a"),
+            (Some("sources"), "title"),
+        ] {
+            assert_eq!(
+                all.get(section, key),
+                key_position(text, section, key),
+                "{section:?} {key}"
+            );
+        }
     }
 }

@@ -91,6 +91,7 @@ pub fn load(path: &Path, text: &str) -> Result<Figures, Problems> {
         path,
         text,
         problems: Vec::new(),
+        positions: std::cell::OnceCell::new(),
     };
     let mut sources = loader.sources(&raw.sources.0);
     // Every declared id, including sources with problems of their own, so that a figure
@@ -196,12 +197,18 @@ pub(super) struct Loader<'a> {
     path: &'a Path,
     text: &'a str,
     problems: Vec<Problem>,
+    /// Where each entry is written, found once for all entries.
+    positions: std::cell::OnceCell<crate::yaml::KeyPositions>,
 }
 
 impl Loader<'_> {
     pub(super) fn at<'n>(&self, section: &str, what: &'static str, name: &'n str) -> At<'n> {
-        let (line, column) = crate::yaml::key_position(self.text, Some(section), name)
-            .or_else(|| crate::yaml::key_position(self.text, None, section))
+        let positions = self
+            .positions
+            .get_or_init(|| crate::yaml::KeyPositions::new(self.text));
+        let (line, column) = positions
+            .get(Some(section), name)
+            .or_else(|| positions.get(None, section))
             .unwrap_or((0, 0));
         At {
             what,
@@ -376,13 +383,14 @@ impl Loader<'_> {
         }
         // Names are checked once every figure is known, so order in the file does not matter.
         let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+        let known: HashSet<&str> = names.iter().copied().collect();
         let mut unknown = Vec::new();
         for (i, spec) in specs.iter().enumerate() {
             let (Some(expr), Some(src)) = (&spec.expr, &spec.formula) else {
                 continue;
             };
             for (name, span) in expr.names() {
-                if !names.contains(&name.as_str()) {
+                if !known.contains(name.as_str()) {
                     let help = match did_you_mean(&name, names.iter().copied()) {
                         Some(s) => format!("did you mean `{s}`?"),
                         None if Unit::is_atom(&name) => {

@@ -5,7 +5,8 @@
 //! `number` reads literal values, `units` parses and converts units, `formula` parses
 //! formulas, `eval` evaluates them, `ranges` evaluates them again at the ends of the
 //! assumptions' ranges, `checks` tests the claims, `series` computes the data behind
-//! charts, and [`format`] turns values into prose.
+//! charts, [`format`] turns values into prose and [`text`] finds the figures that text
+//! refers to.
 
 mod checks;
 mod eval;
@@ -17,6 +18,7 @@ mod ranges;
 mod series;
 #[cfg(test)]
 mod tests;
+pub mod text;
 mod units;
 
 use std::collections::HashMap;

@@ -81,7 +81,7 @@ fn working_links_pass_and_external_links_are_listed_not_fetched() {
     let out = site.cli(&["check", "--external"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("content/report.md:10:62: https://example.com/elsewhere"),
+        stdout.contains("content/report.md:10:46: https://example.com/elsewhere"),
         "{stdout}"
     );
 }

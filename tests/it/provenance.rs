@@ -180,14 +180,25 @@ fn a_range_of_a_figure_without_one_is_an_error() {
 
 #[test]
 fn headings_with_figures_keep_a_clean_table_of_contents() {
-    let html = SiteTest::from_dir("figures")
-        .build()
-        .file("lease/index.html");
+    let site = SiteTest::from_dir("figures");
+    let html = site.build().file("lease/index.html");
+    // The id names the figure, the text shows its value.
     assert!(
-        html.contains("<a href=\"#a-term-of-24-months\">A term of 24 months</a>"),
+        html.contains("<a href=\"#a-term-of-months\">A term of 24 months</a>"),
         "{html}"
     );
-    assert!(html.contains("<h2 id=\"a-term-of-24-months\">A term of <span class=\"fig "));
+    assert!(html.contains("<h2 id=\"a-term-of-months\">A term of <span class=\"fig "));
+    // A link to the heading survives a change of the figure.
+    let figures = std::fs::read_to_string(site.path("data/figures.yaml")).unwrap();
+    site.write(
+        "data/figures.yaml",
+        &figures.replace("value: \"2027-12\"", "value: \"2028-12\""),
+    );
+    let html = site.build().file("lease/index.html");
+    assert!(
+        html.contains("<a href=\"#a-term-of-months\">A term of 36 months</a>"),
+        "{html}"
+    );
 }
 
 #[test]

@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use crate::figures::{Bar, Chart, ChartData, Figures, Kind, Schedule, format};
+use crate::figures::{
+    Bar, Chart, ChartData, Figure, Figures, Kind, Schedule, format, format_like, format_range_like,
+};
 use crate::highlight::escape_html;
 use crate::provenance;
 
@@ -542,7 +544,7 @@ fn bars_svg(figures: &Figures, chart: &Chart, unit: &str, bars: &[Bar]) -> Strin
             continue;
         };
         let row = B_TOP + B_ROW * i as f64;
-        let shown = shown_in(bar.value, unit, figure.qualifier.as_deref());
+        let shown = shown_as(figure, bar.value, unit);
         let mut label = format!("{}: {shown}", figure.label);
         if figure.estimate {
             label.push_str(" (estimate)");
@@ -609,8 +611,15 @@ fn axis_label(unit: &str) -> String {
     }
 }
 
-fn shown_in(value: f64, unit: &str, qualifier: Option<&str>) -> String {
-    format(value, unit, 3, qualifier).map_or_else(|_| value.to_string(), |f| f.display)
+/// A bar's figure in the chart's unit, rounded as the prose rounds it ("about $48 million").
+fn shown_as(figure: &Figure, value: f64, unit: &str) -> String {
+    format_like(value, unit, figure.rounding, figure.qualifier.as_deref())
+        .map_or_else(|_| value.to_string(), |f| f.display)
+}
+
+fn range_as(figure: &Figure, low: f64, high: f64, unit: &str) -> String {
+    format_range_like(low, high, unit, figure.rounding)
+        .unwrap_or_else(|_| format!("{low} to {high}"))
 }
 
 fn bars_description(figures: &Figures, unit: &str, bars: &[Bar]) -> String {
@@ -618,18 +627,9 @@ fn bars_description(figures: &Figures, unit: &str, bars: &[Bar]) -> String {
         .iter()
         .filter_map(|bar| {
             let figure = figures.get(&bar.figure)?;
-            let mut part = format!(
-                "{}: {}",
-                figure.label,
-                shown_in(bar.value, unit, figure.qualifier.as_deref())
-            );
+            let mut part = format!("{}: {}", figure.label, shown_as(figure, bar.value, unit));
             if let (Some(low), Some(high)) = (bar.low, bar.high) {
-                let _ = write!(
-                    part,
-                    " (estimate; {} to {})",
-                    shown_in(low, unit, None),
-                    shown_in(high, unit, None)
-                );
+                let _ = write!(part, " (estimate; {})", range_as(figure, low, high, unit));
             } else if figure.estimate {
                 part.push_str(" (estimate)");
             }
@@ -672,11 +672,7 @@ fn bars_table(figures: &Figures, unit: &str, bars: &[Bar]) -> String {
             continue;
         };
         let range = match (bar.low, bar.high) {
-            (Some(low), Some(high)) => format!(
-                "{} to {}",
-                shown_in(low, unit, None),
-                shown_in(high, unit, None)
-            ),
+            (Some(low), Some(high)) => range_as(figure, low, high, unit),
             _ => String::new(),
         };
         let _ = writeln!(
@@ -684,7 +680,7 @@ fn bars_table(figures: &Figures, unit: &str, bars: &[Bar]) -> String {
             "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape_html(&figure.label),
             provenance::kind_name(figure),
-            escape_html(&shown_in(bar.value, unit, figure.qualifier.as_deref())),
+            escape_html(&shown_as(figure, bar.value, unit)),
             escape_html(&range)
         );
     }

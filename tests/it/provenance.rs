@@ -115,7 +115,7 @@ fn estimate_marking_propagates_through_two_levels_of_derivation() {
     for (name, text) in [
         ("months", "24 months"),
         ("full_value", "$48 million"),
-        ("average_per_mw_year", "$2.28 million per MW a year"),
+        ("average_per_mw_year", "about $2.3 million per MW a year"),
     ] {
         let markup = figure_markup(&html, name);
         assert!(markup.contains("fig-estimate"), "{markup}");
@@ -153,7 +153,7 @@ fn ranges_show_low_to_high_in_the_prose() {
     let html = SiteTest::from_dir("figures")
         .build()
         .file("lease/index.html");
-    assert!(html.contains(">$44 million to $54 million</a>"), "{html}");
+    assert!(html.contains(">$44 to $54 million</a>"), "{html}");
 }
 
 #[test]

@@ -400,21 +400,39 @@ fn schedule_description(figures: &Figures, s: &Schedule) -> String {
             usd(s.full_rate)
         );
     }
+    // The total figure, which the build checked equals this sum, as the prose rounds it.
+    let sum = match s.total.as_deref().and_then(|n| figures.get(n)) {
+        Some(figure) => figure.display.clone(),
+        None => usd(total),
+    };
     let _ = write!(
         text,
-        " The payments add up to {}, against {} had every month been paid at the full rate.",
-        usd(total),
+        " The payments add up to {sum}, against {} had every month been paid at the full rate.",
         usd(s.full_rate * months as f64)
     );
     if let Some(reference) = s.reference.as_deref().and_then(|n| figures.get(n)) {
         let _ = write!(
             text,
             " A horizontal line marks the {}: {}.",
-            reference.label.to_lowercase(),
+            lower_first(&reference.label),
             reference.display
         );
     }
     text
+}
+
+/// A label inside a sentence: only its first letter lowered, so names in it ("xAI", "MW")
+/// keep their case; a first word in capitals ("GPU hours") stays as it is.
+fn lower_first(label: &str) -> String {
+    let first_word = label.split_whitespace().next().unwrap_or("");
+    if first_word.chars().skip(1).any(char::is_uppercase) {
+        return label.to_string();
+    }
+    let mut chars = label.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 fn schedule_caption(
@@ -705,6 +723,17 @@ mod tests {
     fn coordinates_never_print_minus_zero() {
         assert_eq!(c(-0.01), "0.0");
         assert_eq!(c(12.345), "12.3");
+    }
+
+    #[test]
+    fn labels_in_a_sentence_keep_the_case_of_names() {
+        assert_eq!(lower_first("Reported floor"), "reported floor");
+        assert_eq!(
+            lower_first("Projected revenue to xAI over the term"),
+            "projected revenue to xAI over the term"
+        );
+        assert_eq!(lower_first("GPU hours leased"), "GPU hours leased");
+        assert_eq!(lower_first(""), "");
     }
 
     #[test]

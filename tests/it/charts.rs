@@ -34,7 +34,7 @@ fn charts_have_a_title_axis_labels_units_and_a_text_alternative() {
     assert!(schedule.contains(">Month of the term, January 2026 to December 2027</text>"));
     assert!(schedule.contains(
         "Payments start at 40% of the full rate of $2 million a month and rise in equal steps to it over 3 months. \
-         The payments add up to $45.6 million"
+         The payments add up to about $46 million"
     ));
     assert!(
         schedule.contains("<rect class=\"chart-ramp\""),

@@ -17,6 +17,7 @@ mod markdown;
 mod provenance;
 mod publish;
 mod report;
+mod rounding;
 mod serve;
 mod shipped;
 mod templates;

@@ -24,7 +24,10 @@ fn prose_cards_charts_and_tooltips_round_estimates_and_keep_reported_figures_as_
         lease.contains("payment = $1.234567 billion a month; months = 35 months; share = 90%"),
         "{lease}"
     );
-    assert!(!lease.contains("38.88"), "no unrounded estimate in the prose");
+    assert!(
+        !lease.contains("38.88"),
+        "no unrounded estimate in the prose"
+    );
 
     let home = built.file("index.html");
     // A reported figure shows every digit it was reported with; a figure derived from

@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use crate::figures::{Bar, Chart, ChartData, Figures, Kind, Schedule, format};
+use crate::figures::{
+    Bar, Chart, ChartData, Figure, Figures, Kind, Schedule, format, format_like, format_range_like,
+};
 use crate::highlight::escape_html;
 use crate::provenance;
 
@@ -398,21 +400,39 @@ fn schedule_description(figures: &Figures, s: &Schedule) -> String {
             usd(s.full_rate)
         );
     }
+    // The total figure, which the build checked equals this sum, as the prose rounds it.
+    let sum = match s.total.as_deref().and_then(|n| figures.get(n)) {
+        Some(figure) => figure.display.clone(),
+        None => usd(total),
+    };
     let _ = write!(
         text,
-        " The payments add up to {}, against {} had every month been paid at the full rate.",
-        usd(total),
+        " The payments add up to {sum}, against {} had every month been paid at the full rate.",
         usd(s.full_rate * months as f64)
     );
     if let Some(reference) = s.reference.as_deref().and_then(|n| figures.get(n)) {
         let _ = write!(
             text,
             " A horizontal line marks the {}: {}.",
-            reference.label.to_lowercase(),
+            lower_first(&reference.label),
             reference.display
         );
     }
     text
+}
+
+/// A label inside a sentence: only its first letter lowered, so names in it ("xAI", "MW")
+/// keep their case; a first word in capitals ("GPU hours") stays as it is.
+fn lower_first(label: &str) -> String {
+    let first_word = label.split_whitespace().next().unwrap_or("");
+    if first_word.chars().skip(1).any(char::is_uppercase) {
+        return label.to_string();
+    }
+    let mut chars = label.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 fn schedule_caption(
@@ -542,7 +562,7 @@ fn bars_svg(figures: &Figures, chart: &Chart, unit: &str, bars: &[Bar]) -> Strin
             continue;
         };
         let row = B_TOP + B_ROW * i as f64;
-        let shown = shown_in(bar.value, unit, figure.qualifier.as_deref());
+        let shown = shown_as(figure, bar.value, unit);
         let mut label = format!("{}: {shown}", figure.label);
         if figure.estimate {
             label.push_str(" (estimate)");
@@ -609,8 +629,15 @@ fn axis_label(unit: &str) -> String {
     }
 }
 
-fn shown_in(value: f64, unit: &str, qualifier: Option<&str>) -> String {
-    format(value, unit, 3, qualifier).map_or_else(|_| value.to_string(), |f| f.display)
+/// A bar's figure in the chart's unit, rounded as the prose rounds it ("about $48 million").
+fn shown_as(figure: &Figure, value: f64, unit: &str) -> String {
+    format_like(value, unit, figure.rounding, figure.qualifier.as_deref())
+        .map_or_else(|_| value.to_string(), |f| f.display)
+}
+
+fn range_as(figure: &Figure, low: f64, high: f64, unit: &str) -> String {
+    format_range_like(low, high, unit, figure.rounding)
+        .unwrap_or_else(|_| format!("{low} to {high}"))
 }
 
 fn bars_description(figures: &Figures, unit: &str, bars: &[Bar]) -> String {
@@ -618,18 +645,9 @@ fn bars_description(figures: &Figures, unit: &str, bars: &[Bar]) -> String {
         .iter()
         .filter_map(|bar| {
             let figure = figures.get(&bar.figure)?;
-            let mut part = format!(
-                "{}: {}",
-                figure.label,
-                shown_in(bar.value, unit, figure.qualifier.as_deref())
-            );
+            let mut part = format!("{}: {}", figure.label, shown_as(figure, bar.value, unit));
             if let (Some(low), Some(high)) = (bar.low, bar.high) {
-                let _ = write!(
-                    part,
-                    " (estimate; {} to {})",
-                    shown_in(low, unit, None),
-                    shown_in(high, unit, None)
-                );
+                let _ = write!(part, " (estimate; {})", range_as(figure, low, high, unit));
             } else if figure.estimate {
                 part.push_str(" (estimate)");
             }
@@ -672,11 +690,7 @@ fn bars_table(figures: &Figures, unit: &str, bars: &[Bar]) -> String {
             continue;
         };
         let range = match (bar.low, bar.high) {
-            (Some(low), Some(high)) => format!(
-                "{} to {}",
-                shown_in(low, unit, None),
-                shown_in(high, unit, None)
-            ),
+            (Some(low), Some(high)) => range_as(figure, low, high, unit),
             _ => String::new(),
         };
         let _ = writeln!(
@@ -684,7 +698,7 @@ fn bars_table(figures: &Figures, unit: &str, bars: &[Bar]) -> String {
             "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape_html(&figure.label),
             provenance::kind_name(figure),
-            escape_html(&shown_in(bar.value, unit, figure.qualifier.as_deref())),
+            escape_html(&shown_as(figure, bar.value, unit)),
             escape_html(&range)
         );
     }
@@ -709,6 +723,17 @@ mod tests {
     fn coordinates_never_print_minus_zero() {
         assert_eq!(c(-0.01), "0.0");
         assert_eq!(c(12.345), "12.3");
+    }
+
+    #[test]
+    fn labels_in_a_sentence_keep_the_case_of_names() {
+        assert_eq!(lower_first("Reported floor"), "reported floor");
+        assert_eq!(
+            lower_first("Projected revenue to xAI over the term"),
+            "projected revenue to xAI over the term"
+        );
+        assert_eq!(lower_first("GPU hours leased"), "GPU hours leased");
+        assert_eq!(lower_first(""), "");
     }
 
     #[test]

@@ -570,7 +570,203 @@ pub fn print_pdf(html: &str, pdf: &Path, chromium: &Path) -> anyhow::Result<()> 
             String::from_utf8_lossy(&output.stderr).trim()
         );
     }
+    add_document_info(&pdf_abs, html)
+}
+
+/// Give the PDF the report's title and author from its `<title>` and `<meta name="author">`.
+/// Chromium writes the title but never an author, so the document information is written
+/// again in an incremental update appended to the file: Chromium's bytes stay as they are.
+fn add_document_info(pdf: &Path, html: &str) -> anyhow::Result<()> {
+    let title = head_title(html);
+    let author = meta_content(html, "author");
+    if title.is_none() && author.is_none() {
+        return Ok(());
+    }
+    let mut bytes = std::fs::read(pdf).with_context(|| format!("cannot read {}", pdf.display()))?;
+    match info_update(&bytes, title.as_deref(), author.as_deref()) {
+        Some(update) => {
+            bytes.extend_from_slice(&update);
+            std::fs::write(pdf, &bytes)
+                .with_context(|| format!("cannot write {}", pdf.display()))?;
+        }
+        // A layout this does not know (a cross-reference stream, say) keeps Chromium's
+        // title: the PDF is whole, only its author is missing.
+        None => eprintln!(
+            "note: {} has no author in its document information (its layout was not the expected one)",
+            pdf.display()
+        ),
+    }
     Ok(())
+}
+
+/// The text of the document's `<title>`, entities decoded.
+fn head_title(html: &str) -> Option<String> {
+    let start = html.find("<title>")? + "<title>".len();
+    let end = start + html.get(start..)?.find("</title>")?;
+    let title = unescape(html.get(start..end)?.trim());
+    (!title.is_empty()).then_some(title)
+}
+
+/// `content` of `<meta name="NAME" content="…">`, as the report template writes it.
+fn meta_content(html: &str, name: &str) -> Option<String> {
+    let tag = format!("<meta name=\"{name}\" content=\"");
+    let start = html.find(&tag)? + tag.len();
+    let end = start + html.get(start..)?.find('"')?;
+    let content = unescape(html.get(start..end)?.trim());
+    (!content.is_empty()).then_some(content)
+}
+
+/// The entities an autoescaping template writes, decoded.
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let entity = rest.find(';').map(|end| (&rest[1..end], end));
+        let decoded = entity.and_then(|(name, end)| {
+            let c = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                _ => name
+                    .strip_prefix("#x")
+                    .or_else(|| name.strip_prefix("#X"))
+                    .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+                    .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
+                    .and_then(char::from_u32),
+            };
+            c.map(|c| (c, end))
+        });
+        match decoded {
+            Some((c, end)) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The bytes to append to `pdf` so that its document information dictionary has `title`
+/// and `author` (other entries, such as the creation date, are kept): the dictionary
+/// written again as a new revision of its object, a cross-reference section for it, and a
+/// trailer pointing back to the previous one. None unless the file ends in a classic
+/// cross-reference table and trailer, as Chromium's (Skia's) PDFs do.
+fn info_update(pdf: &[u8], title: Option<&str>, author: Option<&str>) -> Option<Vec<u8>> {
+    let trailer_at = rfind(pdf, b"trailer")?;
+    let startxref_at = trailer_at + rfind(pdf.get(trailer_at..)?, b"startxref")?;
+    let trailer = std::str::from_utf8(pdf.get(trailer_at..startxref_at)?).ok()?;
+    let previous: usize = std::str::from_utf8(pdf.get(startxref_at + "startxref".len()..)?)
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    if !pdf.get(previous..)?.starts_with(b"xref") {
+        return None;
+    }
+    let size: usize = value_after(trailer, "/Size")?.parse().ok()?;
+    let root = reference_after(trailer, "/Root")?;
+    let info = reference_after(trailer, "/Info");
+    // The old dictionary's other entries, one per line as Skia writes them.
+    let mut entries: Vec<String> = info
+        .as_deref()
+        .and_then(|r| old_dictionary(pdf, r))
+        .map(|body| {
+            body.lines()
+                .map(str::trim)
+                .filter(|l| {
+                    l.starts_with('/') && !l.starts_with("/Title") && !l.starts_with("/Author")
+                })
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(author) = author {
+        entries.insert(0, format!("/Author {}", pdf_text(author)));
+    }
+    if let Some(title) = title {
+        entries.insert(0, format!("/Title {}", pdf_text(title)));
+    }
+    // Redefine the information object when there is one, else add one.
+    let (number, new_size) = match info.as_deref().and_then(|r| r.split_whitespace().next()) {
+        Some(n) => (n.parse::<usize>().ok()?, size),
+        None => (size, size + 1),
+    };
+    let mut update = Vec::new();
+    if !pdf.ends_with(b"\n") {
+        update.push(b'\n');
+    }
+    let object_at = pdf.len() + update.len();
+    update.extend_from_slice(
+        format!("{number} 0 obj\n<<{}>>\nendobj\n", entries.join("\n")).as_bytes(),
+    );
+    let xref_at = pdf.len() + update.len();
+    update.extend_from_slice(
+        format!(
+            "xref\n{number} 1\n{object_at:010} 00000 n \ntrailer\n<</Size {new_size}\n/Root {root}\n/Info {number} 0 R\n/Prev {previous}>>\nstartxref\n{xref_at}\n%%EOF\n"
+        )
+        .as_bytes(),
+    );
+    Some(update)
+}
+
+fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|w| w == needle)
+}
+
+/// The token after `key` in a dictionary: `/Size 1906` gives "1906".
+fn value_after<'a>(dictionary: &'a str, key: &str) -> Option<&'a str> {
+    let at = dictionary.find(key)? + key.len();
+    dictionary
+        .get(at..)?
+        .split(|c: char| c.is_whitespace() || c == '/' || c == '>')
+        .find(|t| !t.is_empty())
+}
+
+/// An indirect reference after `key`: `/Root 1877 0 R` gives "1877 0 R".
+fn reference_after(dictionary: &str, key: &str) -> Option<String> {
+    let at = dictionary.find(key)? + key.len();
+    let parts: Vec<&str> = dictionary.get(at..)?.split_whitespace().take(3).collect();
+    match parts.as_slice() {
+        [n, g, r]
+            if r.starts_with('R') && n.parse::<usize>().is_ok() && g.parse::<usize>().is_ok() =>
+        {
+            Some(format!("{n} {g} R"))
+        }
+        _ => None,
+    }
+}
+
+/// The body of the dictionary of object `reference` ("1 0 R"), between `<<` and `>>`.
+fn old_dictionary(pdf: &[u8], reference: &str) -> Option<String> {
+    let mut parts = reference.split_whitespace();
+    let header = format!("\n{} {} obj", parts.next()?, parts.next()?);
+    let at = rfind(pdf, header.as_bytes())? + header.len();
+    let rest = pdf.get(at..)?;
+    let end = rest.windows(6).position(|w| w == b"endobj")?;
+    let object = std::str::from_utf8(rest.get(..end)?).ok()?;
+    let open = object.find("<<")? + 2;
+    let close = object.rfind(">>")?;
+    object.get(open..close).map(str::to_string)
+}
+
+/// A PDF text string that holds any Unicode: UTF-16BE with a byte-order mark, in hex.
+fn pdf_text(text: &str) -> String {
+    let mut out = String::from("<FEFF");
+    for unit in text.encode_utf16() {
+        out.push_str(&format!("{unit:04X}"));
+    }
+    out.push('>');
+    out
 }
 
 fn running_as_root() -> bool {
@@ -662,6 +858,96 @@ mod tests {
         assert!(!css.contains("https://"));
         assert!(!css.contains("@import"));
         assert_eq!(warnings.len(), 2, "{warnings:?}");
+    }
+
+    /// A minimal PDF as Skia lays it out: objects, a classic cross-reference table, a trailer.
+    fn tiny_pdf() -> Vec<u8> {
+        let mut pdf = b"%PDF-1.4\n".to_vec();
+        let mut offsets = Vec::new();
+        for object in [
+            "1 0 obj\n<</Title (Old)\n/Producer (Skia/PDF m156)\n/CreationDate (D:20261202)>>\nendobj\n",
+            "2 0 obj\n<</Type /Catalog\n/Pages 3 0 R>>\nendobj\n",
+            "3 0 obj\n<</Type /Pages\n/Kids []\n/Count 0>>\nendobj\n",
+        ] {
+            offsets.push(pdf.len());
+            pdf.extend_from_slice(object.as_bytes());
+        }
+        let xref = pdf.len();
+        let mut table = String::from("xref\n0 4\n0000000000 65535 f \n");
+        for offset in offsets {
+            table.push_str(&format!("{offset:010} 00000 n \n"));
+        }
+        pdf.extend_from_slice(table.as_bytes());
+        pdf.extend_from_slice(
+            format!("trailer\n<</Size 4\n/Root 2 0 R\n/Info 1 0 R>>\nstartxref\n{xref}\n%%EOF")
+                .as_bytes(),
+        );
+        pdf
+    }
+
+    #[test]
+    fn document_info_is_rewritten_by_an_incremental_update() {
+        let pdf = tiny_pdf();
+        let update =
+            info_update(&pdf, Some("Compute for Rent: xAI's"), Some("Briefing desk")).unwrap();
+        let whole = [pdf.clone(), update].concat();
+        let text = String::from_utf8_lossy(&whole);
+        // The file as Chromium wrote it is untouched; the update follows it.
+        assert!(whole.starts_with(&pdf));
+        // The last startxref leads to a cross-reference section for object 1 alone, whose
+        // offset is the new dictionary's.
+        let last = text.rfind("startxref\n").unwrap();
+        let xref_at: usize = text[last + 10..].lines().next().unwrap().parse().unwrap();
+        assert!(
+            text[xref_at..].starts_with("xref\n1 1\n"),
+            "{}",
+            &text[xref_at..]
+        );
+        let object_at: usize = text[xref_at + 9..xref_at + 19].parse().unwrap();
+        let object = &text[object_at..xref_at];
+        assert!(object.starts_with("1 0 obj\n<<"), "{object}");
+        assert!(object.contains(&format!("/Author {}", pdf_text("Briefing desk"))));
+        assert!(object.contains(&format!("/Title {}", pdf_text("Compute for Rent: xAI's"))));
+        assert!(!object.contains("(Old)"), "the old title is replaced");
+        assert!(
+            object.contains("/CreationDate (D:20261202)"),
+            "other entries are kept"
+        );
+        let trailer = &text[text.rfind("trailer").unwrap()..];
+        let previous = String::from_utf8_lossy(&pdf).rfind("\nxref\n").unwrap() + 1;
+        assert!(trailer.contains(&format!("/Prev {previous}")), "{trailer}");
+        assert!(trailer.contains("/Root 2 0 R") && trailer.contains("/Info 1 0 R"));
+        assert!(text.ends_with("%%EOF\n"));
+    }
+
+    #[test]
+    fn a_pdf_laid_out_otherwise_is_left_alone() {
+        assert_eq!(
+            info_update(b"%PDF-1.5\nno trailer here", Some("T"), None),
+            None
+        );
+        let mut pdf = tiny_pdf();
+        // startxref pointing somewhere that is not a cross-reference table.
+        let at = String::from_utf8_lossy(&pdf).rfind("startxref\n").unwrap() + 10;
+        pdf.truncate(at);
+        pdf.extend_from_slice(b"9\n%%EOF");
+        assert_eq!(info_update(&pdf, Some("T"), None), None);
+    }
+
+    #[test]
+    fn title_and_author_come_from_the_head() {
+        let html = "<html><head><title>Compute for Rent: xAI&#39;s &amp; more</title>\n<meta name=\"author\" content=\"Briefing &quot;desk&quot;\"></head>";
+        assert_eq!(
+            head_title(html).as_deref(),
+            Some("Compute for Rent: xAI's & more")
+        );
+        assert_eq!(
+            meta_content(html, "author").as_deref(),
+            Some("Briefing \"desk\"")
+        );
+        assert_eq!(meta_content(html, "description"), None);
+        assert_eq!(unescape("a &unknown; b &#x41;&#66;"), "a &unknown; b AB");
+        assert_eq!(pdf_text("Aé"), "<FEFF004100E9>");
     }
 
     #[test]

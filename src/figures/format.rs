@@ -1,5 +1,9 @@
-//! Figures: format values for the prose with one policy ("$1.25 billion a month", "300 MW", "May 2029").
+//! Figures: format values for the prose with one policy ("$1.25 billion a month", "300 MW", "May 2029"),
+//! and round each figure by its kind ("about $43 billion" for an estimate).
 
+use serde::Serialize;
+
+use super::Kind;
 use super::units::{Declared, Unit};
 
 /// A figure as the prose shows it, and as a key-figure card shows it (without the unit tail).
@@ -9,8 +13,182 @@ pub struct Formatted {
     pub number: String,
 }
 
-/// Significant digits when a figure gives no `precision:`.
+/// Significant digits of a derived figure that rests on reported figures alone, when it gives
+/// no `precision:`: exact arithmetic on reported numbers, so three digits are honest.
 pub const DEFAULT_PRECISION: usize = 3;
+
+/// Significant digits of an estimate when it gives no `precision:`. An estimate rests on an
+/// assumption, so a third digit ("$42.8 billion") claims more than anyone knows.
+pub const ESTIMATE_PRECISION: usize = 2;
+
+/// The word in front of an estimate whose shown number is not its exact value.
+pub const APPROXIMATE: &str = "about";
+
+/// How a figure is rounded for readers: the rounding policy, decided once per figure.
+///
+/// - a figure's own `precision:` wins;
+/// - an estimate shows [`ESTIMATE_PRECISION`] digits and reads "about" when that rounds it;
+/// - any other derived figure shows [`DEFAULT_PRECISION`] digits;
+/// - a reported figure or an assumption shows the digits it was written with ("as reported").
+///
+/// Only the reader-facing text is rounded: the value itself, and every computation on it,
+/// keeps full precision, and machine-readable outputs carry it unrounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Rounding {
+    /// Significant digits shown.
+    pub precision: usize,
+    /// An estimate: "about" goes in front when the shown number is not the exact value.
+    pub approximate: bool,
+}
+
+impl Rounding {
+    /// The policy for a figure of `kind` whose value is `value`; `declared` is its `precision:`.
+    pub fn for_figure(kind: Kind, estimate: bool, declared: Option<usize>, value: f64) -> Rounding {
+        let precision = declared.unwrap_or(match kind {
+            Kind::Derived if estimate => ESTIMATE_PRECISION,
+            Kind::Derived => DEFAULT_PRECISION,
+            Kind::Reported | Kind::Assumption => written_digits(value),
+        });
+        Rounding {
+            precision: precision.clamp(1, 15),
+            approximate: kind == Kind::Derived && estimate,
+        }
+    }
+}
+
+/// The significant digits of the shortest decimal that reads back as `value`: 3 for 1.25e9,
+/// 1 for 300, 2 for 1.5. A number as written in `figures.yaml` is shown with exactly these.
+pub fn written_digits(value: f64) -> usize {
+    let text = format!("{:e}", value.abs());
+    let mantissa = text.split_once('e').map_or(text.as_str(), |(m, _)| m);
+    mantissa
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .count()
+        .clamp(1, 15)
+}
+
+/// Whether `value` shown to `precision` significant digits is a different number.
+fn is_rounded(value: f64, precision: usize) -> bool {
+    let (rounded, _) = round_sig(value, precision.clamp(1, 15));
+    // Arithmetic leaves the last bits of an exact result astray (14,999,999,999.999998).
+    (rounded - value).abs() > 1e-9 * value.abs()
+}
+
+/// Format a figure's `value` (in `unit`) by its [`Rounding`]: "about $43 billion" for an
+/// estimate of $42.8 billion; the qualifier ("up to") goes in front of "about".
+pub(crate) fn format_rounded(
+    value: f64,
+    unit: &Declared,
+    unit_text: &str,
+    rounding: Rounding,
+    qualifier: Option<&str>,
+) -> Result<Formatted, String> {
+    let qualifier = qualifier.map(str::trim).filter(|q| !q.is_empty());
+    let about = rounding.approximate
+        && matches!(unit, Declared::Measure(_))
+        && value.is_finite()
+        && is_rounded(value, rounding.precision);
+    let words = match (qualifier, about) {
+        (Some(q), true) => Some(format!("{q} {APPROXIMATE}")),
+        (Some(q), false) => Some(q.to_string()),
+        (None, true) => Some(APPROXIMATE.to_string()),
+        (None, false) => None,
+    };
+    format_declared(value, unit, unit_text, rounding.precision, words.as_deref())
+}
+
+/// An estimate's value before rounding, to six significant digits ("$42.8125 billion"), when
+/// [`format_rounded`] shows it as "about …"; None when the shown number is the value.
+pub(crate) fn unrounded(
+    value: f64,
+    unit: &Declared,
+    unit_text: &str,
+    rounding: Rounding,
+) -> Option<String> {
+    let about = rounding.approximate
+        && matches!(unit, Declared::Measure(_))
+        && value.is_finite()
+        && is_rounded(value, rounding.precision);
+    about
+        .then(|| format_declared(value, unit, unit_text, 6, None).ok())
+        .flatten()
+        .map(|f| f.display)
+}
+
+/// `value`, in any `unit`, rounded as `rounding` says and with `qualifier` in front: a chart
+/// shows a figure in the chart's unit with the figure's own policy.
+pub fn format_like(
+    value: f64,
+    unit: &str,
+    rounding: Rounding,
+    qualifier: Option<&str>,
+) -> Result<Formatted, String> {
+    let declared = Declared::parse(unit).map_err(|e| e.message)?;
+    format_rounded(value, &declared, unit, rounding, qualifier)
+}
+
+/// A range of a figure in any `unit`, rounded as `rounding` says (both ends to one decimal
+/// place, the unit words said once): "$41 to $49 billion". No "about": a range is a spread.
+pub fn format_range_like(
+    low: f64,
+    high: f64,
+    unit: &str,
+    rounding: Rounding,
+) -> Result<String, String> {
+    let declared = Declared::parse(unit).map_err(|e| e.message)?;
+    let (low_digits, high_digits) = range_precisions(low, high, rounding.precision);
+    let low = format_declared(low, &declared, unit, low_digits, None)?;
+    let high = format_declared(high, &declared, unit, high_digits, None)?;
+    Ok(range_text(&low.display, &high.display))
+}
+
+/// The significant digits for each end of a range whose wider end gets `precision`: the
+/// narrower end is rounded to the same decimal place, so "$6.84 to $11.41" at two digits
+/// reads "$7 to $11", not "$6.80 to $11". Ends of opposite signs keep `precision` each.
+pub(crate) fn range_precisions(low: f64, high: f64, precision: usize) -> (usize, usize) {
+    let precision = precision.clamp(1, 15);
+    if low == 0.0 || high == 0.0 || (low < 0.0) != (high < 0.0) {
+        return (precision, precision);
+    }
+    let (_, low_exp) = round_sig(low, precision);
+    let (_, high_exp) = round_sig(high, precision);
+    let fewer = |by: i32| {
+        usize::try_from(i64::try_from(precision).unwrap_or(15) - i64::from(by))
+            .unwrap_or(1)
+            .max(1)
+    };
+    match low_exp.cmp(&high_exp) {
+        std::cmp::Ordering::Less => (fewer(high_exp - low_exp), precision),
+        std::cmp::Ordering::Greater => (precision, fewer(low_exp - high_exp)),
+        std::cmp::Ordering::Equal => (precision, precision),
+    }
+}
+
+/// Two ends of a range as one phrase, the unit words said once when both ends share them:
+/// "$6.84 to $11.40 an hour", "$41 to $49 billion", "34 to 41 months", "January 2026 to
+/// August 2026" (a date's year is part of the date, so it is not shared).
+pub fn range_text(low: &str, high: &str) -> String {
+    if low == high {
+        return low.to_string();
+    }
+    let ends_in_digit = |s: &str| s.ends_with(|c: char| c.is_ascii_digit());
+    // The first space whose tail both share gives the longest shared unit words.
+    for (i, _) in low.match_indices(' ') {
+        let tail = &low[i..];
+        let Some(high_head) = high.strip_suffix(tail) else {
+            continue;
+        };
+        let low_head = &low[..i];
+        if ends_in_digit(low_head)
+            && ends_in_digit(high_head)
+            && !tail.trim_start().starts_with(|c: char| c.is_ascii_digit())
+        {
+            return format!("{low_head} to {high}");
+        }
+    }
+    format!("{low} to {high}")
+}
 
 /// Format `value` (in `unit`) with the default precision, e.g. `(1.25e9, "USD/month", None)`
 /// gives "$1.25 billion a month".
@@ -392,6 +570,180 @@ mod tests {
         assert!(format_value(f64::INFINITY, "USD", None).is_err());
         assert!(format_value(1e30, "date", None).is_err());
         assert!(format_value(1.0, "parsecs", None).is_err());
+    }
+
+    fn rounded(value: f64, unit: &str, rounding: Rounding, qualifier: Option<&str>) -> String {
+        match format_like(value, unit, rounding, qualifier) {
+            Ok(f) => f.display,
+            Err(e) => panic!("{value} {unit}: {e}"),
+        }
+    }
+
+    fn estimate(value: f64) -> Rounding {
+        Rounding::for_figure(Kind::Derived, true, None, value)
+    }
+
+    #[test]
+    fn an_estimate_shows_two_digits_and_reads_about() {
+        let r = estimate(42_812_500_000.0);
+        assert_eq!(
+            r,
+            Rounding {
+                precision: 2,
+                approximate: true
+            }
+        );
+        assert_eq!(
+            rounded(42_812_500_000.0, "USD", r, None),
+            "about $43 billion"
+        );
+        assert_eq!(
+            rounded(2_187_500_000.0, "USD", r, None),
+            "about $2.2 billion"
+        );
+        assert_eq!(
+            rounded(47_569_444.44, "USD/MW/year", r, None),
+            "about $48 million per MW a year"
+        );
+        assert_eq!(
+            rounded(8.555_783_7, "USD/h", r, None),
+            "about $8.60 an hour"
+        );
+        assert_eq!(rounded(11.111_111, "%", r, None), "about 11%");
+        let card = format_like(42_812_500_000.0, "USD/month", r, None).unwrap();
+        assert_eq!(card.number, "about $43 billion", "cards say it too");
+    }
+
+    #[test]
+    fn an_estimate_that_rounding_leaves_exact_has_no_about() {
+        let r = estimate(45e9);
+        assert_eq!(rounded(45e9, "USD", r, None), "$45 billion");
+        assert_eq!(rounded(36.0, "month", r, None), "36 months");
+        // The last bits of a product are not a rounding a reader needs to be told of.
+        assert_eq!(
+            rounded(14_999_999_999.999_998, "USD", r, None),
+            "$15 billion"
+        );
+        assert_eq!(rounded(2029.0 * 12.0 + 4.0, "date", r, None), "May 2029");
+    }
+
+    #[test]
+    fn a_qualifier_goes_before_about() {
+        let r = estimate(4.6e9);
+        assert_eq!(
+            rounded(4.64e9, "USD", r, Some("up to")),
+            "up to about $4.6 billion"
+        );
+        assert_eq!(rounded(5e9, "USD", r, Some("up to")), "up to $5 billion");
+    }
+
+    #[test]
+    fn a_declared_precision_wins_over_the_policy() {
+        let three = Rounding::for_figure(Kind::Derived, true, Some(3), 0.0);
+        assert_eq!(
+            rounded(42_812_500_000.0, "USD", three, None),
+            "about $42.8 billion"
+        );
+        let one = Rounding::for_figure(Kind::Reported, false, Some(1), 1.25e9);
+        assert_eq!(
+            rounded(1.25e9, "USD", one, None),
+            "$1 billion",
+            "a reported figure rounded on purpose is not an estimate"
+        );
+    }
+
+    #[test]
+    fn derived_from_reported_figures_shows_three_digits_without_about() {
+        let r = Rounding::for_figure(Kind::Derived, false, None, 4_166_666.67);
+        assert_eq!(
+            r,
+            Rounding {
+                precision: 3,
+                approximate: false
+            }
+        );
+        assert_eq!(
+            rounded(4_166_666.67, "USD/MW/month", r, None),
+            "$4.17 million per MW a month"
+        );
+    }
+
+    #[test]
+    fn reported_figures_and_assumptions_show_as_written() {
+        assert_eq!(written_digits(1.25e9), 3);
+        assert_eq!(written_digits(300.0), 1);
+        assert_eq!(written_digits(1.5), 2);
+        assert_eq!(written_digits(0.0), 1);
+        assert_eq!(written_digits(-1.234_567e-3), 7);
+        assert_eq!(written_digits(1.0 / 3.0), 15);
+        for (value, unit, shown) in [
+            (1.234_567e9, "USD/month", "$1.234567 billion a month"),
+            (300.0, "MW", "300 MW"),
+            (40e9, "USD", "$40 billion"),
+            (12.5, "%", "12.5%"),
+        ] {
+            let r = Rounding::for_figure(Kind::Reported, false, None, value);
+            assert_eq!(rounded(value, unit, r, None), shown);
+            let r = Rounding::for_figure(Kind::Assumption, false, None, value);
+            assert_eq!(rounded(value, unit, r, None), shown, "an assumption too");
+        }
+    }
+
+    #[test]
+    fn the_unrounded_value_is_kept_for_rounded_estimates_only() {
+        let usd = Declared::parse("USD").unwrap();
+        let r = estimate(42_812_500_000.0);
+        assert_eq!(
+            unrounded(42_812_500_000.0, &usd, "USD", r).as_deref(),
+            Some("$42.8125 billion")
+        );
+        assert_eq!(unrounded(45e9, &usd, "USD", r), None);
+        let reported = Rounding::for_figure(Kind::Reported, false, Some(1), 1.25e9);
+        assert_eq!(unrounded(1.25e9, &usd, "USD", reported), None);
+    }
+
+    #[test]
+    fn a_range_says_its_unit_words_once() {
+        assert_eq!(
+            range_text("$6.84 an hour", "$11.40 an hour"),
+            "$6.84 to $11.40 an hour"
+        );
+        assert_eq!(
+            range_text("$41 billion", "$49 billion"),
+            "$41 to $49 billion"
+        );
+        assert_eq!(
+            range_text("$1.3 billion a month", "$1.5 billion a month"),
+            "$1.3 to $1.5 billion a month"
+        );
+        assert_eq!(range_text("34 months", "41 months"), "34 to 41 months");
+        assert_eq!(range_text("1.2 kW", "2 kW"), "1.2 to 2 kW");
+        assert_eq!(
+            range_text("$980 million", "$1.2 billion"),
+            "$980 million to $1.2 billion"
+        );
+        assert_eq!(range_text("25%", "75%"), "25% to 75%");
+        assert_eq!(range_text("1 month", "6 months"), "1 month to 6 months");
+        assert_eq!(
+            range_text("January 2026", "August 2026"),
+            "January 2026 to August 2026"
+        );
+        assert_eq!(range_text("300 MW", "300 MW"), "300 MW");
+    }
+
+    #[test]
+    fn range_ends_round_to_the_same_decimal_place() {
+        assert_eq!(range_precisions(6.84, 11.4, 2), (1, 2));
+        assert_eq!(range_precisions(41.3e9, 48.8e9, 2), (2, 2));
+        assert_eq!(range_precisions(150_000.0, 250_000.0, 2), (2, 2));
+        assert_eq!(
+            range_precisions(2e6, 5e9, 2),
+            (1, 2),
+            "never below one digit"
+        );
+        assert_eq!(range_precisions(11.4, 6.84, 2), (2, 1));
+        assert_eq!(range_precisions(0.0, 11.4, 2), (2, 2));
+        assert_eq!(range_precisions(-2.5, 11.4, 2), (2, 2));
     }
 
     #[test]

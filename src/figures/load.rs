@@ -9,7 +9,10 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value as Json};
 
 use super::eval::{self, EvalError, Quantity};
-use super::format::{DEFAULT_PRECISION, format_declared};
+use super::format::{
+    Rounding, format_declared, format_rounded, range_precisions, range_text, unrounded,
+    written_digits,
+};
 use super::formula::{self, Expr, char_pos};
 use super::number::{DATE_HELP, NUMBER_HELP, parse_date, parse_number};
 use super::units::{Declared, Unit};
@@ -128,7 +131,8 @@ pub(super) struct Spec {
     label: String,
     note: Option<String>,
     qualifier: Option<String>,
-    precision: usize,
+    /// `precision:` as declared; without it the rounding policy decides ([`Rounding`]).
+    precision: Option<usize>,
     unit_text: String,
     unit: Option<Declared>,
     kind: Option<Kind>,
@@ -154,14 +158,15 @@ impl Spec {
         self.range.as_ref()
     }
 
-    /// A value of this figure as the prose would show it, without the qualifier.
+    /// A value of this assumption (an end of its range) as the prose would show it, without
+    /// the qualifier: with the digits it was written with, as the figure itself is shown.
     pub(super) fn show(&self, value: &Quantity) -> String {
+        let number = value.number();
+        let precision = self.precision.unwrap_or_else(|| written_digits(number));
         self.unit
             .as_ref()
-            .and_then(|unit| {
-                format_declared(value.number(), unit, &self.unit_text, self.precision, None).ok()
-            })
-            .map_or_else(|| value.number().to_string(), |f| f.display)
+            .and_then(|unit| format_declared(number, unit, &self.unit_text, precision, None).ok())
+            .map_or_else(|| number.to_string(), |f| f.display)
     }
 
     pub(super) fn at(&self) -> At<'_> {
@@ -423,7 +428,7 @@ impl Loader<'_> {
             label: default_label(at.name),
             note: None,
             qualifier: None,
-            precision: DEFAULT_PRECISION,
+            precision: None,
             unit_text: String::new(),
             unit: None,
             kind: None,
@@ -447,11 +452,13 @@ impl Loader<'_> {
         spec.qualifier = self.text_field(at, fields, "qualifier");
         if let Some(precision) = fields.get("precision") {
             match precision.as_u64().filter(|p| (1..=15).contains(p)) {
-                Some(p) => spec.precision = usize::try_from(p).unwrap_or(DEFAULT_PRECISION),
+                Some(p) => spec.precision = usize::try_from(p).ok(),
                 None => self.report(
                     at,
                     format!("`precision: {precision}` is not a number of significant digits"),
-                    "write a whole number from 1 to 15 (the default is 3)",
+                    "write a whole number from 1 to 15, or leave it out: an estimate then shows 2 \
+                     significant digits, another derived figure 3, a reported figure or an \
+                     assumption the digits it is written with",
                 ),
             }
         }
@@ -732,11 +739,14 @@ impl Loader<'_> {
                 continue;
             };
             let number = value.number();
-            let shown = match format_declared(
+            let assumptions: Vec<String> = model.rests_on(i).iter().cloned().collect();
+            let estimate = kind == Kind::Derived && !assumptions.is_empty();
+            let rounding = Rounding::for_figure(kind, estimate, spec.precision, number);
+            let shown = match format_rounded(
                 number,
                 unit,
                 &spec.unit_text,
-                spec.precision,
+                rounding,
                 spec.qualifier.as_deref(),
             ) {
                 Ok(shown) => shown,
@@ -750,18 +760,22 @@ impl Loader<'_> {
                 }
             };
             let range = match ranges::figure_range(&scenarios, model, i) {
-                Some((low, high, over)) => match self.range_of(spec, unit, low, high, over) {
-                    Some(range) => Some(range),
-                    None => continue,
-                },
+                Some((low, high, over)) => {
+                    match self.range_of(spec, kind, unit, (low, high), over) {
+                        Some(range) => Some(range),
+                        None => continue,
+                    }
+                }
                 None => None,
             };
-            let assumptions: Vec<String> = model.rests_on(i).iter().cloned().collect();
+            let unrounded = unrounded(number, unit, &spec.unit_text, rounding);
             figures.push(Figure {
                 name: spec.name.clone(),
                 label: spec.label.clone(),
                 kind,
-                estimate: kind == Kind::Derived && !assumptions.is_empty(),
+                estimate,
+                rounding,
+                unrounded,
                 assumptions,
                 value: number,
                 unit: spec.unit_text.clone(),
@@ -781,23 +795,29 @@ impl Loader<'_> {
         (figures, scenarios)
     }
 
-    /// The range of a figure, formatted like the figure; None (reported) if an end cannot be shown.
+    /// The range of a figure, rounded like the figure (an assumption's ends as written, a
+    /// derived figure's ends to one decimal place); None (reported) if an end cannot be shown.
     fn range_of(
         &mut self,
         spec: &Spec,
+        kind: Kind,
         unit: &Declared,
-        low: f64,
-        high: f64,
+        (low, high): (f64, f64),
         over: Vec<String>,
     ) -> Option<FigureRange> {
-        let show = |v: f64| format_declared(v, unit, &spec.unit_text, spec.precision, None);
-        match (show(low), show(high)) {
+        let (low_digits, high_digits) = match (spec.precision, kind) {
+            (_, Kind::Derived) => {
+                let estimate = !over.is_empty();
+                let digits = Rounding::for_figure(kind, estimate, spec.precision, high).precision;
+                range_precisions(low, high, digits)
+            }
+            (Some(p), _) => (p, p),
+            (None, _) => (written_digits(low), written_digits(high)),
+        };
+        let show = |v: f64, digits| format_declared(v, unit, &spec.unit_text, digits, None);
+        match (show(low, low_digits), show(high, high_digits)) {
             (Ok(low_shown), Ok(high_shown)) => {
-                let both = if low_shown.display == high_shown.display {
-                    low_shown.display.clone()
-                } else {
-                    format!("{} to {}", low_shown.display, high_shown.display)
-                };
+                let both = range_text(&low_shown.display, &high_shown.display);
                 let display = match spec.qualifier.as_deref() {
                     Some(q) => format!("{q} {both}"),
                     None => both,

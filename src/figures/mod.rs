@@ -26,7 +26,10 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
-pub use format::{DEFAULT_PRECISION, Formatted, format, format_value, long_date};
+pub use format::{
+    APPROXIMATE, DEFAULT_PRECISION, ESTIMATE_PRECISION, Formatted, Rounding, format, format_like,
+    format_range_like, format_value, long_date, range_text, written_digits,
+};
 pub use load::load;
 pub use series::{Bar, Chart, ChartData, Schedule};
 
@@ -67,13 +70,19 @@ pub struct Figure {
     pub kind: Kind,
     /// Derived, and resting (through any number of formulas) on an assumption.
     pub estimate: bool,
+    /// How its display is rounded: significant digits, and whether "about" may go in front.
+    pub rounding: Rounding,
+    /// An estimate shown "about …": its value to six significant digits, for readers who
+    /// want the arithmetic ("$42.8125 billion"). None when the display is the value.
+    pub unrounded: Option<String>,
     /// The assumptions it rests on, sorted; an assumption lists itself.
     pub assumptions: Vec<String>,
     /// The value in the figure's own unit; for a date, months since year 0 (year * 12 + month - 1).
     pub value: f64,
     /// The unit as declared, e.g. "USD/year", "MW", "date".
     pub unit: String,
-    /// The value as the prose shows it, qualifier included: "more than $40 billion".
+    /// The value as the prose shows it, rounded by [`Rounding`], qualifier included: "more
+    /// than $40 billion", "about $43 billion".
     pub display: String,
     /// The display without the rate words of money, for key-figure cards: "$1.25 billion" (of "$1.25 billion a month"), "300 MW".
     pub number: String,

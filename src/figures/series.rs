@@ -397,11 +397,16 @@ impl Reader<'_, '_, '_> {
         let sum: f64 = payments.iter().sum();
         if let (Some(expected), Some(total)) = (total_value, &total) {
             if (sum - expected).abs() > 1e-9 * expected.abs().max(sum.abs()) {
-                let shown = super::format::format_value(sum, "USD", None).unwrap_or_default();
+                // Both at the same precision, not the total's rounded display, so the author
+                // sees the difference ("about $46 million" would hide it).
+                let shown =
+                    |v: f64| super::format::format_value(v, "USD", None).unwrap_or_default();
                 self.fail(
                     format!(
-                        "the payments of the schedule add up to {shown}, but `total: {}` is {}",
-                        total.name, total.display
+                        "the payments of the schedule add up to {}, but `total: {}` is {}",
+                        shown(sum),
+                        total.name,
+                        shown(expected)
                     ),
                     "the chart and the figure must describe the same schedule: the ramp rises in a straight \
                      line from `ramp_start` of the full rate in its first month to the full rate after \

@@ -34,7 +34,7 @@ fn charts_have_a_title_axis_labels_units_and_a_text_alternative() {
     assert!(schedule.contains(">Month of the term, January 2026 to December 2027</text>"));
     assert!(schedule.contains(
         "Payments start at 40% of the full rate of $2 million a month and rise in equal steps to it over 3 months. \
-         The payments add up to $45.6 million"
+         The payments add up to about $46 million"
     ));
     assert!(
         schedule.contains("<rect class=\"chart-ramp\""),
@@ -48,8 +48,11 @@ fn charts_have_a_title_axis_labels_units_and_a_text_alternative() {
 
     let bars = svg(&site, "costs");
     assert!(bars.contains(">US dollars per MW a year (USD/MW/year)</text>"));
+    // A bar is labelled as the prose shows its figure: an estimate rounded, "about".
     assert!(
-        bars.contains(">Average cost per MW-year: $2.28 million per MW a year (estimate)</text>")
+        bars.contains(
+            ">Average cost per MW-year: about $2.3 million per MW a year (estimate)</text>"
+        )
     );
     assert!(bars.contains("class=\"chart-bar chart-bar-derived chart-bar-estimate\""));
     assert!(

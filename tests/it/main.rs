@@ -17,6 +17,7 @@ mod markdown;
 mod provenance;
 mod publish;
 mod report;
+mod rounding;
 mod safety;
 mod serve;
 mod shipped;

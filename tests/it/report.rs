@@ -254,3 +254,138 @@ fn pdf_without_a_browser_says_how_to_get_one() {
     assert!(stderr.contains("apt-get install chromium"), "{stderr}");
     assert!(!site.path("x.pdf").exists());
 }
+
+/// `program args… -` on the PDF, its standard output as text.
+fn poppler(program: &str, args: &[&str], pdf: &std::path::Path) -> String {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .arg(pdf)
+        .args(if program == "pdfinfo" {
+            &[][..]
+        } else {
+            &["-"][..]
+        })
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{program}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Every `<tag …>text</tag>` of pdftohtml's XML, as (the tag's attributes, its text).
+fn xml_elements<'a>(xml: &'a str, tag: &str) -> Vec<(&'a str, &'a str)> {
+    let open = format!("<{tag} ");
+    let close = format!("</{tag}>");
+    xml.match_indices(&open)
+        .filter_map(|(i, _)| {
+            let rest = &xml[i + open.len()..];
+            let head_end = rest.find('>')?;
+            let body = &rest[head_end + 1..];
+            Some((&rest[..head_end], &body[..body.find(&close)?]))
+        })
+        .collect()
+}
+
+fn attribute<'a>(attributes: &'a str, name: &str) -> &'a str {
+    let needle = format!("{name}=\"");
+    let start = attributes.find(&needle).unwrap() + needle.len();
+    &attributes[start..start + attributes[start..].find('"').unwrap()]
+}
+
+#[test]
+fn pdf_reads_as_a_publication() {
+    if crate::browser::launch().is_none()
+        || std::process::Command::new("pdftohtml")
+            .arg("-v")
+            .output()
+            .is_err()
+    {
+        return;
+    }
+    let site = SiteTest::shipped();
+    site.cli_ok(&["report", "--pdf", "report.pdf"]);
+    let pdf = site.path("report.pdf");
+
+    // Its document information: the briefing's title and author.
+    let info = poppler("pdfinfo", &[], &pdf);
+    assert!(info.contains("Title:           Compute for Rent"), "{info}");
+    assert!(info.contains("Author:          Briefing desk"), "{info}");
+
+    // A bookmark outline of the parts, each title once.
+    let xml = poppler("pdftohtml", &["-xml", "-i", "-stdout"], &pdf);
+    let outline: Vec<&str> = xml_elements(&xml, "item").iter().map(|(_, t)| *t).collect();
+    for part in [
+        "Contents",
+        "Summary",
+        "The deal in detail",
+        "What it means for xAI",
+        "Outlook",
+        "How the numbers are made",
+        "Figures and sources",
+    ] {
+        let found = outline.iter().filter(|t| **t == part).count();
+        assert_eq!(found, 1, "{part} in the outline {outline:?}");
+    }
+    assert!(
+        outline.contains(&"Two readings of the monthly payment"),
+        "sections nest"
+    );
+
+    // Body text at a readable size: the size most of the text is set in, 10 to 11.5 pt
+    // (pdftohtml measures at 1.5 pixels a point).
+    let sizes: std::collections::HashMap<&str, f64> = xml
+        .match_indices("<fontspec ")
+        .map(|(i, _)| {
+            let spec = &xml[i..i + xml[i..].find("/>").unwrap()];
+            (
+                attribute(spec, "id"),
+                attribute(spec, "size").parse().unwrap(),
+            )
+        })
+        .collect();
+    let mut by_size: std::collections::HashMap<u64, usize> = Default::default();
+    for (attributes, text) in xml_elements(&xml, "text") {
+        let size = sizes[attribute(attributes, "font")];
+        *by_size.entry((size * 10.0) as u64).or_default() += text.len();
+    }
+    let body = by_size
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .map(|(s, _)| *s as f64 / 15.0);
+    let body = body.unwrap();
+    assert!((10.0..=11.5).contains(&body), "body text at {body} pt");
+
+    // Lines a reader can follow: hardly any beyond 90 characters.
+    let text = poppler("pdftotext", &[], &pdf);
+    let lines: Vec<&str> = text.lines().filter(|l| l.len() > 40).collect();
+    let long = lines.iter().filter(|l| l.chars().count() > 92).count();
+    assert!(
+        long * 50 <= lines.len(),
+        "{long} of {} lines are long",
+        lines.len()
+    );
+
+    // Disclosures print open: the numbers behind a chart follow their summary.
+    let disclosure = text.find("The numbers behind this chart").unwrap();
+    let after = text[disclosure..disclosure + 400].to_lowercase();
+    // The table's header, then its first row: half of the full rate, in the first month.
+    assert!(
+        after.contains("cumulative") && after.contains("$625 million"),
+        "{after}"
+    );
+
+    // The cover's six key figures in two full rows of three, no orphan.
+    let cover = &xml[..xml.find("<page number=\"2\"").unwrap()];
+    let top_of = |label: &str| {
+        let (attributes, _) = xml_elements(cover, "text")
+            .into_iter()
+            .find(|(_, t)| t.contains(label))
+            .unwrap_or_else(|| panic!("{label} is not on the cover"));
+        attribute(attributes, "top").parse::<i64>().unwrap()
+    };
+    let first_row = top_of("$1.25 billion");
+    assert_eq!(top_of("300 MW"), first_row);
+    let second_row = top_of("May 2029");
+    assert!(second_row > first_row);
+    assert_eq!(top_of("$15 billion"), second_row);
+    assert_eq!(top_of("$4,170"), second_row);
+}

@@ -19,9 +19,48 @@ fn shipped_briefing_builds_every_section() {
     let deal = built.file("deal/index.html");
     assert!(deal.contains("class=\"fig fig-"), "figures are rendered");
     assert!(!deal.contains("{{"), "no unresolved reference");
+}
+
+#[test]
+fn shipped_method_page_lists_every_figure_from_the_data() {
+    let site = SiteTest::shipped();
+    let out = site.cli_ok(&["figures", "--format", "json"]);
+    let table: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let method = site.build().file("method/index.html");
+    let section = |id: &str| {
+        let start = method
+            .find(&format!("<h3 id=\"{id}\""))
+            .unwrap_or_else(|| panic!("no {id} list: {method}"));
+        let rest = &method[start..];
+        rest[..rest.find("</section>").unwrap()].to_string()
+    };
+    let estimates = section("inventory-estimates");
+    let reported = section("inventory-reported");
+    let mut counted = 0;
+    for figure in table["figures"].as_array().unwrap() {
+        let name = figure["name"].as_str().unwrap();
+        let link = format!("href=\"../figures/#fig-{name}\"");
+        // Each list holds its kind and nothing else, generated from the data.
+        let in_list = match figure["kind"].as_str().unwrap() {
+            "estimate" => {
+                counted += 1;
+                &estimates
+            }
+            "reported" => &reported,
+            _ => continue,
+        };
+        assert!(in_list.contains(&link), "{name} is missing: {in_list}");
+        let other = if std::ptr::eq(in_list, &estimates) {
+            &reported
+        } else {
+            &estimates
+        };
+        assert!(!other.contains(&link), "{name} is listed twice");
+    }
+    assert!(counted > 10, "{counted} estimates");
     assert!(
-        built.file("method/index.html").contains("class=\"hl-"),
-        "code is highlighted"
+        estimates.contains(&format!("Estimates ({counted})")),
+        "{estimates}"
     );
 }
 

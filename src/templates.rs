@@ -382,11 +382,11 @@ fn reads_listing_unnamed(texts: &[&str]) -> bool {
     let tags: Vec<Vec<Vec<Token>>> = texts.iter().map(|t| tags_of(t)).collect();
     // Parameters of components that are handed a listed page: (component, parameter).
     let mut handed: BTreeSet<(String, String)> = BTreeSet::new();
-    let components: BTreeSet<&str> = tags
+    let components: BTreeSet<String> = tags
         .iter()
         .flatten()
-        .filter_map(|tag| match tag.as_slice() {
-            [Token::Word("component"), Token::Word(name), ..] => Some(*name),
+        .filter_map(|tag| match tag.split_first() {
+            Some((Token::Word("component"), rest)) => dotted_name(rest),
             _ => None,
         })
         .collect();
@@ -409,7 +409,7 @@ fn reads_listing_unnamed(texts: &[&str]) -> bool {
 /// when one is read in a way that does not name its field.
 fn walk_listing(
     tags: &[Vec<Token>],
-    components: &BTreeSet<&str>,
+    components: &BTreeSet<String>,
     handed: &mut BTreeSet<(String, String)>,
 ) -> bool {
     let mut listed: BTreeSet<&str> = ["pages", "nav"].into_iter().collect();
@@ -425,11 +425,11 @@ fn walk_listing(
         match word(0) {
             Some("component") => {
                 // Parameters of this component that a caller hands a listed page.
-                if let Some(name) = word(1) {
+                if let Some(name) = dotted_name(&tag[1..]) {
                     for (i, token) in tag.iter().enumerate().skip(2) {
                         if let Token::Word(param) = token {
                             if matches!(punct(i + 1), Some(':' | ',' | ')' | '='))
-                                && handed.contains(&(name.to_string(), param.to_string()))
+                                && handed.contains(&(name.clone(), param.to_string()))
                             {
                                 listed.insert(param);
                             }
@@ -481,42 +481,43 @@ fn walk_listing(
             match (punct(i + 1), word(i + 2)) {
                 (Some('.'), Some(_)) => {}
                 (Some('|'), Some("length")) => {}
-                _ if i >= 2 && punct(i - 1) == Some('=') => {
-                    // `callee(param=p)`: the callee is the nearest word before an open `(`.
-                    let Some(Token::Word(param)) = tag.get(i - 2) else {
+                // `{{ <card page={p} /> }}` or `{% <card page={p}> %}`: the component's
+                // parameter is handed the page, and its reading is followed there.
+                (Some('}'), _)
+                    if i >= 3
+                        && punct(i - 1) == Some('{')
+                        && punct(i - 2) == Some('=')
+                        && punct(0) == Some('<') =>
+                {
+                    let (Some(param), Some(callee)) = (word(i - 3), dotted_name(&tag[1..])) else {
                         return true;
                     };
-                    let callee = tag[..i - 2].iter().rev().scan(0i32, |depth, t| {
-                        match t {
-                            Token::Punct(')') => *depth += 1,
-                            Token::Punct('(') => *depth -= 1,
-                            _ => {}
-                        }
-                        Some((*depth, t))
-                    });
-                    let mut found = None;
-                    let mut previous_open = false;
-                    for (depth, t) in callee {
-                        if previous_open {
-                            if let Token::Word(w) = t {
-                                found = Some(*w);
-                            }
-                            break;
-                        }
-                        previous_open = depth < 0;
+                    if !components.contains(callee.as_str()) {
+                        return true;
                     }
-                    match found {
-                        Some(callee) if components.contains(callee) => {
-                            handed.insert((callee.to_string(), param.to_string()));
-                        }
-                        _ => return true,
-                    }
+                    handed.insert((callee, param.to_string()));
                 }
                 _ => return true,
             }
         }
     }
     false
+}
+
+/// `ui.card` from the tokens `ui`, `.`, `card` at the start of `tokens`.
+fn dotted_name(tokens: &[Token]) -> Option<String> {
+    let mut name = String::new();
+    for pair in tokens.chunks(2) {
+        let Token::Word(word) = pair[0] else {
+            break;
+        };
+        name.push_str(word);
+        if pair.get(1) != Some(&Token::Punct('.')) {
+            break;
+        }
+        name.push('.');
+    }
+    (!name.is_empty()).then_some(name)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -192,3 +192,55 @@ fn a_missing_file_named_in_a_stylesheet_is_reported_at_its_line() {
         "static/style.css:2:24: missing file `fonts/missing.woff2`: there is nothing at `/brief/fonts/missing.woff2`"
     );
 }
+
+#[test]
+fn a_broken_target_written_three_times_is_three_problems_not_nine() {
+    let site = SiteTest::from_dir("links");
+    site.write(
+        "content/report.md",
+        "---\ntitle: Report\n---\n## Terms\n\n[a](#gone) and [b](#gone).\n\nAgain [c](#gone), and [d](../nowhere/).\n",
+    );
+    let out = site.cli(&["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(
+        errors,
+        [
+            "error: content/report.md:6:1: broken anchor `#gone`: /brief/report/ has no element with id `gone`",
+            "error: content/report.md:6:16: broken anchor `#gone`: /brief/report/ has no element with id `gone`",
+            "error: content/report.md:8:7: broken anchor `#gone`: /brief/report/ has no element with id `gone`",
+            "error: content/report.md:8:23: broken link `../nowhere/`: there is nothing at `/brief/nowhere/`",
+        ],
+        "{stderr}"
+    );
+    assert!(stderr.contains("4 problems found"), "{stderr}");
+}
+
+#[test]
+fn a_link_to_markdown_that_is_no_page_is_a_link_problem() {
+    let site = SiteTest::from_dir("links");
+    site.write(
+        "content/report.md",
+        "---\ntitle: Report\n---\n## Terms\n\nSee [the old notes](notes.md#terms) and [the report](reprot.md).\n",
+    );
+    let out = site.cli(&["build"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error: content/report.md:6:5: broken link: `notes.md` is not a page of this site"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean `report.md`?"), "{stderr}");
+    // A real corpus with one stale link can still be built.
+    let out = site.cli(&["build", "--allow-broken-links"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.lines().filter(|l| l.starts_with("warning:") && l.contains("is not a page")).count(),
+        2,
+        "{stderr}"
+    );
+    let html = std::fs::read_to_string(site.path("public/report/index.html")).unwrap();
+    assert!(html.contains("href=\"notes.md#terms\""), "the link stays as written");
+}

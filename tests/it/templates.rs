@@ -75,3 +75,22 @@ fn every_broken_template_is_reported_with_its_line() {
         "{problems}"
     );
 }
+
+#[test]
+fn a_component_or_a_loop_over_fields_gets_every_field_of_a_listed_page() {
+    let site = SiteTest::from_dir("basic");
+    site.write(
+        "templates/parts.html",
+        "{% component teaser(entry: map) %}<p class=\"teaser\">{{ entry.summary }}</p>{% endcomponent teaser %}",
+    );
+    site.write(
+        "templates/index.html",
+        "<ul>{% for p in pages %}<li>{{ <teaser entry={p} /> }}<dl>{% for k, v in p %}<dt>{{ k }}</dt>{% endfor %}</dl></li>{% endfor %}</ul>",
+    );
+    let html = site.build().file("index.html");
+    assert!(html.contains("<p class=\"teaser\">"), "{html}");
+    assert!(!html.contains("<p class=\"teaser\"></p>"), "the summary is there: {html}");
+    for field in ["title", "summary", "word_count", "description", "url"] {
+        assert!(html.contains(&format!("<dt>{field}</dt>")), "{field} is missing: {html}");
+    }
+}

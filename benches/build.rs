@@ -6,9 +6,11 @@
 //! - warm: a second build with nothing changed;
 //! - one page changed: one page's text edited between builds;
 //! - a 1-page site and the shipped briefing, cold;
-//! - with BRIEFING_BENCH_SCALE=1000,10000,20000: cold builds at each size, to show growth.
+//! - with BRIEFING_BENCH_SCALE=1000,10000,20000: cold builds at each size, to show growth;
+//! - large inputs (one page with 100,000 links, a 10 MB page, 5,000 figures, 10,000
+//!   headings), each against a tiny site: the time they add must stay well under a second.
 //!
-//! Env: BRIEFING_BENCH_PAGES=10000, BRIEFING_BENCH_RUNS=3, BRIEFING_BENCH_DIR=path to keep
+//! Env: BRIEFING_BENCH_PAGES=10000 (0: only the small sites and the large inputs), BRIEFING_BENCH_RUNS=3, BRIEFING_BENCH_DIR=path to keep
 //! the generated site, BRIEFING_BENCH_BIN=path to time another `briefing` binary (a before/after).
 
 mod corpus;
@@ -50,6 +52,10 @@ fn main() {
         .collect();
     lines.push(report("cold build, shipped briefing", &shipped_runs));
 
+    if pages == 0 {
+        // BRIEFING_BENCH_PAGES=0: the small sites and the large inputs only.
+        return large_inputs(runs, lines);
+    }
     let started = Instant::now();
     generate(root, pages);
     eprintln!(
@@ -86,6 +92,27 @@ fn main() {
                 median * 1e6 / size as f64
             ));
         }
+    }
+    large_inputs(runs, lines);
+}
+
+fn large_inputs(runs: usize, mut lines: Vec<String>) {
+    // Inputs that are large in one way: each must cost time in proportion to its size
+    // (well under a second more than the tiny site on this machine).
+    let mut baseline = None;
+    for shape in corpus::Large::ALL {
+        let site = tempfile::tempdir().expect("temp dir");
+        corpus::generate_large(site.path(), shape);
+        let result = measure(site.path(), runs.max(5), Kind::Cold);
+        let mut times: Vec<Duration> = result.iter().map(|r| r.elapsed).collect();
+        times.sort();
+        let median = times[times.len() / 2];
+        let base = *baseline.get_or_insert(median);
+        lines.push(format!(
+            "{}, {} more than the tiny site",
+            report(&format!("large input: {}", shape.name()), &result),
+            seconds(median.saturating_sub(base).as_secs_f64())
+        ));
     }
     for line in lines {
         println!("{line}");

@@ -251,3 +251,115 @@ pub fn generate(root: &Path, pages: usize) {
         std::fs::write(dir.join(format!("s{index}.md")), text).unwrap();
     }
 }
+
+/// The shapes of input that must cost time in proportion to their size, each on a
+/// site of its own next to a tiny one (see [`generate_large`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Large {
+    /// A home page and one short page: the baseline the others are compared with.
+    Tiny,
+    /// One page with 100,000 links: to another page's headings and to its own.
+    Links,
+    /// One page of 10 MB of prose, headings every fifty paragraphs.
+    Megabytes,
+    /// A figures file of 5,000 figures, each derived from the one before, all resting on
+    /// one ranged assumption.
+    Figures,
+    /// One page of 10,000 headings, all with the same title.
+    Headings,
+}
+
+impl Large {
+    pub const ALL: [Large; 5] = [
+        Large::Tiny,
+        Large::Links,
+        Large::Megabytes,
+        Large::Figures,
+        Large::Headings,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Large::Tiny => "tiny site (baseline)",
+            Large::Links => "one page with 100,000 links",
+            Large::Megabytes => "one page of 10 MB",
+            Large::Figures => "5,000 figures",
+            Large::Headings => "10,000 headings on one page",
+        }
+    }
+}
+
+/// Write the site of one [`Large`] shape into `root`.
+pub fn generate_large(root: &Path, shape: Large) {
+    std::fs::create_dir_all(root.join("content")).unwrap();
+    std::fs::write(
+        root.join("briefing.yaml"),
+        "title: Large inputs\nbase_url: https://example.com\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("content/_index.md"),
+        "---\ntitle: Home\n---\nWelcome.\n",
+    )
+    .unwrap();
+    let page = |text: String| std::fs::write(root.join("content/large.md"), text).unwrap();
+    match shape {
+        Large::Tiny => page("---\ntitle: Page\n---\nText.\n".into()),
+        Large::Links => {
+            let mut other = String::from("---\ntitle: Other\n---\n");
+            for i in 0..100 {
+                let _ = writeln!(other, "## Section {i}\n\nText.\n");
+            }
+            std::fs::write(root.join("content/other.md"), other).unwrap();
+            let mut md = String::from("---\ntitle: Links\n---\n");
+            for i in 0..50_000 {
+                let _ = writeln!(
+                    md,
+                    "- [to the other page {i}](other.md#section-{}), [here](#h-{})",
+                    i % 100,
+                    i % 50
+                );
+            }
+            md.push('\n');
+            for i in 0..50 {
+                let _ = writeln!(md, "## H {i}\n");
+            }
+            page(md);
+        }
+        Large::Megabytes => {
+            let paragraph = "The lease of capacity runs for a term of months, and the payments _rise_ over the ramp; see **this** and `code`. ".repeat(8);
+            let mut md = String::from("---\ntitle: Long\n---\n");
+            let mut i = 0;
+            while md.len() < 10_000_000 {
+                if i % 50 == 0 {
+                    let _ = writeln!(md, "## Part {i}\n");
+                }
+                let _ = writeln!(md, "{paragraph}\n");
+                i += 1;
+            }
+            page(md);
+        }
+        Large::Figures => {
+            std::fs::create_dir_all(root.join("data")).unwrap();
+            let mut yaml = String::from(
+                "sources:\n  s:\n    title: Source\n    publisher: P\n    date: \"2026\"\n    quote: q\nfigures:\n  base: { value: 100, unit: MW, source: s, quote: q }\n  share: { value: 50, range: [25, 75], unit: \"%\", why: a guess }\n  f1: { formula: \"base + base * share / 1000\", unit: MW }\n",
+            );
+            for i in 2..5_000 {
+                let _ = writeln!(
+                    yaml,
+                    "  f{i}: {{ formula: \"f{} + base * share / 1000\", unit: MW }}",
+                    i - 1
+                );
+            }
+            std::fs::write(root.join("data/figures.yaml"), yaml).unwrap();
+            page("---\ntitle: Figures\n---\nThe last is {{ f4999 }}, the tenth {{ f10 }}.\n".into());
+        }
+        Large::Headings => {
+            let mut md = String::from("---\ntitle: Headings\n---\n");
+            for i in 0..10_000 {
+                let _ = writeln!(md, "## The same title\n\nText {i}.\n");
+            }
+            page(md);
+        }
+    }
+}

@@ -279,18 +279,23 @@ fn report(
     }
     if let (Some(pdf), Some(chromium)) = (pdf, chromium) {
         let started = Instant::now();
-        report::print_pdf(&first.html, &pdf, &chromium)?;
+        // Printed beside the PDF, which it replaces only once the last printing worked.
+        let printed = report::print_pdf(&first.html, &pdf, &chromium)?;
         // A second printing puts the page numbers, read from the first, in the contents.
-        match report::page_numbers(&pdf, &first.sections) {
+        let printed = match report::page_numbers(printed.path(), &first.sections) {
             Some(numbers) => {
                 let numbered = report::render(&site, Some(&numbers))?;
-                report::print_pdf(&numbered.html, &pdf, &chromium)?;
+                report::print_pdf(&numbered.html, &pdf, &chromium)?
             }
-            None => eprintln!(
-                "note: the contents of {} have no page numbers (they need pdftotext, from poppler-utils)",
-                pdf.display()
-            ),
-        }
+            None => {
+                eprintln!(
+                    "note: the contents of {} have no page numbers (they need pdftotext, from poppler-utils)",
+                    pdf.display()
+                );
+                printed
+            }
+        };
+        report::persist_pdf(printed, &pdf)?;
         println!(
             "Wrote {} in {} ms",
             pdf.display(),

@@ -227,6 +227,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 bind,
                 port,
                 drafts,
+                ..crate::serve::ServeOptions::default()
             },
             open,
         ),

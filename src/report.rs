@@ -195,9 +195,9 @@ fn report_date(site: &Site) -> Option<String> {
     site.config.date.clone().or_else(|| {
         site.pages
             .iter()
-            .filter_map(|p| p.front.date.as_deref())
-            .max()
-            .map(|d| d.get(..10).unwrap_or(d).to_string())
+            .filter_map(|p| crate::dates::parse(p.front.date.as_deref()?).ok())
+            .max_by_key(|when| when.timestamp())
+            .map(|when| when.day())
     })
 }
 

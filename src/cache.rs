@@ -11,28 +11,41 @@
 //!   so a page whose inputs did not change is neither rendered nor rewritten.
 //!
 //! Deleting the folder, or building with `--no-cache`, only costs time: output never
-//! depends on it. A damaged or foreign cache is dropped, never reported.
+//! depends on it. Every file and every block carries a CRC-32 and every length is checked
+//! against the file's size before anything is allocated, so damage (a crash, a full disk,
+//! a stray edit) costs a cold build or a miss and one line on stderr, never wrong output
+//! or a failure. A cache written by another binary is dropped without a word.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::hash::{Hash, Hasher};
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::highlight;
 
 /// The cache folder, inside the site's root.
 pub const DIR_NAME: &str = ".briefing-cache";
-const INDEX_FILE: &str = "highlight-v2.idx";
-const DATA_FILE: &str = "highlight-v2.dat";
-const PAGES_FILE: &str = "pages-v1.bin";
-/// Every block in the data file starts with its key and length, checked on every read,
-/// so an index that does not match the data (two builds at once) only costs a miss.
-const HEADER: usize = 16 + 4;
+const INDEX_FILE: &str = "highlight-v3.idx";
+const DATA_FILE: &str = "highlight-v3.dat";
+const PAGES_FILE: &str = "pages-v2.bin";
+/// Files of earlier layouts, which nothing reads any more: removed when the cache is saved.
+const OLD_FILES: &[&str] = &[
+    "highlight-v1.bin",
+    "highlight-v2.idx",
+    "highlight-v2.dat",
+    "pages-v1.bin",
+];
+/// Every block in the data file starts with its key, length and the CRC-32 of its HTML,
+/// checked on every read, so damage, or an index that does not match the data (two builds
+/// at once), only costs a miss.
+const HEADER: usize = 16 + 4 + 4;
 
 /// Where a highlighted block sits in the data file.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -43,9 +56,9 @@ struct Entry {
     known: bool,
 }
 
+/// The index of the data file (the binary that wrote it is in the file's header).
 #[derive(Serialize, Deserialize)]
 struct Index {
-    stamp: String,
     entries: Vec<(u128, Entry)>,
 }
 
@@ -55,13 +68,19 @@ struct Index {
 pub struct Highlights {
     dir: Option<PathBuf>,
     known: HashMap<u128, Entry>,
-    data: Option<File>,
+    /// The data file of earlier builds and its size when opened (no read goes past it).
+    data: Option<(File, u64)>,
     /// Appends go to the data file; without one (`--no-cache`, a read-only preview),
     /// fresh blocks are kept in memory when `keep_fresh` says so.
     append: Mutex<Option<(File, u64)>>,
     keep_fresh: bool,
     fresh: Mutex<HashMap<u128, (Entry, Option<String>)>>,
     used: Mutex<HashSet<u128>>,
+    /// A damaged block was found: said once, not once per block.
+    damage_reported: AtomicBool,
+    /// The index is damaged: it is rewritten even if nothing else changed, so the
+    /// warning is not repeated by every build.
+    index_damaged: bool,
 }
 
 /// A highlighted block: whether its language is known, and the inner HTML of its `<code>`.
@@ -88,16 +107,24 @@ impl Highlights {
     /// The cache in `dir`, never written: fresh blocks stay in memory for the life of
     /// this value (a preview server, which runs beside builds that write the cache).
     pub fn read_only(dir: &Path) -> Highlights {
-        let known = std::fs::read(dir.join(INDEX_FILE))
-            .ok()
-            .and_then(|bytes| postcard::from_bytes::<Index>(&bytes).ok())
-            .filter(|index| index.stamp == binary_stamp())
+        let (index, index_damaged) = read_records::<Index>(&dir.join(INDEX_FILE));
+        let known: HashMap<u128, Entry> = index
             .map(|index| index.entries.into_iter().collect())
             .unwrap_or_default();
+        // Without an index no block can be found: the data file is not even opened.
+        let data = (!known.is_empty())
+            .then(|| File::open(dir.join(DATA_FILE)).ok())
+            .flatten()
+            .and_then(|file| {
+                let size = file.metadata().ok()?.len();
+                Some((file, size))
+            });
         Highlights {
+            dir: Some(dir.to_path_buf()),
             known,
-            data: File::open(dir.join(DATA_FILE)).ok(),
+            data,
             keep_fresh: true,
+            index_damaged,
             ..Highlights::default()
         }
     }
@@ -116,13 +143,20 @@ impl Highlights {
 
     fn lookup(&self, key: u128) -> Option<Block> {
         if let Some(entry) = self.known.get(&key) {
-            if let Some(html) = self.data.as_ref().and_then(|f| read_block(f, key, entry)) {
-                self.used.lock().ok()?.insert(key);
-                return Some(Block {
-                    key,
-                    known: entry.known,
-                    html,
-                });
+            let read = match &self.data {
+                Some((file, size)) => read_block(file, *size, key, entry),
+                None => Err("is missing: the data file cannot be opened"),
+            };
+            match read {
+                Ok(html) => {
+                    self.used.lock().ok()?.insert(key);
+                    return Some(Block {
+                        key,
+                        known: entry.known,
+                        html,
+                    });
+                }
+                Err(reason) => self.report_damage(reason),
             }
         }
         let fresh = self.fresh.lock().ok()?;
@@ -131,7 +165,8 @@ impl Highlights {
             Some(html) => html.clone(),
             None => {
                 let append = self.append.lock().ok()?;
-                read_block(&append.as_ref()?.0, key, entry)?
+                let (file, end) = append.as_ref()?;
+                read_block(file, *end, key, entry).ok()?
             }
         };
         Some(Block {
@@ -139,6 +174,16 @@ impl Highlights {
             known: entry.known,
             html,
         })
+    }
+
+    fn report_damage(&self, reason: &str) {
+        if !self.damage_reported.swap(true, Ordering::Relaxed) {
+            let path = self.dir.as_deref().unwrap_or(Path::new(DIR_NAME));
+            eprintln!(
+                "warning: {}: a cached code block {reason} (the cache is damaged, or another build changed it); it is highlighted again",
+                path.join(DATA_FILE).display()
+            );
+        }
     }
 
     fn store(&self, key: u128, known: bool, html: &str) {
@@ -179,8 +224,7 @@ impl Highlights {
             return;
         };
         let mut bytes = Vec::with_capacity(HEADER + html.len());
-        bytes.extend_from_slice(&key.to_le_bytes());
-        bytes.extend_from_slice(&len.to_le_bytes());
+        bytes.extend_from_slice(&block_header(key, html));
         bytes.extend_from_slice(html.as_bytes());
         if file.write_all(&bytes).is_ok() {
             entry.offset = *end;
@@ -205,10 +249,16 @@ impl Highlights {
     /// Write the index of the blocks this build used (read, kept or made). When most of
     /// the data file is blocks no page uses any more, it is rewritten without them.
     pub fn save(&self) -> std::io::Result<()> {
+        if self.keep_fresh {
+            return Ok(());
+        }
         let Some(dir) = &self.dir else { return Ok(()) };
+        for old in OLD_FILES {
+            let _ = std::fs::remove_file(dir.join(old));
+        }
         let used = self.used.lock().map_err(poisoned)?;
         let fresh = self.fresh.lock().map_err(poisoned)?;
-        if fresh.is_empty() && used.len() == self.known.len() {
+        if fresh.is_empty() && used.len() == self.known.len() && !self.index_damaged {
             // The index would be the same.
             return Ok(());
         }
@@ -229,11 +279,7 @@ impl Highlights {
         if size > 2 * live + (1 << 20) {
             entries = compact(&data_path, entries)?;
         }
-        let index = Index {
-            stamp: binary_stamp(),
-            entries,
-        };
-        write_replacing(&dir.join(INDEX_FILE), &index)
+        write_records(&dir.join(INDEX_FILE), &Index { entries })
     }
 
     /// The keys of blocks stored this build.
@@ -249,16 +295,16 @@ impl Highlights {
 /// Copy the live blocks into a new data file, which then replaces the old one.
 fn compact(path: &Path, entries: Vec<(u128, Entry)>) -> std::io::Result<Vec<(u128, Entry)>> {
     let old = File::open(path)?;
+    let size = old.metadata()?.len();
     let temporary = path.with_extension(format!("dat.{}.tmp", std::process::id()));
     let mut new = std::io::BufWriter::new(File::create(&temporary)?);
     let mut kept = Vec::with_capacity(entries.len());
     let mut offset = 0u64;
     for (key, entry) in entries {
-        let Some(html) = read_block(&old, key, &entry) else {
+        let Ok(html) = read_block(&old, size, key, &entry) else {
             continue;
         };
-        new.write_all(&key.to_le_bytes())?;
-        new.write_all(&entry.len.to_le_bytes())?;
+        new.write_all(&block_header(key, &html))?;
         new.write_all(html.as_bytes())?;
         kept.push((key, Entry { offset, ..entry }));
         offset += HEADER as u64 + u64::from(entry.len);
@@ -269,34 +315,188 @@ fn compact(path: &Path, entries: Vec<(u128, Entry)>) -> std::io::Result<Vec<(u12
     Ok(kept)
 }
 
-fn read_block(file: &File, key: u128, entry: &Entry) -> Option<String> {
-    let mut bytes = vec![0u8; HEADER + entry.len as usize];
-    file.read_exact_at(&mut bytes, entry.offset).ok()?;
-    let (header, html) = bytes.split_at(HEADER);
-    let stored_key = u128::from_le_bytes(header[..16].try_into().ok()?);
-    let stored_len = u32::from_le_bytes(header[16..].try_into().ok()?);
-    if stored_key != key || stored_len != entry.len {
-        return None;
-    }
-    String::from_utf8(html.to_vec()).ok()
+/// What precedes a block's HTML in the data file: its key, length and CRC-32.
+fn block_header(key: u128, html: &str) -> [u8; HEADER] {
+    let mut header = [0u8; HEADER];
+    header[..16].copy_from_slice(&key.to_le_bytes());
+    header[16..20].copy_from_slice(&(html.len() as u32).to_le_bytes());
+    header[20..].copy_from_slice(&crc32fast::hash(html.as_bytes()).to_le_bytes());
+    header
 }
 
-/// Write `value` to `path` whole: streamed into a temporary file (a large site's records
-/// are never a second time in memory), which then replaces the file.
-fn write_replacing<T: Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
+/// The HTML of the block `entry` names, in a file of `size` bytes, or why it cannot be
+/// used. The span is checked against the size first: a damaged length never sizes an
+/// allocation.
+fn read_block(file: &File, size: u64, key: u128, entry: &Entry) -> Result<String, &'static str> {
+    let end = entry
+        .offset
+        .checked_add(HEADER as u64 + u64::from(entry.len))
+        .filter(|&end| end <= size)
+        .ok_or("lies past the end of the data file")?;
+    let mut bytes = vec![0u8; (end - entry.offset) as usize];
+    file.read_exact_at(&mut bytes, entry.offset)
+        .map_err(|_| "cannot be read")?;
+    let (header, html) = bytes.split_at(HEADER);
+    if header[..16] != key.to_le_bytes() || header[16..20] != entry.len.to_le_bytes() {
+        return Err("is not the block the index names");
+    }
+    if header[20..] != crc32fast::hash(html).to_le_bytes() {
+        return Err("fails its checksum");
+    }
+    String::from_utf8(html.to_vec()).map_err(|_| "is not UTF-8")
+}
+
+/// Files of records (the index, the page records) start with this, then the layout, the
+/// binary's stamp, the body's length and CRC-32 and the header's own CRC-32; the body is
+/// postcard.
+const MAGIC: &[u8; 8] = b"briefing";
+const LAYOUT: u32 = 1;
+/// A binary's stamp is one short line: a longer one is damage, not something to allocate.
+const MAX_STAMP: usize = 1024;
+
+fn record_header(stamp: &str, body_len: u64, body_crc: u32) -> Vec<u8> {
+    let mut header = Vec::with_capacity(16 + stamp.len() + 16);
+    header.extend_from_slice(MAGIC);
+    header.extend_from_slice(&LAYOUT.to_le_bytes());
+    header.extend_from_slice(&(stamp.len() as u32).to_le_bytes());
+    header.extend_from_slice(stamp.as_bytes());
+    header.extend_from_slice(&body_len.to_le_bytes());
+    header.extend_from_slice(&body_crc.to_le_bytes());
+    let crc = crc32fast::hash(&header);
+    header.extend_from_slice(&crc.to_le_bytes());
+    header
+}
+
+/// Write `value` to `path` whole, as this binary's: streamed into a temporary file (a
+/// large site's records are never a second time in memory), which then replaces the file.
+fn write_records<T: Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
+    write_records_stamped(path, &binary_stamp(), value)
+}
+
+fn write_records_stamped<T: Serialize>(path: &Path, stamp: &str, value: &T) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
     let temporary = path.with_extension(format!("{}.tmp", std::process::id()));
-    let writer = std::io::BufWriter::new(File::create(&temporary)?);
-    let written = postcard::to_io(value, writer)
-        .map_err(std::io::Error::other)
-        .and_then(|mut writer| writer.flush());
+    let written = (|| {
+        let file = File::create(&temporary)?;
+        // The header's place, filled in once the body's length and CRC are known.
+        let header_len = record_header(stamp, 0, 0).len();
+        let mut body = Checksummed {
+            inner: std::io::BufWriter::new(&file),
+            len: 0,
+            crc: crc32fast::Hasher::new(),
+        };
+        body.inner.write_all(&vec![0; header_len])?;
+        let mut body = postcard::to_io(value, body).map_err(std::io::Error::other)?;
+        body.flush()?;
+        let Checksummed { inner, len, crc } = body;
+        drop(inner);
+        file.write_all_at(&record_header(stamp, len, crc.finalize()), 0)
+    })();
     if let Err(err) = written {
         let _ = std::fs::remove_file(&temporary);
         return Err(err);
     }
     std::fs::rename(&temporary, path)
+}
+
+/// A writer that counts and checksums what passes through it.
+struct Checksummed<W> {
+    inner: W,
+    len: u64,
+    crc: crc32fast::Hasher,
+}
+
+impl<W: std::io::Write> std::io::Write for Checksummed<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let written = self.inner.write(bytes)?;
+        self.crc.update(&bytes[..written]);
+        self.len += written as u64;
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The records in `path`: None when there are none, when another binary wrote them, or
+/// when the file is damaged (said on stderr, in one line; then the flag is true).
+fn read_records<T: DeserializeOwned>(path: &Path) -> (Option<T>, bool) {
+    match read_records_stamped(path, &binary_stamp()) {
+        Ok(records) => (records, false),
+        Err(reason) => {
+            eprintln!(
+                "warning: the build cache file {} {reason}; it is ignored, and rewritten by this build",
+                path.display()
+            );
+            (None, true)
+        }
+    }
+}
+
+fn read_records_stamped<T: DeserializeOwned>(
+    path: &Path,
+    stamp: &str,
+) -> Result<Option<T>, String> {
+    let mut file = match File::open(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(format!("cannot be read ({err})")),
+    };
+    let size = file
+        .metadata()
+        .map_err(|err| format!("cannot be read ({err})"))?
+        .len();
+    let cut_short = |_| format!("is cut short ({size} bytes)");
+    let too_short = || format!("is cut short ({size} bytes)");
+    let mut fixed = [0u8; 16];
+    file.read_exact(&mut fixed).map_err(cut_short)?;
+    if fixed[..8] != MAGIC[..] {
+        return Err("is not a briefing cache file".to_string());
+    }
+    let word = |bytes: &[u8]| u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+    let stamp_len = word(&fixed[12..]) as usize;
+    let header_len = 16 + stamp_len + 16;
+    if stamp_len > MAX_STAMP {
+        return Err("has a damaged header".to_string());
+    }
+    if header_len as u64 > size {
+        return Err(too_short());
+    }
+    let mut rest = vec![0u8; stamp_len + 16];
+    file.read_exact(&mut rest).map_err(cut_short)?;
+    let (stored_stamp, tail) = rest.split_at(stamp_len);
+    let body_len = u64::from_le_bytes(tail[..8].try_into().unwrap_or_default());
+    let header_crc = {
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(&fixed);
+        crc.update(stored_stamp);
+        crc.update(&tail[..12]);
+        crc.finalize()
+    };
+    if header_crc != word(&tail[12..]) {
+        return Err("has a damaged header".to_string());
+    }
+    if word(&fixed[8..]) != LAYOUT || stored_stamp != stamp.as_bytes() {
+        return Ok(None);
+    }
+    if body_len != size - header_len as u64 {
+        return Err(format!(
+            "is {size} bytes long instead of {}",
+            header_len as u64 + body_len
+        ));
+    }
+    // The length is the file's own, checked above: no larger allocation than the file.
+    let mut body = vec![0u8; body_len as usize];
+    file.read_exact(&mut body).map_err(cut_short)?;
+    if crc32fast::hash(&body) != word(&tail[8..]) {
+        return Err("fails its checksum".to_string());
+    }
+    postcard::from_bytes(&body)
+        .map(Some)
+        .map_err(|err| format!("cannot be decoded ({err})"))
 }
 
 fn poisoned<T>(_: T) -> std::io::Error {
@@ -356,7 +556,6 @@ impl OutputStamp {
 
 #[derive(Serialize, Deserialize)]
 struct PagesFile {
-    stamp: String,
     records: HashMap<String, Arc<PageRecord>>,
     check: crate::links::CheckMemo,
 }
@@ -374,10 +573,8 @@ pub struct PageRecords {
 
 impl PageRecords {
     pub fn load(dir: &Path) -> PageRecords {
-        std::fs::read(dir.join(PAGES_FILE))
-            .ok()
-            .and_then(|bytes| postcard::from_bytes::<PagesFile>(&bytes).ok())
-            .filter(|file| file.stamp == binary_stamp())
+        read_records::<PagesFile>(&dir.join(PAGES_FILE))
+            .0
             .map(|file| PageRecords {
                 records: file.records,
                 check: file.check,
@@ -389,16 +586,14 @@ impl PageRecords {
     pub fn save(&self, dir: &Path) -> std::io::Result<()> {
         #[derive(Serialize)]
         struct PagesFileRef<'a> {
-            stamp: String,
             records: &'a HashMap<String, Arc<PageRecord>>,
             check: &'a crate::links::CheckMemo,
         }
         let file = PagesFileRef {
-            stamp: binary_stamp(),
             records: &self.records,
             check: &self.check,
         };
-        write_replacing(&dir.join(PAGES_FILE), &file)
+        write_records(&dir.join(PAGES_FILE), &file)
     }
 }
 
@@ -499,12 +694,124 @@ mod tests {
         cache.highlight("x = 1\n", "python");
         cache.save().unwrap();
         // Data that does not match the index is a miss, not wrong output.
-        std::fs::write(dir.path().join(DATA_FILE), b"garbage of the wrong size").unwrap();
+        let data = std::fs::read(dir.path().join(DATA_FILE)).unwrap();
+        let mut flipped = data.clone();
+        *flipped.last_mut().unwrap() ^= 1;
+        for damaged in [flipped, b"garbage of the wrong size".to_vec()] {
+            std::fs::write(dir.path().join(DATA_FILE), &damaged).unwrap();
+            let cache = Highlights::open(dir.path());
+            assert_eq!(cache.known.len(), 1);
+            let block = cache.highlight("x = 1\n", "python");
+            assert_eq!(block.html, highlight::highlight("x = 1\n", "python"));
+            assert!(cache.damage_reported.load(Ordering::Relaxed));
+        }
+        let index = dir.path().join(INDEX_FILE);
+        std::fs::write(&index, b"not an index").unwrap();
         let damaged = Highlights::open(dir.path());
-        let block = damaged.highlight("x = 1\n", "python");
+        assert!(damaged.known.is_empty());
+        // Even with nothing highlighted, so that the next build does not warn again.
+        damaged.save().unwrap();
+        assert!(matches!(
+            read_records_stamped::<Index>(&index, &binary_stamp()),
+            Ok(Some(_))
+        ));
+        let written = |stamp: &str| {
+            let entries = vec![(
+                1u128,
+                Entry {
+                    offset: 0,
+                    len: 1,
+                    known: true,
+                },
+            )];
+            write_records_stamped(&index, stamp, &Index { entries }).unwrap();
+            read_records_stamped::<Index>(&index, &binary_stamp())
+        };
+        assert!(matches!(written(&binary_stamp()), Ok(Some(_))));
+        // Another binary's cache is dropped, and is not damage.
+        assert!(matches!(written("briefing 0.0.1 cache"), Ok(None)));
+    }
+
+    /// Records the largest allocation this test binary makes, so a test can show that a
+    /// damaged length never sizes one.
+    struct Largest;
+
+    static LARGEST: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    // SAFETY: every call goes to the system allocator unchanged.
+    unsafe impl std::alloc::GlobalAlloc for Largest {
+        unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+            LARGEST.fetch_max(layout.size(), Ordering::Relaxed);
+            // SAFETY: the caller's contract is passed on.
+            unsafe { std::alloc::System.alloc(layout) }
+        }
+
+        unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+            LARGEST.fetch_max(layout.size(), Ordering::Relaxed);
+            // SAFETY: the caller's contract is passed on.
+            unsafe { std::alloc::System.alloc_zeroed(layout) }
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+            // SAFETY: the caller's contract is passed on.
+            unsafe { std::alloc::System.dealloc(ptr, layout) }
+        }
+
+        unsafe fn realloc(
+            &self,
+            ptr: *mut u8,
+            layout: std::alloc::Layout,
+            new_size: usize,
+        ) -> *mut u8 {
+            LARGEST.fetch_max(new_size, Ordering::Relaxed);
+            // SAFETY: the caller's contract is passed on.
+            unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
+        }
+    }
+
+    #[global_allocator]
+    static ALLOCATOR: Largest = Largest;
+
+    #[test]
+    fn damaged_lengths_never_size_an_allocation() {
+        const GIB: usize = 1 << 30;
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Highlights::open(dir.path());
+        cache.highlight("x = 1\n", "python");
+        cache.save().unwrap();
+        // An index whose entry claims a 4 GiB block at the start of a small data file.
+        let (key, entry) = read_records::<Index>(&dir.path().join(INDEX_FILE))
+            .0
+            .unwrap()
+            .entries[0];
+        let entries = vec![(
+            key,
+            Entry {
+                len: u32::MAX - 64,
+                ..entry
+            },
+        )];
+        write_records(&dir.path().join(INDEX_FILE), &Index { entries }).unwrap();
+        let cache = Highlights::open(dir.path());
+        let block = cache.highlight("x = 1\n", "python");
         assert_eq!(block.html, highlight::highlight("x = 1\n", "python"));
-        std::fs::write(dir.path().join(INDEX_FILE), b"not an index").unwrap();
-        assert!(Highlights::open(dir.path()).known.is_empty());
+        assert!(
+            LARGEST.load(Ordering::Relaxed) < GIB,
+            "a block's length was allocated"
+        );
+        // Record files whose stamp and body claim gigabytes.
+        let path = dir.path().join(PAGES_FILE);
+        let header = record_header(&binary_stamp(), u64::MAX / 2, 0);
+        let mut huge_stamp = header.clone();
+        huge_stamp[12..16].copy_from_slice(&u32::MAX.to_le_bytes());
+        for bytes in [header, huge_stamp] {
+            std::fs::write(&path, &bytes).unwrap();
+            assert!(read_records_stamped::<PagesFile>(&path, &binary_stamp()).is_err());
+        }
+        assert!(
+            LARGEST.load(Ordering::Relaxed) < GIB,
+            "a record length was allocated"
+        );
     }
 
     #[test]

@@ -14,10 +14,6 @@ use crate::provenance;
 
 const WIDTH: f64 = 680.0;
 
-const MONTHS_SHORT: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
 /// The chart as a `<figure>`: the SVG, a caption whose figures link to the figures page (from
 /// a page whose way back to the site root is `root`), and its numbers in a table.
 pub fn chart_html(figures: &Figures, chart: &Chart, root: &str) -> String {
@@ -141,10 +137,9 @@ fn tick(value: f64, unit: &str) -> String {
 
 fn month_name(months: f64, short: bool) -> String {
     let months = months.round() as i64;
-    let index = usize::try_from(months.rem_euclid(12)).unwrap_or(0);
     let year = months.div_euclid(12);
     if short {
-        format!("{} {year}", MONTHS_SHORT.get(index).copied().unwrap_or("?"))
+        crate::dates::month_text(months, "%b %Y").unwrap_or_else(|| year.to_string())
     } else {
         format(months as f64, "date", 3, None).map_or_else(|_| year.to_string(), |f| f.display)
     }

@@ -237,6 +237,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 bind,
                 port,
                 drafts,
+                ..crate::serve::ServeOptions::default()
             },
             open,
         ),
@@ -289,18 +290,23 @@ fn report(
     }
     if let (Some(pdf), Some(chromium)) = (pdf, chromium) {
         let started = Instant::now();
-        report::print_pdf(&first.html, &pdf, &chromium)?;
+        // Printed beside the PDF, which it replaces only once the last printing worked.
+        let printed = report::print_pdf(&first.html, &pdf, &chromium)?;
         // A second printing puts the page numbers, read from the first, in the contents.
-        match report::page_numbers(&pdf, &first.sections) {
+        let printed = match report::page_numbers(printed.path(), &first.sections) {
             Some(numbers) => {
                 let numbered = report::render(&site, Some(&numbers))?;
-                report::print_pdf(&numbered.html, &pdf, &chromium)?;
+                report::print_pdf(&numbered.html, &pdf, &chromium)?
             }
-            None => eprintln!(
-                "note: the contents of {} have no page numbers (they need pdftotext, from poppler-utils)",
-                pdf.display()
-            ),
-        }
+            None => {
+                eprintln!(
+                    "note: the contents of {} have no page numbers (they need pdftotext, from poppler-utils)",
+                    pdf.display()
+                );
+                printed
+            }
+        };
+        report::persist_pdf(printed, &pdf)?;
         println!(
             "Wrote {} in {} ms",
             pdf.display(),

@@ -91,14 +91,20 @@ impl Config {
                 .help("write it as `base_url: https://example.com/briefing`"),
             );
         }
-        if let Some(date) = &config.date {
-            if let Err(message) = crate::content::check_date(date) {
-                let line = yaml::key_position(text, None, "date").map_or(0, |p| p.0);
-                problems.push(
-                    Problem::new(path, message)
-                        .at(line, 1)
-                        .help("write the date as `date: 2026-11-27`"),
-                );
+        if let Some(date) = config.date.take() {
+            match crate::dates::parse(&date) {
+                Ok(when) => config.date = Some(when.canonical()),
+                Err(message) => {
+                    let (line, column) = yaml::key_position(text, None, "date").unwrap_or((0, 0));
+                    problems.push(
+                        Problem::new(
+                            path,
+                            format!("`date: {date}` is not a valid date: {message}"),
+                        )
+                        .at(line, column)
+                        .help(crate::dates::DATE_HELP),
+                    );
+                }
             }
         }
         if problems.is_empty() {

@@ -183,16 +183,21 @@ pub fn sort_pages(pages: &mut [Page]) {
 /// Parse one page's text. `path` is used in messages, `rel` is the path inside `content/`.
 pub fn parse_page(path: &Path, rel: &str, text: &str) -> Result<Page, Problem> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let (front, front_text, body, body_line) = split_front_matter(path, text)?;
+    let (mut front, front_text, body, body_line) = split_front_matter(path, text)?;
     // The front matter starts on line 2, after the opening `---`.
     let front_line =
         |key: &str| yaml::key_position(front_text, None, key).map_or(0, |(line, _)| line + 1);
-    if let Some(date) = &front.date {
-        check_date(date).map_err(|message| {
-            Problem::new(path, message)
-                .at(front_line("date"), 1)
-                .help("write dates as `date: 2026-11-27` (optionally with a time: `2026-11-27T09:30:00Z`)")
+    if let Some(date) = front.date.take() {
+        // Templates, feeds and listings get the date as jiff wrote it back.
+        let when = crate::dates::parse(&date).map_err(|message| {
+            Problem::new(
+                path,
+                format!("`date: {date}` is not a valid date: {message}"),
+            )
+            .at(front_line("date"), 1)
+            .help(crate::dates::DATE_HELP)
         })?;
+        front.date = Some(when.canonical());
     }
     if let Some(template) = &front.template {
         if template.trim().is_empty() {
@@ -280,26 +285,6 @@ fn front_matter_help(message: &str) -> String {
         "front matter accepts title, description, date, weight, draft, template, summary, slug and extra (put your own keys under `extra:`)".to_string()
     } else {
         "front matter is YAML between two `---` lines: `key: value`, one per line; quote titles that contain `: `".to_string()
-    }
-}
-
-pub(crate) fn check_date(date: &str) -> Result<(), String> {
-    let day = date.get(..10).unwrap_or(date);
-    let parts: Vec<&str> = day.split('-').collect();
-    let valid = parts.len() == 3
-        && parts[0].len() == 4
-        && parts[1].len() == 2
-        && parts[2].len() == 2
-        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()))
-        && (1..=12).contains(&parts[1].parse::<u32>().unwrap_or(0))
-        && (1..=31).contains(&parts[2].parse::<u32>().unwrap_or(0));
-    let rest_ok = date
-        .get(10..)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['T', ' ']));
-    if valid && rest_ok {
-        Ok(())
-    } else {
-        Err(format!("`date` is not a date: `{date}`"))
     }
 }
 

@@ -89,11 +89,9 @@ impl Value {
     fn of(value: f64, unit: &str) -> Value {
         if unit.trim() == "date" {
             let months = value.round() as i64;
-            Value::Date(format!(
-                "{:04}-{:02}",
-                months.div_euclid(12),
-                months.rem_euclid(12) + 1
-            ))
+            Value::Date(
+                crate::dates::month_text(months, "%Y-%m").unwrap_or_else(|| months.to_string()),
+            )
         } else {
             Value::Number(value)
         }

@@ -14,6 +14,7 @@ pub mod charts;
 pub mod cli;
 pub mod config;
 pub mod content;
+pub mod dates;
 pub mod engine;
 pub mod error;
 pub mod figure_table;

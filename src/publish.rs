@@ -155,11 +155,7 @@ fn sitemap(url: &SiteUrl, pages: &[&Page]) -> String {
             xml_escape(&url.absolute(&encode_path(path)))
         );
         if let Some(date) = date {
-            let _ = writeln!(
-                xml,
-                "    <lastmod>{}</lastmod>",
-                xml_escape(&w3c_date(date))
-            );
+            let _ = writeln!(xml, "    <lastmod>{}</lastmod>", xml_escape(&rfc3339(date)));
         }
         xml.push_str("  </url>\n");
     };
@@ -185,7 +181,15 @@ fn atom(site: &Site, url: &SiteUrl, sections: &[Section]) -> Option<String> {
         .iter()
         .filter(|s| !s.page.is_home && !s.page.front.draft)
         .collect();
-    entries.sort_by_key(|s| std::cmp::Reverse(s.page.front.date.as_deref().map(rfc3339)));
+    entries.sort_by_key(|s| {
+        let when = s
+            .page
+            .front
+            .date
+            .as_deref()
+            .and_then(|d| crate::dates::parse(d).ok());
+        std::cmp::Reverse(when.map(|when| when.timestamp()))
+    });
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     let _ = writeln!(
         xml,
@@ -255,51 +259,17 @@ fn newest_date(site: &Site) -> Option<String> {
         .iter()
         .filter(|p| !p.front.draft)
         .filter_map(|p| p.front.date.as_deref())
-        .max_by_key(|d| rfc3339(d))
+        .max_by_key(|d| crate::dates::parse(d).ok().map(|when| when.timestamp()))
         .map(str::to_string)
 }
 
-/// Front-matter dates (`2026-11-27`, `2026-11-27T09:30`, `2026-11-27 09:30:00+02:00`)
-/// as RFC 3339, which Atom requires: midnight UTC when no time is given, UTC when no
-/// offset is.
+/// A front-matter date as RFC 3339, which Atom requires and sitemaps and JSON-LD
+/// accept: midnight UTC when no time is given, UTC when no offset is. Page dates are
+/// checked when the site is loaded, so for a loaded site this never falls back.
 pub fn rfc3339(date: &str) -> String {
-    let day = date.get(..10).unwrap_or(date);
-    let Some(time) = date.get(11..).map(str::trim).filter(|t| !t.is_empty()) else {
-        return format!("{day}T00:00:00Z");
-    };
-    let (clock, zone) = match time.find(['Z', 'z', '+', '-']) {
-        Some(i) => (&time[..i], &time[i..]),
-        None => (time, ""),
-    };
-    let parts: Vec<&str> = clock.split(':').collect();
-    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
-    let seconds = parts.get(2).copied().unwrap_or("00");
-    let whole_seconds = seconds.split('.').next().unwrap_or("");
-    let clock_ok = (parts.len() == 2 || parts.len() == 3)
-        && digits(parts[0], 2)
-        && digits(parts[1], 2)
-        && digits(whole_seconds, 2);
-    let zone = match zone {
-        "" | "Z" | "z" => Some("Z".to_string()),
-        z if z.len() == 6 && z.as_bytes()[3] == b':' => Some(z.to_string()),
-        z if z.len() == 5 && z[1..].bytes().all(|b| b.is_ascii_digit()) => {
-            Some(format!("{}:{}", &z[..3], &z[3..]))
-        }
-        _ => None,
-    };
-    match zone {
-        Some(zone) if clock_ok => format!("{day}T{}:{}:{seconds}{zone}", parts[0], parts[1]),
-        _ => format!("{day}T00:00:00Z"),
-    }
-}
-
-/// A date for sitemaps and JSON-LD: the day alone when no time was given.
-fn w3c_date(date: &str) -> String {
-    if date.len() <= 10 {
-        date.to_string()
-    } else {
-        rfc3339(date)
-    }
+    crate::dates::parse(date)
+        .map(|when| when.rfc3339())
+        .unwrap_or_else(|_| date.to_string())
 }
 
 fn xml_escape(text: &str) -> String {
@@ -395,8 +365,8 @@ pub fn json_ld(
     }
     data.insert("inLanguage".into(), json!(config.language));
     if let Some(date) = date {
-        data.insert("datePublished".into(), json!(w3c_date(date)));
-        data.insert("dateModified".into(), json!(w3c_date(date)));
+        data.insert("datePublished".into(), json!(rfc3339(date)));
+        data.insert("dateModified".into(), json!(rfc3339(date)));
     }
     let organisation = |name: &str| json!({ "@type": "Organization", "name": name });
     if !config.author.is_empty() {
@@ -839,7 +809,6 @@ mod tests {
             rfc3339("2026-11-27T09:30:00-05:00"),
             "2026-11-27T09:30:00-05:00"
         );
-        assert_eq!(rfc3339("2026-11-27 noon"), "2026-11-27T00:00:00Z");
     }
 
     #[test]

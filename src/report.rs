@@ -195,9 +195,9 @@ fn report_date(site: &Site) -> Option<String> {
     site.config.date.clone().or_else(|| {
         site.pages
             .iter()
-            .filter_map(|p| p.front.date.as_deref())
-            .max()
-            .map(|d| d.get(..10).unwrap_or(d).to_string())
+            .filter_map(|p| crate::dates::parse(p.front.date.as_deref()?).ok())
+            .max_by_key(|when| when.timestamp())
+            .map(|when| when.day())
     })
 }
 
@@ -511,13 +511,33 @@ pub fn find_chromium(given: Option<&Path>) -> anyhow::Result<PathBuf> {
     )
 }
 
-/// Print `html` to `pdf` with headless Chromium, offline: every host is unresolvable.
-pub fn print_pdf(html: &str, pdf: &Path, chromium: &Path) -> anyhow::Result<()> {
+/// Print `html` with headless Chromium, offline (every host is unresolvable), into a
+/// temporary file in `pdf`'s folder; `pdf` itself is untouched until [`persist_pdf`]
+/// renames the printed file over it, so a failed printing keeps the old PDF.
+pub fn print_pdf(
+    html: &str,
+    pdf: &Path,
+    chromium: &Path,
+) -> anyhow::Result<tempfile::NamedTempFile> {
     let work = tempfile::tempdir().context("cannot create a temporary folder")?;
     let page = work.path().join("report.html");
     std::fs::write(&page, html).with_context(|| format!("cannot write {}", page.display()))?;
     let pdf_abs =
         std::path::absolute(pdf).with_context(|| format!("bad path {}", pdf.display()))?;
+    let folder = pdf_abs.parent().unwrap_or(Path::new("/"));
+    let name = pdf_abs
+        .file_name()
+        .map_or_else(|| "report.pdf".into(), |n| n.to_string_lossy());
+    let printed = {
+        use std::os::unix::fs::PermissionsExt as _;
+        tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            // As a new file would get (the umask applies), not the 0600 of a temporary file.
+            .permissions(std::fs::Permissions::from_mode(0o666))
+            .tempfile_in(folder)
+            .with_context(|| format!("cannot write a file in {}", folder.display()))?
+    };
     let mut command = Command::new(chromium);
     command
         .arg("--headless")
@@ -534,7 +554,7 @@ pub fn print_pdf(html: &str, pdf: &Path, chromium: &Path) -> anyhow::Result<()> 
             "--user-data-dir={}",
             work.path().join("profile").display()
         ))
-        .arg(format!("--print-to-pdf={}", pdf_abs.display()))
+        .arg(format!("--print-to-pdf={}", printed.path().display()))
         .arg(format!("file://{}", page.display()))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -543,10 +563,12 @@ pub fn print_pdf(html: &str, pdf: &Path, chromium: &Path) -> anyhow::Result<()> 
         // Chromium refuses to run as root with its sandbox; the page is our own, offline.
         command.arg("--no-sandbox");
     }
-    let _ = std::fs::remove_file(&pdf_abs);
     let mut child = command
         .spawn()
         .with_context(|| format!("cannot start {}", chromium.display()))?;
+    // Both pipes are read while Chromium runs: one it fills (64 KiB of log) would stop it.
+    let stderr = Drained::start(child.stderr.take());
+    let _stdout = Drained::start(child.stdout.take());
     let deadline = std::time::Instant::now() + Duration::from_secs(120);
     let status = loop {
         if let Some(status) = child.try_wait()? {
@@ -562,15 +584,74 @@ pub fn print_pdf(html: &str, pdf: &Path, chromium: &Path) -> anyhow::Result<()> 
         }
         std::thread::sleep(Duration::from_millis(50));
     };
-    let output = child.wait_with_output()?;
-    if !status.success() || !pdf_abs.is_file() {
+    let is_pdf = std::fs::read(printed.path())
+        .map(|bytes| bytes.starts_with(b"%PDF-"))
+        .unwrap_or(false);
+    if !status.success() || !is_pdf {
         bail!(
             "{} could not print the report ({status}):\n{}",
             chromium.display(),
-            String::from_utf8_lossy(&output.stderr).trim()
+            String::from_utf8_lossy(&stderr.finish()).trim()
         );
     }
-    add_document_info(&pdf_abs, html)
+    add_document_info(printed.path(), html)?;
+    Ok(printed)
+}
+
+/// Move a printed PDF over `pdf`, replacing the old one in one step.
+pub fn persist_pdf(printed: tempfile::NamedTempFile, pdf: &Path) -> anyhow::Result<()> {
+    printed
+        .persist(pdf)
+        .map(drop)
+        .map_err(|err| anyhow::Error::new(err.error))
+        .with_context(|| format!("cannot write {}", pdf.display()))
+}
+
+/// What a child writes to one pipe, read on a thread of its own; the last 64 KiB are kept.
+struct Drained {
+    kept: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    done: std::sync::mpsc::Receiver<()>,
+}
+
+impl Drained {
+    const KEEP: usize = 64 * 1024;
+
+    fn start(pipe: Option<impl std::io::Read + Send + 'static>) -> Drained {
+        let kept = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (done_tx, done) = std::sync::mpsc::channel();
+        let sink = std::sync::Arc::clone(&kept);
+        std::thread::spawn(move || {
+            let Some(mut pipe) = pipe else { return };
+            let mut buffer = [0u8; 8192];
+            loop {
+                let n = match pipe.read(&mut buffer) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(_) => break,
+                };
+                let Ok(mut kept) = sink.lock() else { return };
+                kept.extend_from_slice(&buffer[..n]);
+                if kept.len() > 2 * Drained::KEEP {
+                    let cut = kept.len() - Drained::KEEP;
+                    kept.drain(..cut);
+                }
+            }
+            let _ = done_tx.send(());
+        });
+        Drained { kept, done }
+    }
+
+    /// What was read once the pipe closed; a helper process of Chromium's that keeps it
+    /// open is given a moment, not forever.
+    fn finish(self) -> Vec<u8> {
+        let _ = self.done.recv_timeout(Duration::from_secs(2));
+        let mut kept = self.kept.lock().map(|k| k.clone()).unwrap_or_default();
+        if kept.len() > Drained::KEEP {
+            kept.drain(..kept.len() - Drained::KEEP);
+        }
+        kept
+    }
 }
 
 /// Give the PDF the report's title and author from its `<title>` and `<meta name="author">`.

@@ -254,6 +254,7 @@ pub fn generate(root: &Path, pages: usize) {
 
 /// The shapes of input that must cost time in proportion to their size, each on a
 /// site of its own next to a tiny one (see [`generate_large`]).
+#[allow(dead_code, reason = "only the build benchmark times large inputs")]
 #[derive(Debug, Clone, Copy)]
 pub enum Large {
     /// A home page and one short page: the baseline the others are compared with.
@@ -269,6 +270,7 @@ pub enum Large {
     Headings,
 }
 
+#[allow(dead_code, reason = "only the build benchmark times large inputs")]
 impl Large {
     pub const ALL: [Large; 5] = [
         Large::Tiny,
@@ -290,6 +292,7 @@ impl Large {
 }
 
 /// Write the site of one [`Large`] shape into `root`.
+#[allow(dead_code, reason = "only the build benchmark times large inputs")]
 pub fn generate_large(root: &Path, shape: Large) {
     std::fs::create_dir_all(root.join("content")).unwrap();
     std::fs::write(

@@ -287,31 +287,10 @@ fn money_tail(per: &[(&str, i32)]) -> String {
     tail
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// A calendar date `2026-11-27` (a time may follow) as "27 November 2026", for page dates:
 /// the same month names as figures, so a briefing writes dates one way.
 pub fn long_date(iso: &str) -> Option<String> {
-    let year = iso.get(0..4)?;
-    let month: usize = iso.get(5..7)?.parse().ok()?;
-    let day: u32 = iso.get(8..10)?.parse().ok()?;
-    Some(format!(
-        "{day} {} {year}",
-        MONTHS.get(month.checked_sub(1)?)?
-    ))
+    crate::dates::parse(iso).ok().map(|when| when.long())
 }
 
 /// Months since year 0 as "May 2029".
@@ -322,13 +301,11 @@ fn date(months: f64) -> Result<String, String> {
             "the date is outside the years 1 to 9999 ({months} months after year 0)"
         ));
     }
-    // In range by the check above, so the conversion is exact.
+    // In range by the check above, so the conversions are exact.
     let months = months as i64;
-    let name = MONTHS
-        .get(months.rem_euclid(12) as usize)
-        .copied()
-        .unwrap_or("?");
-    Ok(format!("{name} {}", months.div_euclid(12)))
+    crate::dates::month_text(months, "%B %Y").ok_or_else(|| {
+        format!("the date is outside the years 1 to 9999 ({months} months after year 0)")
+    })
 }
 
 /// `value` rounded to `precision` significant digits, and the power of ten of its first digit.

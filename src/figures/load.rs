@@ -349,16 +349,16 @@ impl Loader<'_> {
     /// the same everywhere.
     fn source_date(&mut self, at: &At, fields: &Map<String, Json>, key: &str) -> Option<String> {
         let text = self.text_field(at, fields, key)?;
-        let year_only = text.len() == 4 && text.bytes().all(|b| b.is_ascii_digit());
-        if year_only || parse_date(&text).is_ok() {
-            Some(text)
-        } else {
-            self.report(
-                at,
-                format!("`{key}: {text}` is not a date"),
-                SOURCE_DATE_HELP,
-            );
-            None
+        match crate::dates::source_date(&text) {
+            Ok(()) => Some(text),
+            Err(why) => {
+                self.report(
+                    at,
+                    format!("`{key}: {text}` is not a date: {why}"),
+                    SOURCE_DATE_HELP,
+                );
+                None
+            }
         }
     }
 

@@ -68,33 +68,12 @@ fn ungroup(text: &str) -> Option<String> {
     Some(plain)
 }
 
-/// "YYYY-MM" or "YYYY-MM-DD" as months since year 0 (year * 12 + month - 1).
+/// "YYYY-MM" or "YYYY-MM-DD" (a real day of the calendar) as months since year 0
+/// (year * 12 + month - 1).
 pub(crate) fn parse_date(text: &str) -> Result<f64, String> {
-    let trimmed = text.trim();
-    let bad = || format!("cannot read `{trimmed}` as a date");
-    let parts: Vec<&str> = trimmed.split('-').collect();
-    let (year, month, day) = match parts.as_slice() {
-        [year, month] => (*year, *month, None),
-        [year, month, day] => (*year, *month, Some(*day)),
-        _ => return Err(bad()),
-    };
-    let number = |s: &str, len: std::ops::RangeInclusive<usize>| -> Option<u32> {
-        if len.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) {
-            s.parse().ok()
-        } else {
-            None
-        }
-    };
-    let year = number(year, 4..=4).ok_or_else(bad)?;
-    let month = number(month, 1..=2)
-        .filter(|m| (1..=12).contains(m))
-        .ok_or_else(bad)?;
-    if let Some(day) = day {
-        number(day, 1..=2)
-            .filter(|d| (1..=31).contains(d))
-            .ok_or_else(bad)?;
-    }
-    Ok(f64::from(year * 12 + month - 1))
+    let (year, month) = crate::dates::month(text)
+        .map_err(|why| format!("`{}` is not a valid date: {why}", text.trim()))?;
+    Ok(f64::from(year) * 12.0 + f64::from(month) - 1.0)
 }
 
 #[cfg(test)]
@@ -133,8 +112,9 @@ mod tests {
     fn dates_are_months_since_year_zero() {
         assert_eq!(parse_date("2029-05"), Ok(2029.0 * 12.0 + 4.0));
         assert_eq!(parse_date("2026-06-15"), Ok(2026.0 * 12.0 + 5.0));
-        assert_eq!(parse_date("2026-1"), Ok(2026.0 * 12.0));
         for bad in [
+            "2026-1",
+            "2026-02-31",
             "2029",
             "2029-13",
             "2029-00",

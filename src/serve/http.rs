@@ -50,6 +50,7 @@ async fn events(State(shared): State<Arc<Shared>>, request: Request) -> impl Int
         })
         .unwrap_or_default();
     let receiver = shared.status.subscribe();
+    let keep_alive = shared.keep_alive;
     let stream = futures_util::stream::unfold(
         (shared, receiver, page_version, true),
         |(shared, mut receiver, mut page_version, first)| async move {
@@ -77,7 +78,7 @@ async fn events(State(shared): State<Arc<Shared>>, request: Request) -> impl Int
         },
     );
     let mut response = Sse::new(stream)
-        .keep_alive(KeepAlive::default())
+        .keep_alive(KeepAlive::default().interval(keep_alive))
         .into_response();
     no_store(&mut response);
     response

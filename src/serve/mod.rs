@@ -6,6 +6,7 @@
 //! and tells the pages (and the terminal) what is wrong.
 
 mod http;
+mod listen;
 mod live;
 mod watch;
 
@@ -36,7 +37,20 @@ pub struct ServeOptions {
     pub port: u16,
     /// Include pages marked `draft: true`.
     pub drafts: bool,
+    /// How long a client has to send a whole request head, counted from the moment the
+    /// server waits for it: the connection's start, or the end of the previous answer on a
+    /// kept-alive connection (so it also closes connections left idle between requests).
+    pub header_timeout: Duration,
+    /// How long a connection may go with no byte moving either way (a request body that
+    /// never comes, a reader that stopped reading); the event stream sends a comment more
+    /// often than that.
+    pub idle_timeout: Duration,
 }
+
+/// Long enough for any real client on a slow link, short enough that a client holding
+/// connections open ties up nothing for long.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl Default for ServeOptions {
     fn default() -> Self {
@@ -45,6 +59,8 @@ impl Default for ServeOptions {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: DEFAULT_PORT,
             drafts: false,
+            header_timeout: HEADER_TIMEOUT,
+            idle_timeout: IDLE_TIMEOUT,
         }
     }
 }
@@ -109,6 +125,9 @@ struct Shared {
     cache: Mutex<ServeCache>,
     /// Pages as last read, so a save reads and parses only the files that changed.
     sources: crate::content::SourceCache,
+    /// How often an event stream sends a comment: well within the idle limit, so the
+    /// stream of an open page is never closed as idle.
+    keep_alive: Duration,
 }
 
 /// The build cache of a preview, in memory: a save re-renders only the pages it affects.
@@ -191,6 +210,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<ServerHandle> {
         status: state::Sender::new(Status::default()),
         rebuilds: AtomicU64::new(0),
         sources: crate::content::SourceCache::default(),
+        keep_alive: (options.idle_timeout / 3).min(Duration::from_secs(15)),
         cache: Mutex::new(ServeCache {
             records: crate::cache::PageRecords {
                 listed: Some(Arc::default()),
@@ -210,13 +230,13 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<ServerHandle> {
     let rebuilder = tokio::spawn(rebuild_on_changes(Arc::clone(&shared), watcher, changes));
     let app = http::router(Arc::clone(&shared));
     let mut closing = shared.status.subscribe();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = closing.wait_for(|status| status.closing).await;
-            })
-            .await
-    });
+    let limits = listen::Limits {
+        header: options.header_timeout,
+        idle: options.idle_timeout,
+    };
+    let server = tokio::spawn(listen::serve(listener, app, limits, async move {
+        let _ = closing.wait_for(|status| status.closing).await;
+    }));
     Ok(ServerHandle {
         addr,
         shared,

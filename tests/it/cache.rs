@@ -179,11 +179,144 @@ fn no_cache_neither_reads_nor_writes_the_cache() {
     let out = site.cli(&["build", "--no-cache"]);
     assert!(out.status.success(), "{out:?}");
     assert!(!site.path(".briefing-cache").exists());
-    // A damaged cache is ignored, not reported.
-    site.write(".briefing-cache/highlight-v1.bin", "not a cache");
+}
+
+/// Every file of the cache as the last build left it.
+fn cache_files(site: &SiteTest) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(site.path(".briefing-cache"))
+        .unwrap()
+        .map(|entry| {
+            let entry = entry.unwrap();
+            (
+                entry.file_name().to_string_lossy().into_owned(),
+                std::fs::read(entry.path()).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Put the cache back exactly as `files` holds it, nothing more.
+fn restore_cache(site: &SiteTest, files: &[(String, Vec<u8>)]) {
+    let dir = site.path(".briefing-cache");
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::create_dir(&dir).unwrap();
+    for (name, bytes) in files {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+}
+
+/// A site whose cache holds highlighted code, page records and an index, built once,
+/// and the bytes of a cold `--no-cache` build of it.
+fn site_with_cache() -> (
+    SiteTest,
+    std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>,
+) {
+    let site = SiteTest::from_dir("basic");
+    site.write("content/code.md", &code_page(1));
+    site.cli_ok(&["build"]);
+    let cold_dir = tempfile::tempdir().unwrap();
+    let cold_out = cold_dir.path().join("public");
+    site.cli_ok(&[
+        "build",
+        "--no-cache",
+        "--output",
+        cold_out.to_str().unwrap(),
+    ]);
+    (site, snapshot_tree(&cold_out))
+}
+
+/// Build with the cache as it is, with no earlier output (so every page is rendered and
+/// every cached block read), and require the cold build's bytes and a warning naming `file`.
+fn assert_damage_is_survived(
+    site: &SiteTest,
+    cold: &std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>,
+    file: &str,
+    damage: &str,
+) {
+    std::fs::remove_dir_all(site.path("public")).unwrap();
     let out = site.cli(&["build"]);
-    assert!(out.status.success(), "{out:?}");
-    assert!(site.path("public/alpha/index.html").is_file());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{file} {damage}: the build failed:\n{stderr}"
+    );
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
+    assert!(
+        warnings.iter().any(|l| l.contains(file)),
+        "{file} {damage}: no warning names the damaged file:\n{stderr}"
+    );
+    assert!(
+        warnings.len() <= 3,
+        "{file} {damage}: one line per damaged file:\n{stderr}"
+    );
+    let warm = snapshot_tree(&site.path("public"));
+    assert_eq!(
+        warm.keys().collect::<Vec<_>>(),
+        cold.keys().collect::<Vec<_>>(),
+        "{file} {damage}: the same files"
+    );
+    for (path, bytes) in &warm {
+        assert!(
+            cold[path] == *bytes,
+            "{file} {damage}: {} differs from a --no-cache build",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn a_damaged_cache_is_ignored_with_a_warning() {
+    let (site, cold) = site_with_cache();
+    let pristine = cache_files(&site);
+    assert!(
+        pristine.len() >= 3,
+        "index, code blocks and page records: {pristine:?}"
+    );
+    for (name, _) in &pristine {
+        restore_cache(&site, &pristine);
+        site.write(&format!(".briefing-cache/{name}"), "not a cache");
+        assert_damage_is_survived(&site, &cold, name, "overwritten");
+    }
+}
+
+#[test]
+fn each_cache_file_cut_short_or_with_a_flipped_byte_gives_the_cold_output() {
+    let (site, cold) = site_with_cache();
+    let pristine = cache_files(&site);
+    assert!(
+        pristine.len() >= 3,
+        "index, code blocks and page records: {pristine:?}"
+    );
+    for (name, bytes) in &pristine {
+        let len = bytes.len();
+        // In the header, just after it, in the middle and at the very end.
+        let mut offsets = vec![0, 5, 9, 13, 17, 21, 30, 41, len / 3, len / 2, len - 1];
+        offsets.retain(|&o| o < len);
+        offsets.sort_unstable();
+        offsets.dedup();
+        for &offset in &offsets {
+            restore_cache(&site, &pristine);
+            let mut damaged = bytes.clone();
+            damaged[offset] ^= 0x5a;
+            std::fs::write(site.path(&format!(".briefing-cache/{name}")), &damaged).unwrap();
+            assert_damage_is_survived(
+                &site,
+                &cold,
+                name,
+                &format!("byte {offset} of {len} flipped"),
+            );
+        }
+        for cut in [0, 1, 8, len / 2, len - 1] {
+            restore_cache(&site, &pristine);
+            std::fs::write(site.path(&format!(".briefing-cache/{name}")), &bytes[..cut]).unwrap();
+            assert_damage_is_survived(&site, &cold, name, &format!("cut to {cut} of {len} bytes"));
+        }
+    }
 }
 
 #[test]

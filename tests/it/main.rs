@@ -8,6 +8,7 @@ mod cache;
 mod charts;
 mod checks;
 mod content;
+mod dates;
 mod errors;
 mod figures;
 mod figures_cli;

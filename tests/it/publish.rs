@@ -44,7 +44,7 @@ fn sitemap_lists_every_non_draft_page_with_absolute_urls() {
     assert_eq!(sitemap_urls(&built), expected);
     let xml = built.file("sitemap.xml");
     assert!(
-        xml.contains("<lastmod>2026-11-27</lastmod>"),
+        xml.contains("<lastmod>2026-11-27T00:00:00Z</lastmod>"),
         "alpha's date: {xml}"
     );
 }
@@ -157,7 +157,7 @@ fn every_page_has_description_canonical_social_tags_and_json_ld() {
         if url == "deal/" {
             assert_eq!(kind, "NewsArticle");
             assert_eq!(value["headline"], "The deal in detail");
-            assert_eq!(value["datePublished"], "2026-11-27");
+            assert_eq!(value["datePublished"], "2026-11-27T00:00:00Z");
             assert_eq!(value["isPartOf"]["url"], "https://example.com/briefing/");
         }
     }

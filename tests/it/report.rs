@@ -389,3 +389,88 @@ fn pdf_reads_as_a_publication() {
     assert_eq!(top_of("$15 billion"), second_row);
     assert_eq!(top_of("$4,170"), second_row);
 }
+
+/// A stand-in for Chromium: a shell script given `body`, run with Chromium's arguments
+/// (the PDF's path is in `$out`).
+fn fake_chromium(site: &SiteTest, name: &str, body: &str) -> String {
+    use std::os::unix::fs::PermissionsExt as _;
+    let script = format!(
+        "#!/bin/sh\nfor arg in \"$@\"; do case \"$arg\" in --print-to-pdf=*) out=\"${{arg#--print-to-pdf=}}\";; esac; done\n{body}\n"
+    );
+    let path = site.path(name);
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// The names in the folder of the PDF, to see that no temporary file is left behind.
+fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_failed_printing_keeps_the_old_pdf() {
+    let site = SiteTest::from_dir("basic");
+    site.write("out/report.pdf", "%PDF-1.4 the old report");
+    let failing = [
+        (
+            "exits-non-zero.sh",
+            "echo 'cannot open display' >&2; exit 3",
+            "cannot open display",
+        ),
+        // Succeeds but prints nothing, or only half a file.
+        ("prints-nothing.sh", "exit 0", "could not print"),
+        (
+            "prints-half.sh",
+            "printf '%%PDF-1.4 half' > \"$out\"; exit 9",
+            "could not print",
+        ),
+    ];
+    for (name, body, said) in failing {
+        let chromium = fake_chromium(&site, name, body);
+        let before = names_in(&site.path("out"));
+        let out = site.cli(&["report", "--pdf", "out/report.pdf", "--chromium", &chromium]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
+        assert!(stderr.contains(said), "{name}: {stderr}");
+        assert_eq!(
+            std::fs::read_to_string(site.path("out/report.pdf")).unwrap(),
+            "%PDF-1.4 the old report",
+            "{name}: the old PDF stays until a new one exists"
+        );
+        assert_eq!(
+            names_in(&site.path("out")),
+            before,
+            "{name}: nothing left behind"
+        );
+    }
+}
+
+#[test]
+fn chromium_that_talks_a_lot_does_not_hang_the_printing() {
+    let site = SiteTest::from_dir("basic");
+    site.write("report.pdf", "%PDF-1.4 the old report");
+    // Far more than a pipe holds (64 KiB), on both streams, before the PDF is written.
+    let chromium = fake_chromium(
+        &site,
+        "talkative.sh",
+        "head -c 2000000 /dev/zero | tr '\\0' e >&2\nhead -c 2000000 /dev/zero | tr '\\0' o\nprintf '%%PDF-1.4 the new report' > \"$out\"",
+    );
+    let started = std::time::Instant::now();
+    let out = site.cli(&["report", "--pdf", "report.pdf", "--chromium", &chromium]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    assert_eq!(
+        std::fs::read_to_string(site.path("report.pdf")).unwrap(),
+        "%PDF-1.4 the new report"
+    );
+}

@@ -23,16 +23,20 @@ struct Preview {
 
 impl Preview {
     fn start(site: SiteTest) -> Preview {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
         let options = ServeOptions {
             root: site.root().to_path_buf(),
             port: 0,
             ..ServeOptions::default()
         };
+        Preview::start_with(site, options)
+    }
+
+    fn start_with(site: SiteTest, options: ServeOptions) -> Preview {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
         let handle = runtime.block_on(serve(options)).expect("serve starts");
         Preview {
             site,
@@ -1055,4 +1059,151 @@ fn a_save_renders_only_the_pages_it_affects() {
     assert!(line.contains(": 2 pages rendered"), "{line}");
     process.signal(libc::SIGTERM);
     assert!(process.wait().success());
+}
+
+/// Read until the server closes the connection (end of file or a reset); false if it is
+/// still open at `deadline`.
+fn closed_by_server(stream: &mut TcpStream, deadline: Instant) -> bool {
+    let mut buffer = [0u8; 4096];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return false;
+        }
+        stream.set_read_timeout(Some(left)).unwrap();
+        match stream.read(&mut buffer) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::ConnectionReset => return true,
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(err) => panic!("reading: {err}"),
+        }
+    }
+}
+
+#[test]
+fn slow_and_idle_connections_are_closed_and_others_still_served() {
+    let site = SiteTest::from_dir("basic");
+    // Far more than the socket buffers hold, for a client that stops reading.
+    const BIG: usize = 16 << 20;
+    site.write("static/big.txt", &"x".repeat(BIG));
+    let options = ServeOptions {
+        root: site.root().to_path_buf(),
+        port: 0,
+        header_timeout: Duration::from_secs(1),
+        idle_timeout: Duration::from_secs(2),
+        ..ServeOptions::default()
+    };
+    let preview = Preview::start_with(site, options);
+    let addr = preview.addr();
+    let mut events = preview.events("old");
+    assert_eq!(events.next().unwrap().0, "reload");
+    let opened = Instant::now();
+    let mut open = Vec::new();
+    for n in 0..256 {
+        let mut stream = TcpStream::connect(addr).expect("connect");
+        let sent = match n % 4 {
+            // Connected, and not a byte since.
+            0 => String::new(),
+            // Half a request head, never finished.
+            1 => format!("GET /alpha/ HTTP/1.1\r\nHost: {addr}\r\nX-Slow: "),
+            // A whole request, then an idle kept-alive connection.
+            2 => format!("GET /missing.txt HTTP/1.1\r\nHost: {addr}\r\n\r\n"),
+            // A request whose body never comes.
+            _ => format!("PUT /x HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 100000\r\n\r\nab"),
+        };
+        stream.write_all(sent.as_bytes()).unwrap();
+        open.push((n % 4, stream));
+    }
+    // Slow loris: a request head a byte at a time, each well within the idle limit, so
+    // only the limit on the whole head can end it.
+    let tricklers: Vec<std::thread::JoinHandle<Option<Duration>>> = (0..8)
+        .map(|_| {
+            let mut stream = TcpStream::connect(addr).expect("connect");
+            std::thread::spawn(move || {
+                let started = Instant::now();
+                let head = format!(
+                    "GET /alpha/ HTTP/1.1\r\nHost: {addr}\r\nX-Slow: {}",
+                    "a".repeat(100)
+                );
+                for byte in head.as_bytes() {
+                    if stream.write_all(&[*byte]).is_err() {
+                        return Some(started.elapsed());
+                    }
+                    std::thread::sleep(Duration::from_millis(300));
+                }
+                None
+            })
+        })
+        .collect();
+    // A reader that asks for a large file and then reads nothing.
+    let mut stalled = TcpStream::connect(addr).expect("connect");
+    write!(stalled, "GET /big.txt HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+    // Still answered while those hang on.
+    assert_eq!(preview.get("/alpha/").status, 200);
+    // A slow client that finishes its head within the limit is answered.
+    let mut slow = TcpStream::connect(addr).unwrap();
+    write!(slow, "GET /alpha/ HTTP/1.1\r\nHost: {addr}\r\n").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    write!(slow, "Connection: close\r\n\r\n").unwrap();
+    let mut reply = Vec::new();
+    slow.set_read_timeout(Some(PATIENCE)).unwrap();
+    slow.read_to_end(&mut reply).unwrap();
+    assert!(
+        reply.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&reply)
+    );
+
+    let deadline = opened + Duration::from_secs(15);
+    let still_open: Vec<u32> = open
+        .iter_mut()
+        .filter_map(|(kind, stream)| (!closed_by_server(stream, deadline)).then_some(*kind))
+        .collect();
+    assert!(
+        still_open.is_empty(),
+        "{} of {} connections still open after 15 s (kinds {:?})",
+        still_open.len(),
+        open.len(),
+        still_open.iter().collect::<std::collections::BTreeSet<_>>()
+    );
+    for trickler in tricklers {
+        let closed_after = trickler.join().unwrap();
+        assert!(
+            closed_after.is_some_and(|after| after < Duration::from_secs(5)),
+            "a trickled request head was still being taken after {closed_after:?}"
+        );
+    }
+    // Once the idle limit has passed, the stalled reader finds its answer cut short.
+    std::thread::sleep(
+        (opened + Duration::from_millis(3500)).saturating_duration_since(Instant::now()),
+    );
+    let mut received = 0;
+    let mut buffer = vec![0u8; 1 << 16];
+    stalled.set_read_timeout(Some(PATIENCE)).unwrap();
+    loop {
+        match stalled.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => received += n,
+            Err(err) if err.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(err) => panic!("the stalled reader's connection stayed open: {err}"),
+        }
+    }
+    assert!(
+        received < BIG,
+        "{received} bytes: the whole answer was sent"
+    );
+    // The event stream outlives both limits: it carries a comment more often than that.
+    replace(
+        &preview.site,
+        "content/alpha.md",
+        "Alpha pays",
+        "Alpha now pays",
+    );
+    events.wait_for("reload");
+    preview.stop();
 }

@@ -266,6 +266,8 @@ fn split_front_matter<'t>(
 fn front_matter_help(message: &str) -> String {
     if message.contains("unknown field") {
         "front matter accepts title, description, date, weight, draft, template, summary, slug and extra (put your own keys under `extra:`)".to_string()
+    } else if let Some(help) = yaml::key_help(message) {
+        help.to_string()
     } else {
         "front matter is YAML between two `---` lines: `key: value`, one per line; quote titles that contain `: `".to_string()
     }

@@ -33,8 +33,17 @@ fn strip_location(message: &str) -> String {
     }
 }
 
+/// Help for a key of `extra:` that is a list or mapping, for callers that give their own help.
+pub fn key_help(message: &str) -> Option<&'static str> {
+    message.contains(KEY_EXPECTED).then_some(
+        "a key of `extra:` is a name: write it on one line before its colon, e.g. `\"2025\": value`",
+    )
+}
+
 fn help_for(message: &str) -> &'static str {
-    if message.contains("unknown field") {
+    if let Some(help) = key_help(message) {
+        help
+    } else if message.contains("unknown field") {
         "remove the field or correct its spelling (the message lists the fields this file accepts)"
     } else if message.contains("invalid type") {
         "give the field a value of the type named above (quote text that YAML would read as a number or date)"
@@ -88,8 +97,109 @@ pub fn key_position(text: &str, section: Option<&str>, key: &str) -> Option<(usi
     None
 }
 
-/// A YAML value of any shape, for places (front matter `extra:`) that hand user data to templates.
-pub type Value = serde_yaml::Value;
+/// A YAML value of any shape, for places (front matter `extra:`) that hand user data to
+/// templates, with every mapping key text. Templates cannot take a null, number or list as a
+/// key (Tera panics on a null one), so a scalar key is kept as written (`2025`, `~`, `true`)
+/// and a list or mapping as a key is an error at its line.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(transparent)]
+pub struct Value(pub serde_yaml::Value);
+
+impl<'de> serde::Deserialize<'de> for Value {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(TextKeys).map(Value)
+    }
+}
+
+/// A mapping key read as text: serde_yaml hands any scalar to `visit_str` as written, and
+/// fails on a list or mapping at its place.
+struct Key(String);
+
+impl<'de> serde::Deserialize<'de> for Key {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl serde::de::Visitor<'_> for KeyVisitor {
+            type Value = Key;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(KEY_EXPECTED)
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key, E> {
+                Ok(Key(v.to_string()))
+            }
+        }
+        deserializer.deserialize_string(KeyVisitor)
+    }
+}
+
+const KEY_EXPECTED: &str = "a key that is text or a number (not a list or mapping)";
+
+/// Builds a `serde_yaml::Value` as serde_yaml's own visitor does, but reads keys as text.
+struct TextKeys;
+
+impl<'de> serde::de::Visitor<'de> for TextKeys {
+    type Value = serde_yaml::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_yaml::Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_yaml::Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(TextKeys)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Value(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(serde_yaml::Value::Sequence(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut mapping = serde_yaml::Mapping::new();
+        while let Some(Key(key)) = map.next_key()? {
+            let Value(value) = map.next_value()?;
+            if mapping.insert(key.clone().into(), value).is_some() {
+                return Err(serde::de::Error::custom(format_args!(
+                    "duplicate key `{key}`"
+                )));
+            }
+        }
+        Ok(serde_yaml::Value::Mapping(mapping))
+    }
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
+        use serde::de::VariantAccess;
+        let (tag, variant) = data.variant::<String>()?;
+        let Value(value) = variant.newtype_variant()?;
+        Ok(serde_yaml::Value::Tagged(Box::new(
+            serde_yaml::value::TaggedValue {
+                tag: serde_yaml::value::Tag::new(tag),
+                value,
+            },
+        )))
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -103,6 +213,28 @@ mod tests {
         assert_eq!(err.path, Path::new("x.md"));
         assert!(err.line >= 3, "{err}");
         assert!(!err.message.contains(" at line "));
+    }
+
+    #[test]
+    fn any_value_has_text_keys() {
+        let map: BTreeMap<String, Value> = parse(
+            Path::new("x.md"),
+            "a: {~: n, 1: one, 2.50: f, true: t, q: [1, {null: x}]}\nb: !tag v\n",
+            1,
+        )
+        .unwrap();
+        let text = serde_json::to_string(&map).unwrap();
+        assert_eq!(
+            text,
+            r#"{"a":{"~":"n","1":"one","2.50":"f","true":"t","q":[1,{"null":"x"}]},"b":{"!tag":"v"}}"#
+        );
+        let err = parse::<BTreeMap<String, Value>>(Path::new("x.md"), "a:\n  x: 1\n  [1]: 2\n", 4)
+            .unwrap_err();
+        assert_eq!(err.line, 6, "{err}");
+        assert!(err.message.contains("not a list or mapping"), "{err}");
+        let err = parse::<BTreeMap<String, Value>>(Path::new("x.md"), "a: {1: x, 1: y}\n", 1)
+            .unwrap_err();
+        assert!(err.message.contains("duplicate"), "{err}");
     }
 
     #[test]

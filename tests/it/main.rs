@@ -13,6 +13,7 @@ mod figures;
 mod figures_cli;
 mod init;
 mod links;
+mod malformed;
 mod markdown;
 mod provenance;
 mod publish;

@@ -14,7 +14,11 @@ pub fn parse<T: DeserializeOwned>(
     text: &str,
     first_line: usize,
 ) -> Result<T, Problem> {
+    check_aliases(path, text, first_line)?;
     serde_yaml::from_str(text).map_err(|err| {
+        if is_repetition_limit(&err) {
+            return alias_problem(path, text, first_line);
+        }
         let (line, column) = err
             .location()
             .map_or((0, 0), |loc| (loc.line() + first_line - 1, loc.column()));
@@ -25,6 +29,156 @@ pub fn parse<T: DeserializeOwned>(
     })
 }
 
+/// How many values aliases may add to a file beyond one per byte of its text. Without
+/// aliases a file holds fewer values than bytes; this leaves room for aliases used
+/// as a shorthand and none for a "billion laughs", whose aliases repeat anchors that
+/// hold aliases until the values fill the memory.
+pub const ALIAS_VALUES: usize = 100_000;
+
+/// Refuse a text whose aliases expand to more than [`ALIAS_VALUES`] extra values, before
+/// anything is built from it. serde_yaml's own limit counts alias jumps, not values: a
+/// few hundred jumps to an anchor of a thousand values each pass it, and its error has
+/// no line. Counting costs a second pass over the events, so it is skipped for the many
+/// texts that cannot hold an alias to an anchor.
+fn check_aliases(path: &Path, text: &str, first_line: usize) -> Result<(), Problem> {
+    if !(text.contains('&') && text.contains('*')) {
+        return Ok(());
+    }
+    let count = std::cell::Cell::new(0);
+    let counter = Counter {
+        count: &count,
+        budget: text.len().saturating_add(ALIAS_VALUES),
+    };
+    match serde::de::DeserializeSeed::deserialize(counter, serde_yaml::Deserializer::from_str(text))
+    {
+        // Other errors are the parse's to report, with their location.
+        Err(err) if count.get() > counter.budget || is_repetition_limit(&err) => {
+            Err(alias_problem(path, text, first_line))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn is_repetition_limit(err: &serde_yaml::Error) -> bool {
+    err.location().is_none() && err.to_string().contains("repetition limit exceeded")
+}
+
+fn alias_problem(path: &Path, text: &str, first_line: usize) -> Problem {
+    let (line, column, name) = first_alias(text).unwrap_or((1, 1, ""));
+    let mut message = format!("{ALIASES_EXPAND} (more than {ALIAS_VALUES} beyond the file's own)");
+    if !name.is_empty() {
+        message.push_str(&format!(
+            ": `*{name}` repeats all that `&{name}` holds, and aliases inside anchors multiply"
+        ));
+    }
+    let help = own_help(&message).unwrap_or_default();
+    Problem::new(path, message)
+        .at(line + first_line - 1, column)
+        .help(help)
+}
+
+const ALIASES_EXPAND: &str = "YAML aliases expand to too many values";
+
+/// Line, column (1-based, in the text) and name of the first `*name` naming an anchor
+/// `&name` written before it: a `*` in prose (`*emphasis*`) names no anchor.
+fn first_alias(text: &str) -> Option<(usize, usize, &str)> {
+    let is_name = |c: char| !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}');
+    let name_at = |at: usize| {
+        let rest = text.get(at + 1..).unwrap_or("");
+        &rest[..rest.find(|c| !is_name(c)).unwrap_or(rest.len())]
+    };
+    let mut anchors = std::collections::HashSet::new();
+    let mut previous = ' ';
+    for (at, c) in text.char_indices() {
+        let starts_node = previous.is_whitespace() || matches!(previous, '[' | '{' | ',');
+        if starts_node && (c == '&' || c == '*') {
+            let name = name_at(at);
+            if c == '&' {
+                anchors.insert(name);
+            } else if !name.is_empty() && anchors.contains(name) {
+                let (line, column) = crate::error::line_col(text, at);
+                return Some((line, column, name));
+            }
+        }
+        previous = c;
+    }
+    None
+}
+
+/// Counts the values of a document, aliases expanded, and stops past `budget`.
+#[derive(Clone, Copy)]
+struct Counter<'c> {
+    count: &'c std::cell::Cell<usize>,
+    budget: usize,
+}
+
+impl Counter<'_> {
+    fn one<E: serde::de::Error>(self) -> Result<(), E> {
+        self.count.set(self.count.get() + 1);
+        if self.count.get() > self.budget {
+            Err(E::custom("too many values"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Counter<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Counter<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        self.one()
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+        self.one()
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+        self.one()
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+        self.one()
+    }
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<(), E> {
+        self.one()
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        self.one()
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
+        self.one()
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.one()?;
+        while seq.next_element_seed(self)?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        self.one()?;
+        while map.next_key_seed(self)?.is_some() {
+            map.next_value_seed(self)?;
+        }
+        Ok(())
+    }
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<(), A::Error> {
+        use serde::de::VariantAccess;
+        let ((), variant) = data.variant_seed(self)?;
+        variant.newtype_variant_seed(self)
+    }
+}
+
 /// serde_yaml appends " at line X column Y" to its messages; we print the location ourselves.
 fn strip_location(message: &str) -> String {
     match message.find(" at line ") {
@@ -33,15 +187,22 @@ fn strip_location(message: &str) -> String {
     }
 }
 
-/// Help for a key of `extra:` that is a list or mapping, for callers that give their own help.
-pub fn key_help(message: &str) -> Option<&'static str> {
-    message.contains(KEY_EXPECTED).then_some(
-        "a key of `extra:` is a name: write it on one line before its colon, e.g. `\"2025\": value`",
-    )
+/// The help of a problem only this module reports (a key of `extra:` that is a list, an
+/// alias bomb), which callers that give their own help for YAML errors should keep.
+pub fn own_help(message: &str) -> Option<&'static str> {
+    if message.contains(KEY_EXPECTED) {
+        Some(
+            "a key of `extra:` is a name: write it on one line before its colon, e.g. `\"2025\": value`",
+        )
+    } else if message.starts_with(ALIASES_EXPAND) {
+        Some("write the values out, or use each alias a few times only")
+    } else {
+        None
+    }
 }
 
 fn help_for(message: &str) -> &'static str {
-    if let Some(help) = key_help(message) {
+    if let Some(help) = own_help(message) {
         help
     } else if message.contains("unknown field") {
         "remove the field or correct its spelling (the message lists the fields this file accepts)"
@@ -235,6 +396,13 @@ mod tests {
         let err = parse::<BTreeMap<String, Value>>(Path::new("x.md"), "a: {1: x, 1: y}\n", 1)
             .unwrap_err();
         assert!(err.message.contains("duplicate"), "{err}");
+    }
+
+    #[test]
+    fn the_first_alias_is_one_that_names_an_anchor() {
+        let text = "t: a *b* c\nx: &x [1]\ny: [*y, *x]\n";
+        assert_eq!(first_alias(text), Some((3, 9, "x")));
+        assert_eq!(first_alias("t: *a* & *b\n"), None);
     }
 
     #[test]

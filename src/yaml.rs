@@ -19,10 +19,14 @@ pub fn parse<T: DeserializeOwned>(
         if is_repetition_limit(&err) {
             return alias_problem(path, text, first_line);
         }
-        let (line, column) = err
-            .location()
-            .map_or((0, 0), |loc| (loc.line() + first_line - 1, loc.column()));
         let message = strip_location(&err.to_string());
+        // serde_yaml gives no place for a few errors: still name a line of the text.
+        let (line, column) = match err.location() {
+            Some(loc) => (loc.line() + first_line - 1, loc.column()),
+            None => {
+                second_document(text).map_or((first_line, 0), |line| (line + first_line - 1, 1))
+            }
+        };
         Problem::new(path, format!("invalid YAML: {message}"))
             .at(line, column)
             .help(help_for(&message))
@@ -78,6 +82,23 @@ fn alias_problem(path: &Path, text: &str, first_line: usize) -> Problem {
 }
 
 const ALIASES_EXPAND: &str = "YAML aliases expand to too many values";
+
+/// 1-based line of the `---` or `...` that ends the first YAML document of `text`.
+fn second_document(text: &str) -> Option<usize> {
+    let mut content = false;
+    for (i, line) in text.lines().enumerate() {
+        let marker = ["---", "..."].iter().any(|m| {
+            line.strip_prefix(m)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']))
+        });
+        if marker && content {
+            return Some(i + 1);
+        }
+        let trimmed = line.trim();
+        content |= !marker && !trimmed.is_empty() && !trimmed.starts_with(['#', '%']);
+    }
+    None
+}
 
 /// Line, column (1-based, in the text) and name of the first `*name` naming an anchor
 /// `&name` written before it: a `*` in prose (`*emphasis*`) names no anchor.
@@ -193,6 +214,10 @@ pub fn own_help(message: &str) -> Option<&'static str> {
     if message.contains(KEY_EXPECTED) {
         Some(
             "a key of `extra:` is a name: write it on one line before its colon, e.g. `\"2025\": value`",
+        )
+    } else if message.contains("more than one document") {
+        Some(
+            "a file holds one YAML document: remove the `---` or `...` line, or indent the text after it",
         )
     } else if message.starts_with(ALIASES_EXPAND) {
         Some("write the values out, or use each alias a few times only")
@@ -396,6 +421,16 @@ mod tests {
         let err = parse::<BTreeMap<String, Value>>(Path::new("x.md"), "a: {1: x, 1: y}\n", 1)
             .unwrap_err();
         assert!(err.message.contains("duplicate"), "{err}");
+    }
+
+    #[test]
+    fn errors_without_a_place_still_name_a_line() {
+        let err = parse::<BTreeMap<String, String>>(Path::new("b.yaml"), "a: b\n---\nc: d\n", 1)
+            .unwrap_err();
+        assert_eq!(err.location(), "b.yaml:2:1", "{err}");
+        assert!(err.help.unwrap().contains("one YAML document"));
+        let err = parse::<BTreeMap<String, String>>(Path::new("b.yaml"), "&a ,", 3).unwrap_err();
+        assert_eq!(err.line, 3, "{err}");
     }
 
     #[test]

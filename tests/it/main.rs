@@ -15,6 +15,7 @@ mod init;
 mod links;
 mod malformed;
 mod markdown;
+mod props;
 mod provenance;
 mod publish;
 mod report;

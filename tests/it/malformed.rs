@@ -140,7 +140,7 @@ fn alias_bomb(indent: &str) -> String {
     let mut text = format!("{indent}a0: &a0 [lol]\n");
     for level in 1..10 {
         let previous = format!("*a{}", level - 1);
-        let items = vec![previous.as_str(); 9].join(", ");
+        let items = [previous.as_str(); 9].join(", ");
         text.push_str(&format!("{indent}a{level}: &a{level} [{items}]\n"));
     }
     text

@@ -283,6 +283,13 @@ pub fn key_position(text: &str, section: Option<&str>, key: &str) -> Option<(usi
     None
 }
 
+/// 1-based line and column of the first place `word` is written: where a key that
+/// [`key_position`] cannot find (after an anchor, in a flow mapping) most likely is.
+pub fn first_mention(text: &str, word: &str) -> Option<(usize, usize)> {
+    text.find(word)
+        .map(|offset| crate::error::line_col(text, offset))
+}
+
 /// A YAML value of any shape, for places (front matter `extra:`) that hand user data to
 /// templates, with every mapping key text. Templates cannot take a null, number or list as a
 /// key (Tera panics on a null one), so a scalar key is kept as written (`2025`, `~`, `true`)

@@ -202,7 +202,8 @@ impl Loader<'_> {
     pub(super) fn at<'n>(&self, section: &str, what: &'static str, name: &'n str) -> At<'n> {
         let (line, column) = crate::yaml::key_position(self.text, Some(section), name)
             .or_else(|| crate::yaml::key_position(self.text, None, section))
-            .unwrap_or((0, 0));
+            .or_else(|| crate::yaml::first_mention(self.text, name))
+            .unwrap_or((1, 0));
         At {
             what,
             name,

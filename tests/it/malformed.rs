@@ -221,3 +221,13 @@ fn a_few_aliases_are_fine() {
     );
     assert!(site.build().file("gamma/index.html").contains("[Ann][Ann]"));
 }
+
+#[test]
+fn a_figure_problem_has_a_line_where_its_key_is_hard_to_find() {
+    // Found by the property tests: the anchor hides the section from the key finder.
+    let site = SiteTest::from_dir("basic");
+    site.write("data/figures.yaml", "&a figures:\n    value: x\n");
+    let problems = site.problems();
+    let problem = &problems.0[0];
+    assert_eq!(problem.location(), "data/figures.yaml:2:5", "{problem}");
+}

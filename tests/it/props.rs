@@ -349,7 +349,8 @@ const MARKDOWN_ANY: &[&str] = &[
     "{{ ", " }}", "{{", "}}", "|", " | number", " | range", " | label", " | bogus",
     "monthly_payment", "capacity", "term_end", "ramp_gap_share", "{{ chart: ",
     "cumulative_payments", "unit_costs", " | plain", "x", "\"", ")", "# ", "## ", "###### ",
-    " {#id}", "{.c}", "\n", "\n\n", "    ", "\t", "```", "```rust\n", "~~~", "`", "*", "_", "**",
+    " {#id}", "{.c}", "\n", "\n\n", "    ", "\t", "```", "```rust\n", "```python\n",
+    "```yaml title=x\n", "```微\n", "~~~", "`", "*", "_", "**",
     "~~", "[", "]", "(", "](", "](#", "](deal.md", "](../x.md#y", "![", "<", ">", "</", "<div>",
     "</div>", "<a href=\"", "<img src=", "<!--", "-->", "<script>", "&amp;", "&#", "&#x110000;",
     "\\", "[^1]", "[^1]: ", "- [ ] ", "- [x] ", "1. ", "> ", "| a |", "|---|", "---", "***",
@@ -428,11 +429,15 @@ static TEMPLATE: Tokens = Tokens {
 };
 
 thread_local! {
-    /// The basic fixture, loaded once per test thread, whose parts each property replaces.
-    static BASIC: RefCell<Site> = RefCell::new(
-        Site::load(&repo().join("tests/fixtures/basic"), &LoadOptions { no_cache: true, ..LoadOptions::default() })
-            .unwrap_or_else(|problems| panic!("{problems}")),
-    );
+    /// The basic fixture with the shipped site's figures, loaded once per test thread,
+    /// whose parts each property replaces.
+    static BASIC: RefCell<Site> = RefCell::new({
+        let options = LoadOptions { no_cache: true, ..LoadOptions::default() };
+        let mut site = Site::load(&repo().join("tests/fixtures/basic"), &options)
+            .unwrap_or_else(|problems| panic!("{problems}"));
+        site.figures = shipped_figures().0;
+        site
+    });
 }
 
 /// Problems of a whole build, which may come from any file of the site: each must name
@@ -461,10 +466,10 @@ fn front_matter_and_pages_never_panic() {
         // The page goes through a whole build: templates, listings, feed, JSON-LD, links.
         BASIC.with(|site| {
             let mut site = site.borrow_mut();
-            let kept = std::mem::replace(&mut site.pages, vec![page]);
+            site.pages.push(page);
             let built = briefing::publish::prepare(&site, &briefing::publish::Options::default());
             let report = briefing::report::render(&site, None);
-            site.pages = kept;
+            site.pages.pop();
             for result in [built.err(), report.err()].into_iter().flatten() {
                 build_problems_located(&result)?;
             }
@@ -634,11 +639,12 @@ fn templates_never_panic() {
     let strategy = (input(seeds, &TEMPLATE), 0..names.len());
     check(DEFAULT_CASES / 4, strategy, |(Bytes(bytes), name)| {
         let name = &names[name];
+        let shown = PathBuf::from("templates").join(name);
+        let text = as_text(&shown, &bytes)?;
         let file = templates_dir.join(name);
-        std::fs::write(&file, &bytes).unwrap();
+        std::fs::write(&file, text).unwrap();
         let loaded = Templates::load(dir.path(), &templates_dir);
         std::fs::remove_file(&file).unwrap();
-        let shown = PathBuf::from("templates").join(name);
         let templates = match loaded {
             Ok(templates) => templates,
             Err(problems) => {

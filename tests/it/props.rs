@@ -3,10 +3,11 @@
 //! input has lines).
 //!
 //! Inputs are random bytes, random strings of the parser's own tokens, and, most of
-//! them, real files (the shipped site, the fixtures, the starter) with bytes flipped,
-//! inserted, deleted, repeated, and fragments of other files or tokens spliced in.
-//! Each property runs [`DEFAULT_CASES`]-ish cases (see each); `PROPTEST_CASES=20000`
-//! runs that many of each instead.
+//! them, real files (the shipped site, the fixtures, the starter) with values replaced,
+//! lines deleted or copied, or bytes flipped, inserted, deleted, repeated, and fragments
+//! of other files or tokens spliced in. Each property runs a fixed number of cases fit
+//! for CI (a multiple of [`DEFAULT_CASES`]); `PROPTEST_CASES=20000` runs that many of
+//! each instead. The README's testing section lists them.
 
 use std::cell::RefCell;
 use std::collections::HashMap;

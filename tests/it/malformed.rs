@@ -231,3 +231,27 @@ fn a_figure_problem_has_a_line_where_its_key_is_hard_to_find() {
     let problem = &problems.0[0];
     assert_eq!(problem.location(), "data/figures.yaml:2:5", "{problem}");
 }
+
+#[test]
+fn deeply_nested_yaml_is_reported_quickly() {
+    // libyaml takes time quadratic in the depth of flow brackets: 50,000 took half a minute.
+    let site = SiteTest::from_dir("basic");
+    site.write(
+        "content/gamma.md",
+        &format!(
+            "---\ntitle: Gamma\nextra: {}\n---\nText\n",
+            "[".repeat(50_000)
+        ),
+    );
+    let started = std::time::Instant::now();
+    let problems = site.problems();
+    assert!(
+        started.elapsed().as_secs() < 5,
+        "took {:?}",
+        started.elapsed()
+    );
+    let problem = &problems.0[0];
+    // The 129th `[` is on line 3, after `extra: ` and 128 others.
+    assert_eq!(problem.location(), "content/gamma.md:3:136", "{problem}");
+    assert!(problem.message.contains("128 levels"), "{problem}");
+}

@@ -480,7 +480,7 @@ fn generated_page() -> impl Strategy<Value = String> {
 
 #[rustfmt::skip]
 const FIGURE_NAMES: &[&str] = &[
-    "a", "b", "c", "monthly_payment", "term_start", "term_end", "x_1", "A", "_", "1a", "a b", "",
+    "a", "b", "c", "monthly_payment", "term_start", "term_end", "x_1", "A", "_", "1a", "a b",
 ];
 
 #[rustfmt::skip]
@@ -502,6 +502,11 @@ const NUMBERS: &[&str] = &[
     "0.000001", "50%", "NaN", "inf", "2026-03", "2026-11-27", "2026", "0000-01", "9999-12", "x",
 ];
 
+#[rustfmt::skip]
+const SOURCE_DATES: &[&str] = &[
+    "2026", "2026-11", "2026-11-27", "2025-01-31", "2026-06", "2024", "2026-02-31", "26-11-27",
+];
+
 /// A figures file: sources, figures with any of their fields, checks and charts.
 fn generated_figures() -> impl Strategy<Value = String> {
     let pick =
@@ -509,16 +514,34 @@ fn generated_figures() -> impl Strategy<Value = String> {
     let formula = vec(pick(FORMULA_TOKENS), 1..8).prop_map(|t| t.concat());
     let field = prop_oneof![
         pick(NUMBERS).prop_map(|v| format!("value: {v}")),
-        pick(UNITS).prop_map(|v| format!("unit: {v}")),
+        pick(UNITS).prop_map(|v| format!("unit: \"{v}\"")),
         formula.clone().prop_map(|f| format!("formula: \"{f}\"")),
         prop_oneof![Just("article"), Just("nope")].prop_map(|v| format!("source: {v}")),
         Just("why: a guess".to_string()),
         (pick(NUMBERS), pick(NUMBERS)).prop_map(|(lo, hi)| format!("range: [{lo}, {hi}]")),
         (0..30u32).prop_map(|p| format!("precision: {p}")),
         prop_oneof![Just("about"), Just("more than")].prop_map(|q| format!("qualifier: {q}")),
-        yaml_value().prop_map(|v| format!("note: {v}")),
+        pick(TEXTS).prop_map(|v| format!("note: {v}")),
     ];
-    let figure = (pick(FIGURE_NAMES), vec(field, 0..6));
+    // Most figures have a unit and a value or a formula, so that most files evaluate.
+    let basics = (
+        proptest::option::weighted(0.9, pick(UNITS).prop_map(|v| format!("unit: \"{v}\""))),
+        prop_oneof![
+            pick(NUMBERS).prop_map(|v| format!("value: {v}\nsource: article")),
+            pick(NUMBERS).prop_map(|v| format!("value: {v}\nwhy: a guess")),
+            formula.clone().prop_map(|f| format!("formula: \"{f}\"")),
+        ],
+    )
+        .prop_map(|(unit, value)| unit.into_iter().chain([value]).collect::<Vec<_>>());
+    let figure = (pick(FIGURE_NAMES), basics, vec(field, 0..3)).prop_map(|(name, basics, more)| {
+        let fields: Vec<String> = basics
+            .join("\n")
+            .lines()
+            .map(str::to_string)
+            .chain(more)
+            .collect();
+        (name, fields)
+    });
     let check = (
         formula.clone(),
         prop_oneof![Just(" >= "), Just(" < "), Just(" == "), Just("")],
@@ -539,12 +562,12 @@ fn generated_figures() -> impl Strategy<Value = String> {
             pick(FIGURE_NAMES)
         )
             .prop_map(|(k, v)| format!("{k}: {v}")),
-        pick(UNITS).prop_map(|u| format!("unit: {u}")),
+        pick(UNITS).prop_map(|u| format!("unit: \"{u}\"")),
         vec(pick(FIGURE_NAMES), 0..4).prop_map(|b| format!("bars: [{}]", b.join(", "))),
         Just("title: A chart".to_string()),
     ];
     (
-        pick(NUMBERS),
+        pick(SOURCE_DATES),
         vec(figure, 0..8),
         vec(check, 0..3),
         vec(vec(chart_field, 0..8), 0..3),

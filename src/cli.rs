@@ -316,6 +316,47 @@ fn report(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Make a panic print "internal error" and how to report it, instead of Rust's message
+/// meant for the programmer. A last line of defence: bad input must get a problem with
+/// its place, never a panic. The panicking thread still unwinds (temporary files are
+/// removed) and the process exits with Rust's code for a panic, 101.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info
+            .payload()
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| info.payload().downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("(no message)");
+        let place = info
+            .location()
+            .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
+        let backtrace = std::backtrace::Backtrace::capture();
+        let mut message = internal_error_message(payload, place.as_deref());
+        if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
+            message.push_str(&format!("\n{backtrace}"));
+        } else {
+            message.push_str(" Run it again with RUST_BACKTRACE=1 to add a backtrace.");
+        }
+        let _ = writeln!(std::io::stderr().lock(), "{message}");
+    }));
+}
+
+/// What the panic hook prints.
+pub fn internal_error_message(payload: &str, place: Option<&str>) -> String {
+    let place = place.map(|p| format!(" (at {p})")).unwrap_or_default();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    format!(
+        "internal error: {payload}{place}\n\
+         This is a bug in briefing {version}, not a problem in your files. Please file an \
+         issue with the briefing project giving this message, the command you ran \
+         (`briefing {args}`) and the file it was reading (or a small site that shows the \
+         same error).",
+        version = env!("CARGO_PKG_VERSION"),
+        args = args.join(" "),
+    )
+}
+
 /// Print an error and what caused it. Problems in the user's files are printed as
 /// they are (they already say where and how to fix); anything else with its causes.
 pub fn print_error(err: &anyhow::Error) {
@@ -327,5 +368,29 @@ pub fn print_error(err: &anyhow::Error) {
     let _ = writeln!(stderr, "error: {err}");
     for cause in err.chain().skip(1) {
         let _ = writeln!(stderr, "  caused by: {cause}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_error_says_it_is_a_bug_and_how_to_report_it() {
+        let message = internal_error_message("index out of range", Some("src/links.rs:582:54"));
+        let first = message.lines().next().unwrap();
+        assert_eq!(
+            first,
+            "internal error: index out of range (at src/links.rs:582:54)"
+        );
+        for part in [
+            "a bug in briefing",
+            "not a problem in your files",
+            "file an issue",
+            "the command you ran",
+        ] {
+            assert!(message.contains(part), "{part}: {message}");
+        }
+        assert!(internal_error_message("x", None).starts_with("internal error: x\n"));
     }
 }

@@ -46,7 +46,7 @@ impl Config {
     /// Read `briefing.yaml` from the site's root folder.
     pub fn load(root: &Path) -> Result<Config, Problems> {
         let path = root.join(FILE_NAME);
-        let text = std::fs::read_to_string(&path).map_err(|err| {
+        let bytes = std::fs::read(&path).map_err(|err| {
             let problem = Problem::new(&path, format!("cannot read the site settings: {err}"));
             if err.kind() == std::io::ErrorKind::NotFound {
                 problem.help(format!(
@@ -56,6 +56,7 @@ impl Config {
                 problem
             }
         })?;
+        let text = crate::files::decode(&path, bytes)?;
         Config::parse(&path, &text)
     }
 

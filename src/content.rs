@@ -143,8 +143,7 @@ pub fn load_pages(
                 }
             }
             let shown = display_path(root, &file.path);
-            let text = std::fs::read_to_string(&file.path)
-                .map_err(|err| Problem::new(&shown, format!("cannot read: {err}")))?;
+            let text = files::read_text(&file.path, &shown)?;
             let page = parse_page(&shown, &file.rel, &text)?;
             if let (Some(cache), Some(meta)) = (cache, &meta) {
                 // A file changed while it was read gets a newer time: it is read again next time.
@@ -283,6 +282,8 @@ fn split_front_matter<'t>(
 fn front_matter_help(message: &str) -> String {
     if message.contains("unknown field") {
         "front matter accepts title, description, date, weight, draft, template, summary, slug and extra (put your own keys under `extra:`)".to_string()
+    } else if let Some(help) = yaml::own_help(message) {
+        help.to_string()
     } else {
         "front matter is YAML between two `---` lines: `key: value`, one per line; quote titles that contain `: `".to_string()
     }

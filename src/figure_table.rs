@@ -148,8 +148,8 @@ impl<'de> Deserialize<'de> for Value {
 pub fn load(root: &Path) -> Result<Figures, Problems> {
     let path = root.join(FIGURES_FILE);
     let shown = display_path(root, &path);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => figures::load(&shown, &text),
+    match std::fs::read(&path) {
+        Ok(bytes) => figures::load(&shown, &crate::files::decode(&shown, bytes)?),
         Err(err) => Err(Problem::new(shown, format!("cannot read: {err}"))
             .help("run `briefing figures` in a site's folder, or pass `--root DIR`")
             .into()),

@@ -93,6 +93,36 @@ pub fn cannot_read(root: &Path, path: &Path, err: &dyn std::fmt::Display) -> Pro
     Problem::new(display_path(root, path), format!("cannot read: {err}"))
 }
 
+/// The text of the file at `path` (named `shown` in messages), which must be UTF-8.
+pub fn read_text(path: &Path, shown: &Path) -> Result<String, Problem> {
+    let bytes =
+        std::fs::read(path).map_err(|err| Problem::new(shown, format!("cannot read: {err}")))?;
+    decode(shown, bytes)
+}
+
+/// `bytes` as text, or a problem at the line and column of the first byte that is not UTF-8.
+pub fn decode(shown: &Path, bytes: Vec<u8>) -> Result<String, Problem> {
+    String::from_utf8(bytes).map_err(|err| {
+        let bytes = err.as_bytes();
+        let valid = err.utf8_error().valid_up_to();
+        // The prefix up to the first bad byte is UTF-8 by definition.
+        let before = std::str::from_utf8(&bytes[..valid]).unwrap_or_default();
+        let (line, column) = crate::error::line_col(before, valid);
+        let utf16 = bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]);
+        let message = if utf16 {
+            "the file is UTF-16 text, not UTF-8".to_string()
+        } else {
+            format!(
+                "the file is not UTF-8 text: byte 0x{:02X} here is not part of a UTF-8 character",
+                bytes.get(valid).copied().unwrap_or_default()
+            )
+        };
+        Problem::new(shown, message).at(line, column).help(
+            "save the file as UTF-8 (editors offer the encoding under \"Save as\" or \"Reopen with encoding\")",
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,5 +173,23 @@ mod tests {
             "{}",
             problems[1]
         );
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_placed_at_its_first_bad_byte() {
+        let shown = Path::new("a.md");
+        assert_eq!(decode(shown, b"ok\n".to_vec()).unwrap(), "ok\n");
+        let bad = decode(shown, b"one\nt\xc3\xa9 \xe9\n".to_vec()).unwrap_err();
+        assert_eq!(bad.location(), "a.md:2:4");
+        assert!(bad.message.contains("0xE9"), "{bad}");
+        // A character cut short at the end of the file.
+        assert_eq!(
+            decode(shown, b"ab\xe5\xae".to_vec())
+                .unwrap_err()
+                .location(),
+            "a.md:1:3"
+        );
+        let utf16 = decode(shown, b"\xff\xfet\x00".to_vec()).unwrap_err();
+        assert!(utf16.message.contains("UTF-16"), "{utf16}");
     }
 }

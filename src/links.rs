@@ -577,9 +577,10 @@ pub fn css_urls(css: &str) -> Vec<(std::ops::Range<usize>, String)> {
                     .map_or(bytes.len(), |end| i + 2 + end + 2);
             }
             b'"' | b'\'' => {
-                i = string_end(css, i);
+                i = string_end(css, i).1;
             }
-            b'u' | b'U' if css[i..].len() >= 4 && css[i..i + 4].eq_ignore_ascii_case("url(") => {
+            // Bytes, not `str` slices: the next bytes may be inside a character (`微软雅黑`).
+            b'u' | b'U' if starts_with_ignore_case(&bytes[i..], b"url(") => {
                 let word_start = i == 0 || !is_ident_byte(bytes[i - 1]);
                 let mut j = i + 4;
                 if !word_start {
@@ -591,8 +592,8 @@ pub fn css_urls(css: &str) -> Vec<(std::ops::Range<usize>, String)> {
                 }
                 let (start, end, next) = match bytes.get(j) {
                     Some(b'"' | b'\'') => {
-                        let close = string_end(css, j);
-                        (j + 1, close.saturating_sub(1).max(j + 1), close)
+                        let (end, close) = string_end(css, j);
+                        (j + 1, end, close)
                     }
                     _ => {
                         let close = css[j..].find(')').map_or(bytes.len(), |e| j + e);
@@ -608,14 +609,13 @@ pub fn css_urls(css: &str) -> Vec<(std::ops::Range<usize>, String)> {
                 }
                 i = next.max(i + 4);
             }
-            b'@' if css[i..].len() >= 7 && css[i..i + 7].eq_ignore_ascii_case("@import") => {
+            b'@' if starts_with_ignore_case(&bytes[i..], b"@import") => {
                 let mut j = i + 7;
                 while j < bytes.len() && bytes[j].is_ascii_whitespace() {
                     j += 1;
                 }
                 if matches!(bytes.get(j), Some(b'"' | b'\'')) {
-                    let close = string_end(css, j);
-                    let end = close.saturating_sub(1).max(j + 1);
+                    let (end, close) = string_end(css, j);
                     found.push((j + 1..end, css[j + 1..end].to_string()));
                     i = close;
                 } else {
@@ -628,24 +628,31 @@ pub fn css_urls(css: &str) -> Vec<(std::ops::Range<usize>, String)> {
     found
 }
 
+fn starts_with_ignore_case(bytes: &[u8], prefix: &[u8]) -> bool {
+    bytes
+        .get(..prefix.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
+}
+
 fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
 }
 
-/// The index just past the string that starts with the quote at `start`.
-fn string_end(css: &str, start: usize) -> usize {
+/// Where the text of the string that starts with the quote at `start` ends, and the
+/// index just past the string. An unclosed string ends at the end of its line.
+fn string_end(css: &str, start: usize) -> (usize, usize) {
     let bytes = css.as_bytes();
     let quote = bytes[start];
     let mut i = start + 1;
     while i < bytes.len() {
         match bytes[i] {
             b'\\' => i += 2,
-            b if b == quote => return i + 1,
-            b'\n' => return i,
+            b if b == quote => return (i, i + 1),
+            b'\n' => return (i, i),
             _ => i += 1,
         }
     }
-    bytes.len()
+    (bytes.len(), bytes.len())
 }
 
 /// A link to another site, and where it is written.
@@ -1448,6 +1455,17 @@ mod tests {
         for (range, url) in css_urls(css) {
             assert_eq!(&css[range], url);
         }
+    }
+
+    #[test]
+    fn css_urls_read_text_that_is_not_ascii() {
+        let css = "a { font: Ubuntu, 微软雅黑; b: url(\"微.png\") } @import '宋体\nc { d: url('字";
+        let urls: Vec<String> = css_urls(css).into_iter().map(|(_, u)| u).collect();
+        assert_eq!(
+            urls,
+            ["微.png", "宋体", "字"],
+            "an unclosed string ends at its line's end"
+        );
     }
 
     #[test]

@@ -173,8 +173,11 @@ fn keep<T>(problems: &mut Vec<Problem>, result: Result<T, Problems>) -> Option<T
 
 fn load_figures(root: &Path) -> Result<Figures, Problems> {
     let path = root.join(FIGURES_FILE);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => figures::load(&display_path(root, &path), &text),
+    match std::fs::read(&path) {
+        Ok(bytes) => {
+            let shown = display_path(root, &path);
+            figures::load(&shown, &files::decode(&shown, bytes)?)
+        }
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Figures::empty()),
         Err(err) => {
             Err(Problem::new(display_path(root, &path), format!("cannot read: {err}")).into())
@@ -187,6 +190,10 @@ fn load_static(root: &Path, dir: &Path) -> Result<Vec<StaticFile>, Problems> {
     let mut files = Vec::with_capacity(found.len() + BUILT_IN_STATIC.len());
     for file in found {
         match std::fs::read(&file.path) {
+            // Stylesheets are read as text (their `url()`s are rewritten): only UTF-8 survives that.
+            Ok(bytes) if is_css(&file.rel) && std::str::from_utf8(&bytes).is_err() => {
+                problems.extend(files::decode(&display_path(root, &file.path), bytes).err());
+            }
             Ok(bytes) => files.push(StaticFile {
                 rel: file.rel,
                 bytes,
@@ -207,6 +214,11 @@ fn load_static(root: &Path, dir: &Path) -> Result<Vec<StaticFile>, Problems> {
     } else {
         Err(Problems(problems))
     }
+}
+
+fn is_css(rel: &str) -> bool {
+    rel.rsplit_once('.')
+        .is_some_and(|(_, ext)| ext.eq_ignore_ascii_case("css"))
 }
 
 fn check_key_figures(config: &Config, figures: &Figures) -> Vec<Problem> {

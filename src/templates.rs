@@ -97,12 +97,13 @@ impl Templates {
             if !is_template {
                 continue;
             }
-            match std::fs::read_to_string(&file.path) {
+            let shown = display_path(root, &file.path);
+            match files::read_text(&file.path, &shown) {
                 Ok(text) => {
                     sources.insert(file.rel.clone(), text);
-                    origins.insert(file.rel, display_path(root, &file.path));
+                    origins.insert(file.rel, shown);
                 }
-                Err(err) => problems.push(files::cannot_read(root, &file.path, &err)),
+                Err(problem) => problems.push(problem),
             }
         }
         if !problems.is_empty() {

@@ -214,7 +214,8 @@ impl Loader<'_> {
         let (line, column) = positions
             .get(Some(section), name)
             .or_else(|| positions.get(None, section))
-            .unwrap_or((0, 0));
+            .or_else(|| crate::yaml::first_mention(self.text, name))
+            .unwrap_or((1, 0));
         At {
             what,
             name,

@@ -3,7 +3,7 @@
 //!
 //! `cargo bench --bench highlight` (env: BRIEFING_BENCH_PAGES=10000) generates the same
 //! corpus as `--bench build`, takes out its code blocks (one 30-line block per page, in
-//! Rust, Python or YAML) and highlights each with `briefing::highlight::highlight`, the
+//! Rust, Python or YAML) and highlights each with `briefing::render::highlight::highlight`, the
 //! function a build uses: first on one core per language, then on every core.
 
 mod corpus;
@@ -23,14 +23,14 @@ fn main() {
     let lines: usize = blocks.iter().map(|(code, _)| code.lines().count()).sum();
     // Loading the syntax set is part of the first call; keep it out of the figures.
     for language in ["rust", "python", "yaml"] {
-        briefing::highlight::highlight("x\n", language);
+        briefing::render::highlight::highlight("x\n", language);
     }
     let mut total = 0.0;
     for language in ["rust", "python", "yaml"] {
         let started = Instant::now();
         let mut count = 0;
         for (code, _) in blocks.iter().filter(|(_, l)| l == language) {
-            std::hint::black_box(briefing::highlight::highlight(code, language));
+            std::hint::black_box(briefing::render::highlight::highlight(code, language));
             count += 1;
         }
         let seconds = started.elapsed().as_secs_f64();
@@ -44,7 +44,7 @@ fn main() {
     );
     let started = Instant::now();
     blocks.par_iter().for_each(|(code, language)| {
-        std::hint::black_box(briefing::highlight::highlight(code, language));
+        std::hint::black_box(briefing::render::highlight::highlight(code, language));
     });
     println!(
         "all blocks on {} cores: {:.2} s",

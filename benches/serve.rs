@@ -12,7 +12,7 @@ mod corpus;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use briefing::serve::{ServeOptions, serve};
+use briefing::cli::serve::{ServeOptions, serve};
 use corpus::generate;
 
 fn main() {

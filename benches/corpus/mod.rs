@@ -355,7 +355,9 @@ pub fn generate_large(root: &Path, shape: Large) {
                 );
             }
             std::fs::write(root.join("data/figures.yaml"), yaml).unwrap();
-            page("---\ntitle: Figures\n---\nThe last is {{ f4999 }}, the tenth {{ f10 }}.\n".into());
+            page(
+                "---\ntitle: Figures\n---\nThe last is {{ f4999 }}, the tenth {{ f10 }}.\n".into(),
+            );
         }
         Large::Headings => {
             let mut md = String::from("---\ntitle: Headings\n---\n");

@@ -12,7 +12,7 @@ use super::load::{At, Loader, Model};
 use super::ranges::Scenarios;
 use super::units::Declared;
 use super::{Check, CheckSide, Figure};
-use crate::error::did_you_mean;
+use crate::util::error::did_you_mean;
 
 const CHECK_KEYS: [&str; 2] = ["formula", "protects"];
 

@@ -4,7 +4,7 @@ use std::ops::Range;
 
 use super::formula::{Expr, ExprKind, Op};
 use super::units::{Declared, Unit};
-use crate::error::did_you_mean;
+use crate::util::error::did_you_mean;
 
 /// A value during evaluation: a measure in some unit, or a date in months since year 0.
 #[derive(Debug, Clone, PartialEq)]

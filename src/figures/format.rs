@@ -290,7 +290,7 @@ fn money_tail(per: &[(&str, i32)]) -> String {
 /// A calendar date `2026-11-27` (a time may follow) as "27 November 2026", for page dates:
 /// the same month names as figures, so a briefing writes dates one way.
 pub fn long_date(iso: &str) -> Option<String> {
-    crate::dates::parse(iso).ok().map(|when| when.long())
+    crate::util::dates::parse(iso).ok().map(|when| when.long())
 }
 
 /// Months since year 0 as "May 2029".
@@ -303,7 +303,7 @@ fn date(months: f64) -> Result<String, String> {
     }
     // In range by the check above, so the conversions are exact.
     let months = months as i64;
-    crate::dates::month_text(months, "%B %Y").ok_or_else(|| {
+    crate::util::dates::month_text(months, "%B %Y").ok_or_else(|| {
         format!("the date is outside the years 1 to 9999 ({months} months after year 0)")
     })
 }

@@ -17,7 +17,7 @@ use super::formula::{self, Expr, char_pos};
 use super::number::{DATE_HELP, NUMBER_HELP, parse_date, parse_number};
 use super::units::{Declared, Unit};
 use super::{Figure, FigureRange, Figures, Kind, Source, checks, ranges, series};
-use crate::error::{Problem, Problems, did_you_mean};
+use crate::util::error::{Problem, Problems, did_you_mean};
 
 /// The file's top level. Entries are kept as generic trees and checked field by field below,
 /// rather than through `deny_unknown_fields` structs, because serde stops at the first bad
@@ -89,7 +89,7 @@ const UNIT_EXAMPLES: &str =
 /// Read, evaluate and format every figure in `text` (the contents of `path`, which is used
 /// only in messages). All problems are collected; any problem means no figures.
 pub fn load(path: &Path, text: &str) -> Result<Figures, Problems> {
-    let raw: RawFile = crate::yaml::parse(path, text, 1)?;
+    let raw: RawFile = crate::util::yaml::parse(path, text, 1)?;
     let mut loader = Loader {
         path,
         text,
@@ -203,18 +203,18 @@ pub(super) struct Loader<'a> {
     text: &'a str,
     problems: Vec<Problem>,
     /// Where each entry is written, found once for all entries.
-    positions: std::cell::OnceCell<crate::yaml::KeyPositions>,
+    positions: std::cell::OnceCell<crate::util::yaml::KeyPositions>,
 }
 
 impl Loader<'_> {
     pub(super) fn at<'n>(&self, section: &str, what: &'static str, name: &'n str) -> At<'n> {
         let positions = self
             .positions
-            .get_or_init(|| crate::yaml::KeyPositions::new(self.text));
+            .get_or_init(|| crate::util::yaml::KeyPositions::new(self.text));
         let (line, column) = positions
             .get(Some(section), name)
             .or_else(|| positions.get(None, section))
-            .or_else(|| crate::yaml::first_mention(self.text, name))
+            .or_else(|| crate::util::yaml::first_mention(self.text, name))
             .unwrap_or((1, 0));
         At {
             what,
@@ -350,7 +350,7 @@ impl Loader<'_> {
     /// the same everywhere.
     fn source_date(&mut self, at: &At, fields: &Map<String, Json>, key: &str) -> Option<String> {
         let text = self.text_field(at, fields, key)?;
-        match crate::dates::source_date(&text) {
+        match crate::util::dates::source_date(&text) {
             Ok(()) => Some(text),
             Err(why) => {
                 self.report(
@@ -1077,12 +1077,7 @@ fn topological(deps: &[Vec<usize>]) -> Vec<usize> {
 }
 
 fn default_label(name: &str) -> String {
-    let spaced = name.replace('_', " ");
-    let mut chars = spaced.trim().chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
+    crate::util::text::capitalise(name.replace('_', " ").trim())
 }
 
 pub(super) fn json_kind(value: &Json) -> &'static str {

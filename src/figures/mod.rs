@@ -251,7 +251,7 @@ impl Figures {
 
     /// The declared chart closest to a misspelt `name`.
     pub fn suggest_chart(&self, name: &str) -> Option<&str> {
-        crate::error::did_you_mean(name, self.charts.iter().map(|c| c.name.as_str()))
+        crate::util::error::did_you_mean(name, self.charts.iter().map(|c| c.name.as_str()))
     }
 
     pub fn len(&self) -> usize {
@@ -264,7 +264,7 @@ impl Figures {
 
     /// The declared figure closest to a misspelt `name`, for "did you mean" help.
     pub fn suggest(&self, name: &str) -> Option<&str> {
-        crate::error::did_you_mean(name, self.names())
+        crate::util::error::did_you_mean(name, self.names())
     }
 }
 

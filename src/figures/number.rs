@@ -71,7 +71,7 @@ fn ungroup(text: &str) -> Option<String> {
 /// "YYYY-MM" or "YYYY-MM-DD" (a real day of the calendar) as months since year 0
 /// (year * 12 + month - 1).
 pub(crate) fn parse_date(text: &str) -> Result<f64, String> {
-    let (year, month) = crate::dates::month(text)
+    let (year, month) = crate::util::dates::month(text)
         .map_err(|why| format!("`{}` is not a valid date: {why}", text.trim()))?;
     Ok(f64::from(year) * 12.0 + f64::from(month) - 1.0)
 }

@@ -1,6 +1,6 @@
 //! Figures: the data behind the charts of `charts:` — a payment schedule month by month, or
 //! figures side by side in one unit — computed here, from the evaluated figures, so that a
-//! chart and the prose cannot disagree. Drawing them is `crate::charts`' job.
+//! chart and the prose cannot disagree. Drawing them is `crate::render::charts`' job.
 
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
@@ -8,7 +8,7 @@ use serde_json::{Map, Value as Json};
 use super::Figure;
 use super::load::{At, Loader};
 use super::units::Declared;
-use crate::error::did_you_mean;
+use crate::util::error::did_you_mean;
 
 const CHART_KEYS: [&str; 12] = [
     "kind",

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::*;
-use crate::error::{Problem, Problems};
+use crate::util::error::{Problem, Problems};
 
 const BRIEFING: &str = r#"sources:
   article:

@@ -5,7 +5,7 @@
 //! USD/year come out as exact ratios (31557600 / 2629800 = 12) instead of drifting in the
 //! last bits and printing 14999999999.999998.
 
-use crate::error::did_you_mean;
+use crate::util::error::did_you_mean;
 
 /// Exponents of money (USD), power (W) and time (s); energy is power x time.
 pub(crate) type Dim = [i32; 3];

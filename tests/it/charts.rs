@@ -8,7 +8,7 @@ use crate::support::SiteTest;
 fn svg(site: &SiteTest, name: &str) -> String {
     let site = Site::load(site.root(), &LoadOptions::default()).unwrap();
     let chart = site.figures.chart(name).unwrap();
-    briefing::charts::svg(&site.figures, chart)
+    briefing::render::charts::svg(&site.figures, chart)
 }
 
 #[test]

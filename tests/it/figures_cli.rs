@@ -1,6 +1,6 @@
 //! `briefing figures`: every figure with its value in its own unit, as a table, JSON or CSV.
 
-use briefing::figure_table::{FigureTable, Value};
+use briefing::cli::figure_table::{FigureTable, Value};
 
 use crate::support::SiteTest;
 

@@ -228,19 +228,31 @@ fn a_link_to_markdown_that_is_no_page_is_a_link_problem() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("error: content/report.md:6:5: broken link: `notes.md` is not a page of this site"),
+        stderr.contains(
+            "error: content/report.md:6:5: broken link: `notes.md` is not a page of this site"
+        ),
         "{stderr}"
     );
     assert!(stderr.contains("did you mean `report.md`?"), "{stderr}");
     // A real corpus with one stale link can still be built.
     let out = site.cli(&["build", "--allow-broken-links"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
-        stderr.lines().filter(|l| l.starts_with("warning:") && l.contains("is not a page")).count(),
+        stderr
+            .lines()
+            .filter(|l| l.starts_with("warning:") && l.contains("is not a page"))
+            .count(),
         2,
         "{stderr}"
     );
     let html = std::fs::read_to_string(site.path("public/report/index.html")).unwrap();
-    assert!(html.contains("href=\"notes.md#terms\""), "the link stays as written");
+    assert!(
+        html.contains("href=\"notes.md#terms\""),
+        "the link stays as written"
+    );
 }

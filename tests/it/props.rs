@@ -14,9 +14,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use briefing::content;
 use briefing::figures::{self, Figures};
-use briefing::templates::Templates;
+use briefing::load::content;
+use briefing::load::templates::Templates;
 use briefing::{LoadOptions, Problem, Problems, Site};
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -335,7 +335,7 @@ fn input(seeds: Arc<Vec<Vec<u8>>>, tokens: &'static Tokens) -> BoxedStrategy<Byt
 /// problem at its first bad byte. The parsers then get the text with bad bytes replaced,
 /// so that a flipped byte does not stop every case at the decoder.
 fn as_text(path: &Path, bytes: &[u8]) -> Result<String, TestCaseError> {
-    if let Err(problem) = briefing::files::decode(path, bytes.to_vec()) {
+    if let Err(problem) = briefing::util::files::decode(path, bytes.to_vec()) {
         located(&problem, path, true)?;
     }
     Ok(String::from_utf8_lossy(bytes).into_owned())
@@ -730,7 +730,7 @@ fn build_basic<U: FnOnce(&mut Site)>(
         let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let options = briefing::publish::Options::default();
             let built = briefing::publish::prepare(&site, &options).err();
-            (built, briefing::report::render(&site, None).err())
+            (built, briefing::render::report::render(&site, None).err())
         }));
         undo(&mut site);
         let (built, report) = built.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -747,7 +747,7 @@ fn build_basic<U: FnOnce(&mut Site)>(
 #[test]
 fn front_matter_and_pages_never_panic() {
     let seeds = seeds(
-        &["content", "tests/fixtures", "src/starter/content"],
+        &["content", "tests/fixtures", "src/cli/starter/content"],
         &[".md"],
         &[EVERY_FIELD_PAGE],
     );
@@ -784,14 +784,14 @@ fn markdown_with_figure_references_never_panics() {
         &[
             "content",
             "tests/fixtures",
-            "src/starter/content",
+            "src/cli/starter/content",
             "README.md",
         ],
         &[".md"],
         &[EVERY_FIELD_PAGE],
     );
     let (figures, urls) = shipped_figures();
-    let highlights = briefing::cache::Highlights::none();
+    let highlights = briefing::publish::cache::Highlights::none();
     let path = Path::new("content/fuzz.md");
     check(DEFAULT_CASES, input(seeds, &MARKDOWN), |Bytes(bytes)| {
         let text = as_text(path, &bytes)?;
@@ -802,12 +802,12 @@ fn markdown_with_figure_references_never_panics() {
                 .map_err(|p| TestCaseError::fail(p.to_string()))?,
         };
         let (body, summary) =
-            briefing::markdown::render_page(&page, &figures, &urls, Some(&highlights));
+            briefing::render::markdown::render_page(&page, &figures, &urls, Some(&highlights));
         for rendered in [Some(body), summary].into_iter().flatten() {
             match rendered {
                 Ok(rendered) => {
                     // The link checker reads the HTML (raw HTML of the page included).
-                    briefing::links::scan("notes/fuzz/index.html", &rendered.html);
+                    briefing::util::html::scan("notes/fuzz/index.html", &rendered.html);
                 }
                 Err(problems) => all_located(&problems, path, true)?,
             }
@@ -819,7 +819,7 @@ fn markdown_with_figure_references_never_panics() {
 #[test]
 fn figures_files_never_panic() {
     let seeds = seeds(
-        &["data", "tests/fixtures", "src/starter/data"],
+        &["data", "tests/fixtures", "src/cli/starter/data"],
         &["figures.yaml"],
         &[],
     );
@@ -829,14 +829,14 @@ fn figures_files_never_panic() {
         let text = as_text(path, &bytes)?;
         match figures::load(path, &text) {
             Ok(figures) => {
-                use briefing::figure_table::{Format, render};
+                use briefing::cli::figure_table::{Format, render};
                 for format in [Format::Table, Format::Json, Format::Csv] {
                     render(&figures, format);
                 }
                 for chart in figures.charts() {
-                    briefing::charts::chart_html(&figures, chart, "../");
+                    briefing::render::charts::chart_html(&figures, chart, "../");
                 }
-                briefing::charts::template_value(&figures, "");
+                briefing::render::charts::template_value(&figures, "");
                 Ok(())
             }
             Err(problems) => all_located(&problems, path, true),
@@ -847,7 +847,7 @@ fn figures_files_never_panic() {
 #[test]
 fn site_settings_never_panic() {
     let seeds = seeds(
-        &["briefing.yaml", "tests/fixtures", "src/starter"],
+        &["briefing.yaml", "tests/fixtures", "src/cli/starter"],
         &["briefing.yaml"],
         &[EVERY_FIELD_SETTINGS],
     );
@@ -855,7 +855,7 @@ fn site_settings_never_panic() {
     let inputs = or_generated(input(seeds, &YAML), yaml_fields(SETTINGS_KEYS), 5);
     check(DEFAULT_CASES / 4, inputs, |Bytes(bytes)| {
         let text = as_text(path, &bytes)?;
-        let config = match briefing::config::Config::parse(path, &text) {
+        let config = match briefing::load::config::Config::parse(path, &text) {
             Ok(config) => config,
             Err(problems) => return all_located(&problems, path, true),
         };
@@ -872,13 +872,13 @@ fn css_url_scanners_never_panic() {
     let seeds = seeds(&["static", "tests/fixtures", "src"], &[".css"], &[]);
     check(DEFAULT_CASES * 4, input(seeds, &CSS), |Bytes(bytes)| {
         let css = String::from_utf8_lossy(&bytes);
-        for (range, url) in briefing::links::css_urls(&css) {
+        for (range, url) in briefing::util::html::css_urls(&css) {
             prop_assert_eq!(css.get(range.clone()), Some(url.as_str()), "{:?}", range);
         }
-        briefing::links::scan("style.css", &css);
+        briefing::util::html::scan("style.css", &css);
         // In HTML, CSS is read from `style` attributes and `<style>` elements.
         let attribute = css.replace('"', "&quot;");
-        briefing::links::scan_html(&format!(
+        briefing::util::html::scan_html(&format!(
             "<p style=\"{attribute}\"></p><style>{css}</style>"
         ));
         Ok(())
@@ -893,11 +893,11 @@ fn static_css_through_the_build_and_the_report_never_panics() {
             // Raw bytes, whatever the loader would say of them: the build must not panic.
             let kept = site.static_files.clone();
             site.static_files.retain(|f| f.rel != "style.css");
-            site.static_files.push(briefing::site::StaticFile {
+            site.static_files.push(briefing::load::site::StaticFile {
                 rel: "style.css".to_string(),
                 bytes,
             });
-            site.static_files.push(briefing::site::StaticFile {
+            site.static_files.push(briefing::load::site::StaticFile {
                 rel: "img/x.png".to_string(),
                 bytes: b"png".to_vec(),
             });

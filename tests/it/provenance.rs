@@ -415,13 +415,28 @@ fn figures_in_titles_descriptions_and_summaries_are_plain_text_everywhere() {
     let built = site.publish();
     let page = built.file("price/index.html");
     assert!(page.contains("<title>A term of 24 months"), "{page}");
-    assert!(page.contains("<meta name=\"description\" content=\"Paid over 24 months\">"), "{page}");
-    assert!(page.contains("\"headline\":\"A term of 24 months\""), "{page}");
+    assert!(
+        page.contains("<meta name=\"description\" content=\"Paid over 24 months\">"),
+        "{page}"
+    );
+    assert!(
+        page.contains("\"headline\":\"A term of 24 months\""),
+        "{page}"
+    );
     let feed = built.file("atom.xml");
-    assert!(feed.contains("<title>A term of 24 months</title>"), "{feed}");
-    assert!(feed.contains("<summary>Paid over 24 months</summary>"), "{feed}");
+    assert!(
+        feed.contains("<title>A term of 24 months</title>"),
+        "{feed}"
+    );
+    assert!(
+        feed.contains("<summary>Paid over 24 months</summary>"),
+        "{feed}"
+    );
     for (path, html) in built.html() {
-        assert!(!html.contains("{{ months"), "a reference is published literally in {path}");
+        assert!(
+            !html.contains("{{ months"),
+            "a reference is published literally in {path}"
+        );
     }
     // Listings show summaries (from the front matter or the first paragraph) with
     // their figures as text, without the figure's link and tooltip.
@@ -431,18 +446,27 @@ fn figures_in_titles_descriptions_and_summaries_are_plain_text_everywhere() {
     );
     let home = site.publish().file("index.html");
     assert!(home.contains("<li>Summary with 24 months.</li>"), "{home}");
-    assert!(home.contains("<li><p>The tenant pays $2 million a month for 10 MW"), "{home}");
+    assert!(
+        home.contains("<li><p>The tenant pays $2 million a month for 10 MW"),
+        "{home}"
+    );
     assert!(!home.contains("fig-link"), "{home}");
     site.cli_ok(&["report", "-o", "report.html"]);
     let report = std::fs::read_to_string(site.path("report.html")).unwrap();
     assert!(report.contains("A term of 24 months"), "{report}");
     assert!(!report.contains("{{ months"), "{report}");
     // A bad reference in the front matter is an error at its line.
-    site.write("content/price.md", "---\ndate: 2026-11-20\ntitle: \"A term of {{ monhts }}\"\n---\nBody.\n");
+    site.write(
+        "content/price.md",
+        "---\ndate: 2026-11-20\ntitle: \"A term of {{ monhts }}\"\n---\nBody.\n",
+    );
     let problems = site.problems();
     let problem = &problems.0[0];
     assert_eq!((problem.line, problem.column), (3, 1), "{problem}");
-    assert!(problem.message.contains("unknown figure `monhts`"), "{problem}");
+    assert!(
+        problem.message.contains("unknown figure `monhts`"),
+        "{problem}"
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use briefing::serve::{ServeOptions, ServerHandle, serve};
+use briefing::cli::serve::{ServeOptions, ServerHandle, serve};
 
 use crate::support::SiteTest;
 

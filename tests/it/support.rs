@@ -79,7 +79,7 @@ impl SiteTest {
 
     pub fn try_build(&self) -> Result<Built, Problems> {
         let site = Site::load(self.root(), &self.options)?;
-        let outputs = briefing::build::render(&site)?;
+        let outputs = briefing::publish::render(&site)?;
         Ok(Built {
             files: outputs.into_iter().map(|o| (o.path, o.bytes)).collect(),
         })

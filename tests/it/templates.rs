@@ -89,8 +89,14 @@ fn a_component_or_a_loop_over_fields_gets_every_field_of_a_listed_page() {
     );
     let html = site.build().file("index.html");
     assert!(html.contains("<p class=\"teaser\">"), "{html}");
-    assert!(!html.contains("<p class=\"teaser\"></p>"), "the summary is there: {html}");
+    assert!(
+        !html.contains("<p class=\"teaser\"></p>"),
+        "the summary is there: {html}"
+    );
     for field in ["title", "summary", "word_count", "description", "url"] {
-        assert!(html.contains(&format!("<dt>{field}</dt>")), "{field} is missing: {html}");
+        assert!(
+            html.contains(&format!("<dt>{field}</dt>")),
+            "{field} is missing: {html}"
+        );
     }
 }

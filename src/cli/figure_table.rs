@@ -5,11 +5,11 @@ use std::path::Path;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::{Problem, Problems};
 use crate::figures::{self, Figure, Figures};
-use crate::files::display_path;
-use crate::provenance::kind_name;
-use crate::site::FIGURES_FILE;
+use crate::load::site::FIGURES_FILE;
+use crate::render::provenance::kind_name;
+use crate::util::error::{Problem, Problems};
+use crate::util::files::display_path;
 
 /// How `briefing figures` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -90,7 +90,8 @@ impl Value {
         if unit.trim() == "date" {
             let months = value.round() as i64;
             Value::Date(
-                crate::dates::month_text(months, "%Y-%m").unwrap_or_else(|| months.to_string()),
+                crate::util::dates::month_text(months, "%Y-%m")
+                    .unwrap_or_else(|| months.to_string()),
             )
         } else {
             Value::Number(value)
@@ -149,7 +150,7 @@ pub fn load(root: &Path) -> Result<Figures, Problems> {
     let path = root.join(FIGURES_FILE);
     let shown = display_path(root, &path);
     match std::fs::read(&path) {
-        Ok(bytes) => figures::load(&shown, &crate::files::decode(&shown, bytes)?),
+        Ok(bytes) => figures::load(&shown, &crate::util::files::decode(&shown, bytes)?),
         Err(err) => Err(Problem::new(shown, format!("cannot read: {err}"))
             .help("run `briefing figures` in a site's folder, or pass `--root DIR`")
             .into()),

@@ -10,11 +10,12 @@ use pulldown_cmark::{
 };
 use serde::Serialize;
 
-use crate::error::{LineIndex, Problem, Problems};
 use crate::figures::Figures;
 use crate::figures::text::Shown;
-use crate::highlight::escape_html;
-use crate::provenance;
+use crate::render::provenance;
+use crate::util::error::{LineIndex, Problem, Problems};
+use crate::util::text::escape_html;
+use crate::util::text::{slugify, strip_tags};
 
 /// What the Markdown of a page needs to know about the rest of the site.
 pub struct RenderContext<'a> {
@@ -31,7 +32,7 @@ pub struct RenderContext<'a> {
     pub page_urls: &'a HashMap<String, String>,
     /// Where code blocks are highlighted; None renders a page without its code blocks,
     /// for what other pages need of it (summary, word count, table of contents).
-    pub highlights: Option<&'a crate::cache::Highlights>,
+    pub highlights: Option<&'a crate::publish::cache::Highlights>,
     /// Show figures as plain text, without their link and tooltip (a summary from the
     /// front matter, which listings show on other pages).
     pub plain_figures: bool,
@@ -258,10 +259,10 @@ pub fn inline_html(html: &str) -> String {
 /// the page's context and its own first line: the one place that knows how a page's
 /// Markdown is rendered, for the build and for locating links.
 pub fn render_page(
-    page: &crate::content::Page,
+    page: &crate::load::content::Page,
     figures: &Figures,
     page_urls: &HashMap<String, String>,
-    highlights: Option<&crate::cache::Highlights>,
+    highlights: Option<&crate::publish::cache::Highlights>,
 ) -> (
     Result<Rendered, Problems>,
     Option<Result<Rendered, Problems>>,
@@ -631,7 +632,7 @@ impl<'c> Renderer<'c> {
                 )
                 .help("place each chart once per page"));
         }
-        Ok(crate::charts::chart_html(
+        Ok(crate::render::charts::chart_html(
             self.cx.figures,
             chart,
             self.cx.root,
@@ -761,7 +762,11 @@ fn footnote_id(label: &str) -> String {
 }
 
 /// A fenced block's HTML and the cache key of its highlighted code.
-fn code_block(code: &str, language: &str, highlights: &crate::cache::Highlights) -> (String, u128) {
+fn code_block(
+    code: &str,
+    language: &str,
+    highlights: &crate::publish::cache::Highlights,
+) -> (String, u128) {
     let token = language.split([',', ' ', '{']).next().unwrap_or("").trim();
     let block = highlights.highlight(code, token);
     let lang_attr = if token.is_empty() {
@@ -786,65 +791,27 @@ fn plain_text(events: &[Event]) -> String {
     for event in events {
         match event {
             Event::Text(t) | Event::Code(t) => text.push_str(t),
-            Event::InlineHtml(html) => text.push_str(&strip_tags(&provenance::numbers_only(html))),
+            Event::InlineHtml(html) => {
+                text.push_str(&strip_tags(&provenance::numbers_only(html), ""))
+            }
             _ => {}
         }
     }
     text.trim().to_string()
 }
 
-fn strip_tags(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-}
-
 /// `markets/asia.md` + `../deal.md` -> `deal.md`: a link inside `content/`, from the root.
 fn resolve_relative(from: &str, link: &str) -> String {
     let dir = from.rsplit_once('/').map_or("", |(dir, _)| dir);
-    crate::links::resolve_path(dir, link).unwrap_or_else(|| link.to_string())
-}
-
-/// A URL- and id-safe form of `text`: lower case, words joined by `-`.
-pub fn slugify(text: &str) -> String {
-    let mut slug = String::with_capacity(text.len());
-    let mut dash = false;
-    for c in text.chars() {
-        if c.is_alphanumeric() {
-            if dash && !slug.is_empty() {
-                slug.push('-');
-            }
-            dash = false;
-            slug.extend(c.to_lowercase());
-        } else if c.is_whitespace() || c == '-' || c == '_' || c == '.' || c == '/' {
-            dash = true;
-        }
-    }
-    if slug.is_empty() {
-        "section".to_string()
-    } else {
-        slug
-    }
+    crate::util::urls::resolve_path(dir, link).unwrap_or_else(|| link.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    static NO_CACHE: std::sync::LazyLock<crate::cache::Highlights> =
-        std::sync::LazyLock::new(crate::cache::Highlights::none);
+    static NO_CACHE: std::sync::LazyLock<crate::publish::cache::Highlights> =
+        std::sync::LazyLock::new(crate::publish::cache::Highlights::none);
 
     fn cx<'a>(figures: &'a Figures, urls: &'a HashMap<String, String>) -> RenderContext<'a> {
         RenderContext {
@@ -857,13 +824,6 @@ mod tests {
             highlights: Some(&NO_CACHE),
             plain_figures: false,
         }
-    }
-
-    #[test]
-    fn slugs() {
-        assert_eq!(slugify("The deal, in detail"), "the-deal-in-detail");
-        assert_eq!(slugify("  Été & co_op  "), "été-co-op");
-        assert_eq!(slugify("!!!"), "section");
     }
 
     #[test]

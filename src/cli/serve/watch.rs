@@ -13,7 +13,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 pub const WATCHED_DIRS: [&str; 4] = ["content", "data", "templates", "static"];
 /// The site settings, watched through the root folder so that an editor replacing the file
 /// (write a temporary file, rename it over) is seen as well.
-pub const WATCHED_FILE: &str = crate::config::FILE_NAME;
+pub const WATCHED_FILE: &str = crate::load::config::FILE_NAME;
 
 /// How long the debouncer holds events to pair renames and drop duplicates. It delays each
 /// event by this much, but does not wait for a file to go quiet: [`next_burst`] does that.

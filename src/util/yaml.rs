@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::de::DeserializeOwned;
 
-use crate::error::Problem;
+use crate::util::error::Problem;
 
 /// Parse `text` (the contents of `path`, starting at `first_line` of that file)
 /// into `T`, turning YAML and shape errors into a [`Problem`] at the right line.
@@ -49,7 +49,7 @@ fn check_nesting(path: &Path, text: &str, first_line: usize) -> Result<(), Probl
             b'[' | b'{' => {
                 open.push(at);
                 if open.len() > MAX_BRACKETS {
-                    let (line, column) = crate::error::line_col(text, open[YAML_DEPTH]);
+                    let (line, column) = crate::util::error::line_col(text, open[YAML_DEPTH]);
                     return Err(Problem::new(
                         path,
                         format!("YAML lists and mappings nest more than {YAML_DEPTH} levels deep"),
@@ -153,7 +153,7 @@ fn first_alias(text: &str) -> Option<(usize, usize, &str)> {
             if c == '&' {
                 anchors.insert(name);
             } else if !name.is_empty() && anchors.contains(name) {
-                let (line, column) = crate::error::line_col(text, at);
+                let (line, column) = crate::util::error::line_col(text, at);
                 return Some((line, column, name));
             }
         }
@@ -384,14 +384,11 @@ fn mapping_key(trimmed: &str) -> Option<&str> {
     (!key.is_empty()).then_some(key)
 }
 
-/// A YAML value of any shape, for places (front matter `extra:`) that hand user data to templates.
-pub type Value = serde_yaml::Value;
-
 /// 1-based line and column of the first place `word` is written: where a key that
 /// [`key_position`] cannot find (after an anchor, in a flow mapping) most likely is.
 pub fn first_mention(text: &str, word: &str) -> Option<(usize, usize)> {
     text.find(word)
-        .map(|offset| crate::error::line_col(text, offset))
+        .map(|offset| crate::util::error::line_col(text, offset))
 }
 
 /// A YAML value of any shape, for places (front matter `extra:`) that hand user data to

@@ -4,8 +4,9 @@
 //! figure's row of the "Figures and sources" page.
 
 use crate::figures::{Figure, Figures, Kind};
-use crate::highlight::escape_html;
-use crate::site::FIGURES_URL;
+use crate::load::content::FIGURES_URL;
+use crate::util::text::capitalise;
+use crate::util::text::escape_html;
 
 /// What a reader is told a figure is: reported, assumption, derived, or estimate (a derived
 /// figure resting on an assumption).
@@ -49,7 +50,7 @@ pub fn figure_html(
 fn tooltip(figures: &Figures, figure: &Figure) -> String {
     let mut tip = format!(
         "<span class=\"fig-tip-head\"><span class=\"fig-tip-kind\">{}</span> {}</span>",
-        capitalised(kind_name(figure)),
+        capitalise(kind_name(figure)),
         escape_html(&figure.label)
     );
     let line = |class: &str, html: String| format!("<span class=\"fig-tip-{class}\">{html}</span>");
@@ -105,7 +106,7 @@ fn tooltip(figures: &Figures, figure: &Figure) -> String {
 
 /// The same provenance on one line of plain text, for the link's `title`.
 pub fn provenance(figures: &Figures, figure: &Figure) -> String {
-    let mut text = format!("{}: {}", capitalised(kind_name(figure)), figure.label);
+    let mut text = format!("{}: {}", capitalise(kind_name(figure)), figure.label);
     match figure.kind {
         Kind::Reported => {
             if let Some(source) = source_text(figures, figure) {
@@ -169,14 +170,6 @@ fn source_text(figures: &Figures, figure: &Figure) -> Option<String> {
         text.push_str(&format!(" (as of {as_of})"));
     }
     Some(text)
-}
-
-fn capitalised(word: &str) -> String {
-    let mut chars = word.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 /// `html` with each figure reduced to its number: no tooltip, no estimate mark. For text

@@ -7,8 +7,8 @@ use lol_html::html_content::ContentType;
 use lol_html::{HtmlRewriter, Settings, element, end, end_tag};
 use serde::Serialize;
 
-use crate::error::Problem;
-use crate::highlight::escape_html;
+use crate::util::error::Problem;
+use crate::util::text::escape_html;
 
 /// The path of the script every served page loads.
 pub const SCRIPT_PATH: &str = "/__briefing/live.js";

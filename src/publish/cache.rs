@@ -18,7 +18,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::hash::{Hash, Hasher};
 use std::io::{Read as _, Write as _};
 use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
@@ -28,7 +27,8 @@ use std::sync::{Arc, Mutex};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::highlight;
+use crate::render::highlight;
+use crate::util::hash::Key;
 
 /// The cache folder, inside the site's root.
 pub const DIR_NAME: &str = ".briefing-cache";
@@ -521,7 +521,7 @@ pub struct PageRecord {
     /// Hash of everything the page's output was made from.
     pub output_key: u128,
     pub output: OutputStamp,
-    pub links: crate::links::FileLinks,
+    pub links: crate::publish::links::FileLinks,
 }
 
 /// The written output file as the build left it, to tell whether it is still there
@@ -557,7 +557,7 @@ impl OutputStamp {
 #[derive(Serialize, Deserialize)]
 struct PagesFile {
     records: HashMap<String, Arc<PageRecord>>,
-    check: crate::links::CheckMemo,
+    check: crate::publish::links::CheckMemo,
 }
 
 /// The page records of the previous build, keyed by the page's path inside `content/`,
@@ -565,10 +565,10 @@ struct PagesFile {
 #[derive(Default, Clone)]
 pub struct PageRecords {
     pub records: HashMap<String, Arc<PageRecord>>,
-    pub check: crate::links::CheckMemo,
+    pub check: crate::publish::links::CheckMemo,
     /// Pages as listings show them, kept in memory by the preview between builds (a build
     /// that runs once gains nothing from keeping a second copy of every listed page).
-    pub listed: Option<Arc<crate::build::ListedMemo>>,
+    pub listed: Option<Arc<crate::render::page::ListedMemo>>,
 }
 
 impl PageRecords {
@@ -587,7 +587,7 @@ impl PageRecords {
         #[derive(Serialize)]
         struct PagesFileRef<'a> {
             records: &'a HashMap<String, Arc<PageRecord>>,
-            check: &'a crate::links::CheckMemo,
+            check: &'a crate::publish::links::CheckMemo,
         }
         let file = PagesFileRef {
             records: &self.records,
@@ -615,49 +615,6 @@ fn binary_stamp() -> String {
         format!("briefing {} cache, binary {exe}", env!("CARGO_PKG_VERSION"))
     });
     STAMP.clone()
-}
-
-/// A 128-bit hash of everything fed to it, for cache keys. Two SipHash states with
-/// different keys: std's SipHash is fixed within one binary, and every cache is tied to
-/// the binary that wrote it, so the keys need be stable only that far.
-pub struct Key(std::hash::DefaultHasher, std::hash::DefaultHasher);
-
-impl Default for Key {
-    fn default() -> Self {
-        let mut second = std::hash::DefaultHasher::new();
-        0x9E37_79B9_7F4A_7C15u64.hash(&mut second);
-        Key(std::hash::DefaultHasher::new(), second)
-    }
-}
-
-impl Key {
-    pub fn new() -> Key {
-        Key::default()
-    }
-
-    /// Feed a value (with its length, for strings, so `("ab", "c")` and `("a", "bc")` differ).
-    pub fn add<T: Hash + ?Sized>(&mut self, value: &T) -> &mut Self {
-        value.hash(&mut self.0);
-        value.hash(&mut self.1);
-        self
-    }
-
-    pub fn finish(&self) -> u128 {
-        (u128::from(self.0.finish()) << 64) | u128::from(self.1.finish())
-    }
-}
-
-/// Bytes written to a key are hashed (to hash a serialization without building it).
-impl std::io::Write for Key {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.write(bytes);
-        self.1.write(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 /// The key of a code block: its language and its code.

@@ -1,5 +1,9 @@
 //! The command line: arguments, the commands, and the one printer of errors.
 
+pub mod figure_table;
+pub mod init;
+pub mod serve;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -9,7 +13,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::{LoadOptions, Problems, Site, report};
+use crate::render::report;
+use crate::{LoadOptions, Problems, Site};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -96,7 +101,7 @@ pub enum Command {
         root: PathBuf,
         /// table for reading, json or csv for tools
         #[arg(long, value_enum, default_value_t)]
-        format: crate::figure_table::Format,
+        format: crate::cli::figure_table::Format,
     },
     /// Preview the site: serve it, rebuild on every save and reload the open pages
     Serve {
@@ -104,7 +109,7 @@ pub enum Command {
         #[arg(long, default_value = ".")]
         root: PathBuf,
         /// The port to listen on; 0 picks any free port
-        #[arg(long, short, default_value_t = crate::serve::DEFAULT_PORT)]
+        #[arg(long, short, default_value_t = crate::cli::serve::DEFAULT_PORT)]
         port: u16,
         /// The address to listen on; other than 127.0.0.1 or ::1, other machines can reach it
         #[arg(long, default_value = "127.0.0.1")]
@@ -132,7 +137,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let output = output.unwrap_or_else(|| root.join("public"));
             let publish = crate::publish::Options {
                 allow_broken_links,
-                output_dir: crate::files::display_path(&root, &output),
+                output_dir: crate::util::files::display_path(&root, &output),
                 ..crate::publish::Options::default()
             };
             let load = LoadOptions {
@@ -145,7 +150,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 &output,
                 &load,
                 &publish,
-                crate::output::WriteOptions { force },
+                crate::publish::disk::WriteOptions { force },
             )?;
             print_warnings(&summary.warnings);
             println!(
@@ -208,12 +213,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Figures { root, format } => {
-            let figures = crate::figure_table::load(&root)?;
-            print!("{}", crate::figure_table::render(&figures, format));
+            let figures = crate::cli::figure_table::load(&root)?;
+            print!("{}", crate::cli::figure_table::render(&figures, format));
             Ok(ExitCode::SUCCESS)
         }
         Command::Init { dir, force } => {
-            let written = crate::init::init(&dir, force)?;
+            let written = crate::cli::init::init(&dir, force)?;
             println!(
                 "Wrote a new briefing site ({} files) into {}",
                 written.len(),
@@ -231,13 +236,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             bind,
             open,
             drafts,
-        } => crate::serve::run(
-            crate::serve::ServeOptions {
+        } => crate::cli::serve::run(
+            crate::cli::serve::ServeOptions {
                 root,
                 bind,
                 port,
                 drafts,
-                ..crate::serve::ServeOptions::default()
+                ..crate::cli::serve::ServeOptions::default()
             },
             open,
         ),
@@ -270,7 +275,7 @@ fn report(
     // Find the browser before any work, so a missing one fails fast.
     let chromium = pdf
         .as_ref()
-        .map(|_| report::find_chromium(chromium))
+        .map(|_| crate::publish::pdf::find_chromium(chromium))
         .transpose()?;
     let first = report::render(&site, None)?;
     for warning in &first.warnings {
@@ -291,12 +296,12 @@ fn report(
     if let (Some(pdf), Some(chromium)) = (pdf, chromium) {
         let started = Instant::now();
         // Printed beside the PDF, which it replaces only once the last printing worked.
-        let printed = report::print_pdf(&first.html, &pdf, &chromium)?;
+        let printed = crate::publish::pdf::print_pdf(&first.html, &pdf, &chromium)?;
         // A second printing puts the page numbers, read from the first, in the contents.
-        let printed = match report::page_numbers(printed.path(), &first.sections) {
+        let printed = match crate::publish::pdf::page_numbers(printed.path(), &first.sections) {
             Some(numbers) => {
                 let numbered = report::render(&site, Some(&numbers))?;
-                report::print_pdf(&numbered.html, &pdf, &chromium)?
+                crate::publish::pdf::print_pdf(&numbered.html, &pdf, &chromium)?
             }
             None => {
                 eprintln!(
@@ -306,7 +311,7 @@ fn report(
                 printed
             }
         };
-        report::persist_pdf(printed, &pdf)?;
+        crate::publish::pdf::persist_pdf(printed, &pdf)?;
         println!(
             "Wrote {} in {} ms",
             pdf.display(),

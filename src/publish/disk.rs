@@ -25,8 +25,8 @@ use std::sync::Mutex;
 
 use anyhow::{Context as _, bail};
 
-use crate::build::Sink;
-use crate::cache::OutputStamp;
+use crate::publish::cache::OutputStamp;
+use crate::publish::sink::Sink;
 
 /// The list of files the last build wrote, inside the output folder.
 pub const MANIFEST: &str = ".briefing-manifest";
@@ -62,7 +62,7 @@ pub fn check_output_dir(root: &Path, output: &Path) -> anyhow::Result<()> {
         "data",
         "templates",
         "static",
-        crate::cache::DIR_NAME,
+        crate::publish::cache::DIR_NAME,
     ] {
         if out.starts_with(root.join(part)) {
             return refuse(format!("it is inside the site's `{part}/` folder"));
@@ -568,7 +568,7 @@ fn unchanged(path: &Path, bytes: &[u8]) -> bool {
 
 /// Write `outputs` into `output_dir` as one change (see [`DiskSink`]).
 pub fn write(
-    outputs: &[crate::build::Output],
+    outputs: &[crate::render::Output],
     output_dir: &Path,
     options: WriteOptions,
 ) -> anyhow::Result<()> {
@@ -583,7 +583,7 @@ pub fn write(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::Output;
+    use crate::render::Output;
 
     fn write(outputs: &[Output], dir: &Path) -> anyhow::Result<()> {
         super::write(outputs, dir, WriteOptions::default())

@@ -6,9 +6,12 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Deserialize;
 
-use crate::error::{Problem, Problems};
-use crate::files::{self, display_path};
-use crate::yaml;
+use crate::util::error::{Problem, Problems};
+use crate::util::files::{self, display_path};
+use crate::util::yaml;
+
+/// URL of the generated "Figures and sources" page, which no page may take.
+pub const FIGURES_URL: &str = "figures/";
 
 /// Front matter: the YAML block between `---` lines at the top of a page.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -188,13 +191,13 @@ pub fn parse_page(path: &Path, rel: &str, text: &str) -> Result<Page, Problem> {
         |key: &str| yaml::key_position(front_text, None, key).map_or(0, |(line, _)| line + 1);
     if let Some(date) = front.date.take() {
         // Templates, feeds and listings get the date as jiff wrote it back.
-        let when = crate::dates::parse(&date).map_err(|message| {
+        let when = crate::util::dates::parse(&date).map_err(|message| {
             Problem::new(
                 path,
                 format!("`date: {date}` is not a valid date: {message}"),
             )
             .at(front_line("date"), 1)
-            .help(crate::dates::DATE_HELP)
+            .help(crate::util::dates::DATE_HELP)
         })?;
         front.date = Some(when.canonical());
     }
@@ -338,12 +341,7 @@ fn title_from_file_name(rel: &str) -> String {
     let stem = stem.strip_suffix("/_index").unwrap_or(stem);
     let name = stem.rsplit('/').next().unwrap_or(stem);
     let name = if name == "_index" { "Home" } else { name };
-    let words = name.replace(['-', '_'], " ");
-    let mut chars = words.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
+    crate::util::text::capitalise(&name.replace(['-', '_'], " "))
 }
 
 /// `deal.md` -> `deal/`, `markets/_index.md` -> `markets/`, `_index.md` -> ``.
@@ -358,7 +356,7 @@ fn page_url(rel: &str, slug: Option<&str>) -> String {
     }
     let name = slug
         .map(str::to_string)
-        .unwrap_or_else(|| crate::markdown::slugify(name));
+        .unwrap_or_else(|| crate::util::text::slugify(name));
     format!("{parent}{name}/")
 }
 

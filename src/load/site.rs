@@ -2,21 +2,20 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{self, Config};
-use crate::content::{self, Page};
-use crate::error::{Problem, Problems, did_you_mean};
 use crate::figures::{self, Figures};
-use crate::files::{self, display_path};
-use crate::templates::Templates;
+use crate::load::config::{self, Config};
+use crate::load::content::FIGURES_URL;
+use crate::load::content::{self, Page};
+use crate::load::templates::Templates;
+use crate::util::error::{Problem, Problems, did_you_mean};
+use crate::util::files::{self, display_path};
 
 pub const FIGURES_FILE: &str = "data/figures.yaml";
-/// URL of the generated "Figures and sources" page.
-pub const FIGURES_URL: &str = "figures/";
 
 /// The default theme's static files, used unless the site's `static/` has a file of the same name.
 pub const BUILT_IN_STATIC: &[(&str, &[u8])] = &[
-    ("style.css", include_bytes!("../static/style.css")),
-    ("favicon.svg", include_bytes!("../static/favicon.svg")),
+    ("style.css", include_bytes!("../../static/style.css")),
+    ("favicon.svg", include_bytes!("../../static/favicon.svg")),
 ];
 
 #[derive(Debug, Clone, Default)]
@@ -46,7 +45,7 @@ pub struct Site {
     pub templates: Templates,
     pub static_files: Vec<StaticFile>,
     /// Highlighted code from earlier builds (`.briefing-cache/`), and this build's.
-    pub highlights: std::sync::Arc<crate::cache::Highlights>,
+    pub highlights: std::sync::Arc<crate::publish::cache::Highlights>,
 }
 
 impl Site {
@@ -59,7 +58,7 @@ impl Site {
     pub fn load_with(
         root: &Path,
         options: &LoadOptions,
-        sources: Option<&crate::content::SourceCache>,
+        sources: Option<&crate::load::content::SourceCache>,
     ) -> Result<Site, Problems> {
         let mut problems = Vec::new();
         // The parts are independent: read them side by side (templates are the slowest
@@ -149,9 +148,11 @@ impl Site {
                     templates,
                     static_files,
                     highlights: std::sync::Arc::new(if options.no_cache {
-                        crate::cache::Highlights::none()
+                        crate::publish::cache::Highlights::none()
                     } else {
-                        crate::cache::Highlights::open(&root.join(crate::cache::DIR_NAME))
+                        crate::publish::cache::Highlights::open(
+                            &root.join(crate::publish::cache::DIR_NAME),
+                        )
                     }),
                 })
             }

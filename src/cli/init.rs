@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Problem, Problems};
-use crate::site::BUILT_IN_STATIC;
-use crate::templates::BUILT_IN;
+use crate::load::site::BUILT_IN_STATIC;
+use crate::load::templates::BUILT_IN;
+use crate::util::error::{Problem, Problems};
 
 /// The starter's own files; the templates and the stylesheet are the built-in ones.
 const STARTER: &[(&str, &str)] = &[

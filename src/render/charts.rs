@@ -9,8 +9,8 @@ use std::fmt::Write as _;
 use crate::figures::{
     Bar, Chart, ChartData, Figure, Figures, Kind, Schedule, format, format_like, format_range_like,
 };
-use crate::highlight::escape_html;
-use crate::provenance;
+use crate::render::provenance;
+use crate::util::text::escape_html;
 
 const WIDTH: f64 = 680.0;
 
@@ -139,7 +139,7 @@ fn month_name(months: f64, short: bool) -> String {
     let months = months.round() as i64;
     let year = months.div_euclid(12);
     if short {
-        crate::dates::month_text(months, "%b %Y").unwrap_or_else(|| year.to_string())
+        crate::util::dates::month_text(months, "%b %Y").unwrap_or_else(|| year.to_string())
     } else {
         format(months as f64, "date", 3, None).map_or_else(|_| year.to_string(), |f| f.display)
     }

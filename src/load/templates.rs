@@ -5,22 +5,22 @@ use std::path::{Path, PathBuf};
 
 use tera::{Context, ErrorKind, Tera};
 
-use crate::error::{Problem, Problems};
-use crate::files::{self, display_path};
+use crate::util::error::{Problem, Problems};
+use crate::util::files::{self, display_path};
 
 /// The default theme, compiled into the binary so a site needs no `templates/` of its own;
 /// a file of the same name in the site's `templates/` replaces it.
 pub const BUILT_IN: &[(&str, &str)] = &[
-    ("base.html", include_str!("../templates/base.html")),
+    ("base.html", include_str!("../../templates/base.html")),
     (
         "components.html",
-        include_str!("../templates/components.html"),
+        include_str!("../../templates/components.html"),
     ),
-    ("index.html", include_str!("../templates/index.html")),
-    ("page.html", include_str!("../templates/page.html")),
-    ("figures.html", include_str!("../templates/figures.html")),
-    ("report.html", include_str!("../templates/report.html")),
-    ("404.html", include_str!("../templates/404.html")),
+    ("index.html", include_str!("../../templates/index.html")),
+    ("page.html", include_str!("../../templates/page.html")),
+    ("figures.html", include_str!("../../templates/figures.html")),
+    ("report.html", include_str!("../../templates/report.html")),
+    ("404.html", include_str!("../../templates/404.html")),
 ];
 
 const TEMPLATE_EXTENSIONS: &[&str] = &["html", "htm", "xml", "txt", "json", "svg", "css", "js"];
@@ -307,7 +307,7 @@ fn dependencies(sources: &HashMap<String, String>) -> HashMap<String, Dependenci
                     stack.extend(refers.get(next).into_iter().flatten().copied());
                 }
             }
-            let mut key = crate::cache::Key::new();
+            let mut key = crate::util::hash::Key::new();
             let mut uses = BTreeSet::new();
             let mut words = BTreeSet::new();
             for component in &components {

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use crate::error::Problem;
+use crate::util::error::Problem;
 
 /// One file found below a folder.
 pub struct Found {
@@ -107,7 +107,7 @@ pub fn decode(shown: &Path, bytes: Vec<u8>) -> Result<String, Problem> {
         let valid = err.utf8_error().valid_up_to();
         // The prefix up to the first bad byte is UTF-8 by definition.
         let before = std::str::from_utf8(&bytes[..valid]).unwrap_or_default();
-        let (line, column) = crate::error::line_col(before, valid);
+        let (line, column) = crate::util::error::line_col(before, valid);
         let utf16 = bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]);
         let message = if utf16 {
             "the file is UTF-16 text, not UTF-8".to_string()

@@ -16,13 +16,18 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::build::{self, Listing, Output, RenderedPage, Sink};
-use crate::cache::{Key, PageRecord, PageRecords};
-use crate::content::Page;
-use crate::error::{Problem, Problems};
 use crate::figures::Figures;
-use crate::links::{self, CheckFile, FileLinks, Report, SiteUrl};
-use crate::site::Site;
+use crate::load::content::Page;
+use crate::load::site::Site;
+use crate::publish::cache::{PageRecord, PageRecords};
+use crate::publish::links::{self, CheckFile, FileLinks, Report};
+use crate::publish::sink::Sink;
+use crate::render::Output;
+use crate::render::page::{self as build, Listing, RenderedPage};
+use crate::util::error::{Problem, Problems};
+use crate::util::hash::Key;
+use crate::util::html::scan;
+use crate::util::urls::SiteUrl;
 
 /// With `BRIEFING_TIMINGS=1` in the environment, how long each step of a build took,
 /// on stderr: where to look when a build is slow.
@@ -190,7 +195,7 @@ pub fn run(
         .collect();
     timings.step("pass one (listings)");
     // Listings hold only the fields a template that is given them names.
-    let listing_templates: Vec<&crate::templates::Dependencies> = site
+    let listing_templates: Vec<&crate::load::templates::Dependencies> = site
         .pages
         .iter()
         .map(Page::template)
@@ -223,16 +228,16 @@ pub fn run(
         &listed_keys,
         Some(&fields),
     );
-    let charts = crate::charts::by_root(&site.figures, site.pages.iter().map(Page::root));
+    let charts = crate::render::charts::by_root(&site.figures, site.pages.iter().map(Page::root));
     let url = SiteUrl::new(&site.config.base_url);
 
     timings.step("shared context");
     // Assets first: their hashed names are in every page.
-    let assets = crate::publish::assets(site, options.fingerprint, &url)?;
+    let assets = crate::publish::assets::assets(site, options.fingerprint, &url)?;
     let mut global = Key::new();
     global
         .add(&serde_json::to_string(&site.config).unwrap_or_default())
-        .add(&crate::publish::has_feed(site))
+        .add(&crate::render::documents::has_feed(site))
         .add(&assets.renames.iter().collect::<BTreeMap<_, _>>());
 
     timings.step("assets");
@@ -310,9 +315,9 @@ pub fn run(
     // The rest is small: rendered every build, written only when it changed.
     let mut others: Vec<Output> = Vec::new();
     others.push(build::render_figures_page(site, &shared, &charts).map_err(Problems::one)?);
-    let sections: Vec<crate::publish::Section> = listings
+    let sections: Vec<crate::render::documents::Section> = listings
         .iter()
-        .map(|l| crate::publish::Section {
+        .map(|l| crate::render::documents::Section {
             page: l.page,
             summary: l.summary,
         })
@@ -322,7 +327,7 @@ pub fn run(
         .iter()
         .map(|(original, _)| original.as_str())
         .collect();
-    others.extend(crate::publish::documents(
+    others.extend(crate::render::documents::documents(
         site,
         &shared,
         &sections,
@@ -336,7 +341,7 @@ pub fn run(
         .chain(generated.iter().cloned())
     {
         if taken.contains(path.as_str()) {
-            problems.push(crate::publish::clash(&path));
+            problems.push(crate::publish::assets::clash(&path));
         }
     }
     if !problems.is_empty() {
@@ -361,7 +366,7 @@ pub fn run(
             .map_err(|err| io_problem(&options.output_dir, &asset.path, &err))?;
         outcome.bytes += stamp.len;
         let text = String::from_utf8_lossy(&assets.original(original)).into_owned();
-        let file_links = FileLinks::of(&links::scan(original, &text));
+        let file_links = FileLinks::of(&scan(original, &text));
         other_links.push((original.clone(), file_links));
     }
     let mut check_files: Vec<CheckFile> = site
@@ -435,7 +440,7 @@ fn page_text(
     site: &Site,
     page_urls: &HashMap<String, String>,
     shared: &tera::Context,
-    charts: &crate::charts::ByRoot,
+    charts: &crate::render::charts::ByRoot,
     listings: &[Listing],
     index: usize,
 ) -> String {
@@ -452,10 +457,10 @@ fn page_text(
 fn finish(
     path: &str,
     text: String,
-    assets: &crate::publish::Assets,
+    assets: &crate::publish::assets::Assets,
     url: &SiteUrl,
 ) -> (Vec<u8>, FileLinks) {
-    let scan = links::scan(path, &text);
+    let scan = scan(path, &text);
     let file_links = FileLinks::of(&scan);
     (
         assets.rewrite(path, text, &scan, url).into_bytes(),

@@ -124,7 +124,7 @@ struct Shared {
     /// What a rebuild reuses of the last good one: page records and highlighted code.
     cache: Mutex<ServeCache>,
     /// Pages as last read, so a save reads and parses only the files that changed.
-    sources: crate::content::SourceCache,
+    sources: crate::load::content::SourceCache,
     /// How often an event stream sends a comment: well within the idle limit, so the
     /// stream of an open page is never closed as idle.
     keep_alive: Duration,
@@ -133,8 +133,8 @@ struct Shared {
 /// The build cache of a preview, in memory: a save re-renders only the pages it affects.
 /// The cache on disk is read (highlighted code) but never written: `build` owns it.
 struct ServeCache {
-    records: crate::cache::PageRecords,
-    highlights: Arc<crate::cache::Highlights>,
+    records: crate::publish::cache::PageRecords,
+    highlights: Arc<crate::publish::cache::Highlights>,
 }
 
 /// One good build of the site, as served.
@@ -177,11 +177,11 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<ServerHandle> {
             options.root.display()
         )
     })?;
-    if !root.join(crate::config::FILE_NAME).is_file() {
+    if !root.join(crate::load::config::FILE_NAME).is_file() {
         anyhow::bail!(
             "{} has no {}: pass --root DIR with the site's folder, or run briefing serve in it",
             root.display(),
-            crate::config::FILE_NAME
+            crate::load::config::FILE_NAME
         );
     }
     let requested = SocketAddr::new(options.bind, options.port);
@@ -209,15 +209,15 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<ServerHandle> {
         site: RwLock::new(None),
         status: state::Sender::new(Status::default()),
         rebuilds: AtomicU64::new(0),
-        sources: crate::content::SourceCache::default(),
+        sources: crate::load::content::SourceCache::default(),
         keep_alive: (options.idle_timeout / 3).min(Duration::from_secs(15)),
         cache: Mutex::new(ServeCache {
-            records: crate::cache::PageRecords {
+            records: crate::publish::cache::PageRecords {
                 listed: Some(Arc::default()),
-                ..crate::cache::PageRecords::default()
+                ..crate::publish::cache::PageRecords::default()
             },
-            highlights: Arc::new(crate::cache::Highlights::read_only(
-                &root.join(crate::cache::DIR_NAME),
+            highlights: Arc::new(crate::publish::cache::Highlights::read_only(
+                &root.join(crate::publish::cache::DIR_NAME),
             )),
         }),
     });
@@ -338,7 +338,7 @@ async fn rebuild(shared: &Arc<Shared>, changed: Option<&[PathBuf]>) {
 /// changes since the last good build affect.
 fn render_site(shared: &Shared) -> Result<(usize, usize, Files), Problems> {
     let root = &shared.root;
-    let mut timings = crate::engine::Timings::default();
+    let mut timings = crate::publish::engine::Timings::default();
     let mut site = Site::load_with(
         root,
         &LoadOptions {
@@ -360,11 +360,11 @@ fn render_site(shared: &Shared) -> Result<(usize, usize, Files), Problems> {
         .snapshot()
         .map(|s| s.files.clone())
         .unwrap_or_default();
-    let sink = crate::build::MemorySink::with_previous(previous);
+    let sink = crate::publish::sink::MemorySink::with_previous(previous);
     // A failed build must not cost the next one its records.
     let records = cache.records.clone();
     timings.step("copy records");
-    let outcome = crate::engine::run(&site, &options, &sink, records)?;
+    let outcome = crate::publish::engine::run(&site, &options, &sink, records)?;
     timings.step("engine");
     cache.records = outcome.records;
     let files = sink.into_files();

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Problem, Problems};
-use crate::yaml;
+use crate::util::error::{Problem, Problems};
+use crate::util::yaml;
 
 pub const FILE_NAME: &str = "briefing.yaml";
 
@@ -56,7 +56,7 @@ impl Config {
                 problem
             }
         })?;
-        let text = crate::files::decode(&path, bytes)?;
+        let text = crate::util::files::decode(&path, bytes)?;
         Config::parse(&path, &text)
     }
 
@@ -93,7 +93,7 @@ impl Config {
             );
         }
         if let Some(date) = config.date.take() {
-            match crate::dates::parse(&date) {
+            match crate::util::dates::parse(&date) {
                 Ok(when) => config.date = Some(when.canonical()),
                 Err(message) => {
                     let (line, column) = yaml::key_position(text, None, "date").unwrap_or((0, 0));
@@ -103,7 +103,7 @@ impl Config {
                             format!("`date: {date}` is not a valid date: {message}"),
                         )
                         .at(line, column)
-                        .help(crate::dates::DATE_HELP),
+                        .help(crate::util::dates::DATE_HELP),
                     );
                 }
             }

@@ -7,20 +7,17 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Value};
 
-use crate::cache::OutputStamp;
-use crate::content::Page;
-use crate::error::{Problem, Problems};
-use crate::figures::Figure;
-use crate::markdown::{self, TocEntry};
-use crate::site::{FIGURES_URL, Site};
+use lol_html::{element, rewrite_str};
 
-/// One file of the built site.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Output {
-    /// Path inside the output folder, with `/` separators.
-    pub path: String,
-    pub bytes: Vec<u8>,
-}
+use crate::figures::Figure;
+use crate::load::content::FIGURES_URL;
+use crate::load::content::Page;
+use crate::load::site::Site;
+use crate::render::Output;
+use crate::render::markdown::{self, TocEntry};
+use crate::util::error::{Problem, Problems};
+use crate::util::html::with_handlers;
+use crate::util::urls::{decode_entities, join, scheme};
 
 /// What templates see as `page` (and, without `content` and `toc`, as each entry of `pages`).
 #[derive(Serialize)]
@@ -40,7 +37,7 @@ struct PageView<'a> {
     template: &'a str,
     source: &'a str,
     figures_used: &'a [String],
-    extra: &'a BTreeMap<String, crate::yaml::Value>,
+    extra: &'a BTreeMap<String, crate::util::yaml::Value>,
 }
 
 /// A page after its Markdown is rendered, before its template is.
@@ -82,20 +79,6 @@ pub(crate) struct Listing<'a> {
 
 const WORDS_PER_MINUTE: usize = 220;
 
-/// Every output file of the site, rendered in memory with nothing renamed and no link
-/// check: pages, the figures page, the code stylesheet, the static files and the
-/// documents of [`crate::publish::documents`]. Touches no disk.
-pub fn render(site: &Site) -> Result<Vec<Output>, Problems> {
-    let sink = MemorySink::default();
-    let options = crate::engine::Options {
-        fingerprint: false,
-        check_links: false,
-        ..crate::engine::Options::default()
-    };
-    crate::engine::run(site, &options, &sink, crate::cache::PageRecords::default())?;
-    Ok(sink.into_outputs())
-}
-
 /// The Markdown of every page, rendered in parallel; every problem of every page.
 pub(crate) fn render_all_markdown(site: &Site) -> Result<Vec<RenderedPage<'_>>, Problems> {
     let page_urls: HashMap<String, String> = site
@@ -124,12 +107,12 @@ pub(crate) fn render_all_markdown(site: &Site) -> Result<Vec<RenderedPage<'_>>, 
 }
 
 /// One page's Markdown; without `highlights`, its code blocks are left out (see
-/// [`crate::markdown::RenderContext::highlights`]).
+/// [`crate::render::markdown::RenderContext::highlights`]).
 pub(crate) fn render_markdown<'a>(
     site: &'a Site,
     page: &'a Page,
     page_urls: &HashMap<String, String>,
-    highlights: Option<&crate::cache::Highlights>,
+    highlights: Option<&crate::publish::cache::Highlights>,
 ) -> Result<RenderedPage<'a>, Problems> {
     let (body, summary) = markdown::render_page(page, &site.figures, page_urls, highlights);
     let summary = summary
@@ -140,7 +123,7 @@ pub(crate) fn render_markdown<'a>(
             let summary = summary.unwrap_or(body.summary);
             Ok(RenderedPage {
                 page,
-                listed_summary: crate::links::rebase_to_root(&summary, &page.url),
+                listed_summary: crate::render::page::rebase_to_root(&summary, &page.url),
                 summary,
                 html: body.html,
                 toc: body.toc,
@@ -194,7 +177,7 @@ fn page_value(site: &Site, rendered: &RenderedPage) -> Value {
     map.insert("summary".into(), Value::safe_string(&rendered.summary));
     map.insert("content".into(), Value::safe_string(&rendered.html));
     map.insert("toc".into(), Value::from_serializable(&rendered.toc));
-    let json_ld = crate::publish::page_json_ld(site, rendered.page);
+    let json_ld = crate::render::documents::page_json_ld(site, rendered.page);
     map.insert("json_ld".into(), Value::safe_string(&json_ld));
     Value::from(map)
 }
@@ -238,7 +221,7 @@ pub(crate) fn render_page_html(
     site: &Site,
     rendered: &RenderedPage,
     shared: &Context,
-    charts: &crate::charts::ByRoot,
+    charts: &crate::render::charts::ByRoot,
     listings: &[Listing],
     index: usize,
 ) -> Result<String, Problem> {
@@ -248,9 +231,9 @@ pub(crate) fn render_page_html(
     context.insert_value("page", value);
     let root = rendered.page.root();
     context.insert("root", &root);
-    context.insert_value("charts", crate::charts::for_root(charts, &root));
+    context.insert_value("charts", crate::render::charts::for_root(charts, &root));
     let html = site.templates.render(rendered.page.template(), &context)?;
-    Ok(crate::links::fill_root(html, &root))
+    Ok(crate::render::page::fill_root(html, &root))
 }
 
 /// `page.previous` and `page.next` in reading order (home, then every page), so a
@@ -312,8 +295,8 @@ pub(crate) fn shared_context_with(
     // The navigation lists top-level pages only, so its size does not grow with
     // an archive of nested pages.
     let mut nav: Vec<Value> = Vec::new();
-    let mut pages_keys: BTreeMap<String, crate::cache::Key> = BTreeMap::new();
-    let mut nav_keys: BTreeMap<String, crate::cache::Key> = BTreeMap::new();
+    let mut pages_keys: BTreeMap<String, crate::util::hash::Key> = BTreeMap::new();
+    let mut nav_keys: BTreeMap<String, crate::util::hash::Key> = BTreeMap::new();
     // Values and the hash of each of their fields, in parallel: on a large site this
     // is a loop over every page.
     let values: Vec<(usize, &Listing, Arc<Listed>)> = listings
@@ -330,7 +313,7 @@ pub(crate) fn shared_context_with(
                 .into_iter()
                 .flatten()
                 .map(|(field, v)| {
-                    let mut key = crate::cache::Key::new();
+                    let mut key = crate::util::hash::Key::new();
                     let _ = serde_json::to_writer(&mut key, v);
                     (field.as_str().unwrap_or_default().to_string(), key.finish())
                 })
@@ -346,14 +329,14 @@ pub(crate) fn shared_context_with(
             }
         }
     }
-    let add = |keys: &mut BTreeMap<String, crate::cache::Key>, hashes: &[(String, u128)]| {
+    let add = |keys: &mut BTreeMap<String, crate::util::hash::Key>, hashes: &[(String, u128)]| {
         for (field, hash) in hashes {
             match keys.get_mut(field) {
                 Some(key) => {
                     key.add(hash);
                 }
                 None => {
-                    let mut key = crate::cache::Key::new();
+                    let mut key = crate::util::hash::Key::new();
                     key.add(hash);
                     keys.insert(field.clone(), key);
                 }
@@ -368,7 +351,7 @@ pub(crate) fn shared_context_with(
         }
         listed.push(entry.value.clone());
     }
-    let finish = |keys: BTreeMap<String, crate::cache::Key>, count: usize| ListingKey {
+    let finish = |keys: BTreeMap<String, crate::util::hash::Key>, count: usize| ListingKey {
         count,
         fields: keys.into_iter().map(|(f, k)| (f, k.finish())).collect(),
     };
@@ -378,7 +361,7 @@ pub(crate) fn shared_context_with(
     };
     context.insert_value("pages", Value::from(listed));
     // Templates link the feed only when there is one.
-    context.insert("feed", &crate::publish::has_feed(site));
+    context.insert("feed", &crate::render::documents::has_feed(site));
     context.insert_value("nav", Value::from(nav));
     let figures: BTreeMap<&str, &Figure> =
         site.figures.iter().map(|f| (f.name.as_str(), f)).collect();
@@ -415,7 +398,7 @@ pub(crate) struct ListingKey {
 impl ListingKey {
     /// Its hash as a template sees it that names only the fields `uses` says it does:
     /// a template that shows titles does not change when a summary does.
-    pub(crate) fn add_to(&self, key: &mut crate::cache::Key, uses: &dyn Fn(&str) -> bool) {
+    pub(crate) fn add_to(&self, key: &mut crate::util::hash::Key, uses: &dyn Fn(&str) -> bool) {
         key.add(&self.count);
         for (field, hash) in &self.fields {
             if field == "url" || uses(field) {
@@ -428,7 +411,7 @@ impl ListingKey {
 pub(crate) fn render_figures_page(
     site: &Site,
     shared: &Context,
-    charts: &crate::charts::ByRoot,
+    charts: &crate::render::charts::ByRoot,
 ) -> Result<Output, Problem> {
     let mut context = shared.clone();
     let title = "Figures and sources";
@@ -453,9 +436,9 @@ pub(crate) fn render_figures_page(
     page.insert("extra".into(), Value::from(tera::Map::new()));
     page.insert("previous".into(), Value::none());
     page.insert("next".into(), Value::none());
-    let json_ld = crate::publish::json_ld(
+    let json_ld = crate::render::documents::json_ld(
         site,
-        crate::publish::Schema::Report,
+        crate::render::documents::Schema::Report,
         title,
         description,
         None,
@@ -464,11 +447,11 @@ pub(crate) fn render_figures_page(
     page.insert("json_ld".into(), Value::safe_string(&json_ld));
     context.insert_value("page", Value::from(page));
     context.insert("root", "../");
-    context.insert_value("charts", crate::charts::for_root(charts, "../"));
+    context.insert_value("charts", crate::render::charts::for_root(charts, "../"));
     let html = site.templates.render("figures.html", &context)?;
     Ok(Output {
         path: format!("{FIGURES_URL}index.html"),
-        bytes: crate::links::fill_root(html, "../").into_bytes(),
+        bytes: crate::render::page::fill_root(html, "../").into_bytes(),
     })
 }
 
@@ -476,83 +459,67 @@ fn permalink(base_url: &str, url: &str) -> String {
     format!("{base_url}/{url}")
 }
 
-/// Where a build puts its outputs. Every output is either put (new bytes) or kept (the
-/// previous build's file, known unchanged), so the sink knows the whole new site.
-pub trait Sink: Sync {
-    /// Keep the previous build's `path`, if it is still exactly as `stamp` says.
-    fn keep(&self, path: &str, stamp: &OutputStamp) -> bool;
-    /// Put `bytes` at `path`.
-    fn put(&self, path: &str, bytes: Vec<u8>) -> anyhow::Result<OutputStamp>;
-    /// The bytes this build gave `path` (put or kept), to place a problem in them.
-    fn read(&self, path: &str) -> Option<Vec<u8>>;
-}
+/// Marks where the path back to the site root goes in HTML shown on many pages (a
+/// page's summary in listings); each page replaces it with its own `root`.
+pub const ROOT_MARK: &str = "\u{E000}briefing-root\u{E000}";
 
-/// Outputs in memory: the preview server's site and the tests'. `previous` is the last
-/// build's files, which kept outputs are taken from.
-#[derive(Default)]
-pub struct MemorySink {
-    previous: HashMap<String, Arc<[u8]>>,
-    files: Mutex<HashMap<String, Arc<[u8]>>>,
-}
-
-impl MemorySink {
-    pub fn with_previous(previous: HashMap<String, Arc<[u8]>>) -> MemorySink {
-        MemorySink {
-            previous,
-            files: Mutex::default(),
+/// Make the relative links of `html`, written for the page at `page_url`, work on any
+/// page: each becomes [`ROOT_MARK`] followed by its path from the site root.
+pub fn rebase_to_root(html: &str, page_url: &str) -> String {
+    if !html.contains("href") && !html.contains("src") {
+        return html.to_string();
+    }
+    let from = format!("{page_url}index.html");
+    let rebase = |value: &str| -> Option<String> {
+        let href = decode_entities(value);
+        if href.starts_with('/') || href.starts_with("//") || scheme(&href).is_some() {
+            return None;
         }
-    }
-
-    pub fn into_files(self) -> HashMap<String, Arc<[u8]>> {
-        self.files.into_inner().unwrap_or_default()
-    }
-
-    /// The outputs, sorted by path.
-    pub fn into_outputs(self) -> Vec<Output> {
-        let mut outputs: Vec<Output> = self
-            .into_files()
-            .into_iter()
-            .map(|(path, bytes)| Output {
-                path,
-                bytes: bytes.to_vec(),
-            })
-            .collect();
-        outputs.sort_by(|a, b| a.path.cmp(&b.path));
-        outputs
-    }
-}
-
-impl Sink for MemorySink {
-    fn keep(&self, path: &str, stamp: &OutputStamp) -> bool {
-        // The previous files and the records come from the same earlier build in this
-        // process (a failed build changes neither), so the length is check enough.
-        let Some(bytes) = self.previous.get(path) else {
-            return false;
+        let (rest, fragment) = match href.split_once('#') {
+            Some((rest, fragment)) => (rest, Some(fragment)),
+            None => (href.as_str(), None),
         };
-        if bytes.len() as u64 != stamp.len {
-            return false;
-        }
-        if let Ok(mut files) = self.files.lock() {
-            files.insert(path.to_string(), bytes.clone());
-        }
-        true
-    }
-
-    fn put(&self, path: &str, bytes: Vec<u8>) -> anyhow::Result<OutputStamp> {
-        let stamp = OutputStamp {
-            len: bytes.len() as u64,
-            modified_ns: 0,
-            inode: 0,
+        let (path, query) = match rest.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (rest, None),
         };
-        self.files
-            .lock()
-            .map_err(|_| anyhow::anyhow!("a rendering thread panicked"))?
-            .insert(path.to_string(), bytes.into());
-        Ok(stamp)
-    }
+        let dir = from.rsplit_once('/').map_or("", |(dir, _)| dir);
+        let joined = if path.is_empty() {
+            page_url.to_string()
+        } else {
+            join(dir, path)?
+        };
+        let mut out = format!("{ROOT_MARK}{joined}");
+        if let Some(query) = query {
+            out.push('?');
+            out.push_str(query);
+        }
+        if let Some(fragment) = fragment {
+            out.push('#');
+            out.push_str(fragment);
+        }
+        Some(out.replace('&', "&amp;"))
+    };
+    let rewritten = rewrite_str(
+        html,
+        with_handlers(vec![element!("[href], [src]", |el| {
+            for attr in ["href", "src"] {
+                if let Some(new) = el.get_attribute(attr).and_then(|v| rebase(&v)) {
+                    el.set_attribute(attr, &new)?;
+                }
+            }
+            Ok(())
+        })]),
+    );
+    rewritten.unwrap_or_else(|_| html.to_string())
+}
 
-    fn read(&self, path: &str) -> Option<Vec<u8>> {
-        self.files.lock().ok()?.get(path).map(|b| b.to_vec())
+/// Put the page's own way back to the root where [`rebase_to_root`] marked it.
+pub fn fill_root(html: String, root: &str) -> String {
+    if html.contains(ROOT_MARK) {
+        html.replace(ROOT_MARK, root)
+    } else {
+        html
     }
 }
 
@@ -591,5 +558,16 @@ mod tests {
         assert_eq!(keys, fields);
         let only = listed_value(&site, &listing, Some(&["url", "title"]));
         assert_eq!(only.as_map().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn summaries_are_rebased_to_the_root() {
+        let html = "<p><a href=\"../figures/#fig-x\">x</a> <a href=\"#part\">p</a> <a href=\"https://e.org/\">e</a></p>";
+        let rebased = rebase_to_root(html, "deal/");
+        assert_eq!(
+            fill_root(rebased.clone(), ""),
+            "<p><a href=\"figures/#fig-x\">x</a> <a href=\"deal/#part\">p</a> <a href=\"https://e.org/\">e</a></p>"
+        );
+        assert!(fill_root(rebased, "../").contains("href=\"../deal/#part\""));
     }
 }

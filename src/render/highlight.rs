@@ -1,5 +1,6 @@
 //! Rendering: code blocks highlighted by syntect into CSS-classed spans, and the stylesheet for them.
 
+use crate::util::text::escape_html;
 use std::sync::LazyLock;
 
 #[cfg(test)]
@@ -49,21 +50,6 @@ pub fn highlight(code: &str, language: &str) -> String {
 /// Whether `language` will be highlighted (for the `data-lang` and class on the block).
 pub fn is_known(language: &str) -> bool {
     find_syntax(language).is_some()
-}
-
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// `highlight.css`: light colours by default, dark ones when the reader's system asks for dark.

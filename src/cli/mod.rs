@@ -189,7 +189,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 locate_external_links: external,
                 ..crate::publish::Options::default()
             };
-            let published = crate::publish::prepare(&site, &publish)?;
+            let highlights = crate::publish::cache::Highlights::read_only(
+                &root.join(crate::publish::cache::DIR_NAME),
+            );
+            let published = crate::publish::prepare_with(&site, &publish, &highlights)?;
             print_warnings(&published.warnings);
             let links = &published.links;
             if external {
@@ -277,7 +280,9 @@ fn report(
         .as_ref()
         .map(|_| crate::publish::pdf::find_chromium(chromium))
         .transpose()?;
-    let first = report::render(&site, None)?;
+    let highlights =
+        crate::publish::cache::Highlights::read_only(&root.join(crate::publish::cache::DIR_NAME));
+    let first = report::render(&site, None, &highlights)?;
     for warning in &first.warnings {
         eprintln!("warning: {warning}");
     }
@@ -300,7 +305,7 @@ fn report(
         // A second printing puts the page numbers, read from the first, in the contents.
         let printed = match crate::publish::pdf::page_numbers(printed.path(), &first.sections) {
             Some(numbers) => {
-                let numbered = report::render(&site, Some(&numbers))?;
+                let numbered = report::render(&site, Some(&numbers), &highlights)?;
                 crate::publish::pdf::print_pdf(&numbered.html, &pdf, &chromium)?
             }
             None => {

@@ -44,8 +44,6 @@ pub struct Site {
     pub pages: Vec<Page>,
     pub templates: Templates,
     pub static_files: Vec<StaticFile>,
-    /// Highlighted code from earlier builds (`.briefing-cache/`), and this build's.
-    pub highlights: std::sync::Arc<crate::publish::cache::Highlights>,
 }
 
 impl Site {
@@ -147,13 +145,6 @@ impl Site {
                     pages,
                     templates,
                     static_files,
-                    highlights: std::sync::Arc::new(if options.no_cache {
-                        crate::publish::cache::Highlights::none()
-                    } else {
-                        crate::publish::cache::Highlights::open(
-                            &root.join(crate::publish::cache::DIR_NAME),
-                        )
-                    }),
                 })
             }
             _ => Err(Problems(problems)),

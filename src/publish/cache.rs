@@ -27,8 +27,7 @@ use std::sync::{Arc, Mutex};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::render::highlight;
-use crate::util::hash::Key;
+use crate::render::highlight::{Block, HighlightCache};
 
 /// The cache folder, inside the site's root.
 pub const DIR_NAME: &str = ".briefing-cache";
@@ -83,11 +82,18 @@ pub struct Highlights {
     index_damaged: bool,
 }
 
-/// A highlighted block: whether its language is known, and the inner HTML of its `<code>`.
-pub struct Block {
-    pub key: u128,
-    pub known: bool,
-    pub html: String,
+impl HighlightCache for Highlights {
+    fn lookup(&self, key: u128) -> Option<Block> {
+        self.find(key)
+    }
+
+    fn store(&self, key: u128, known: bool, html: &str) {
+        self.put(key, known, html);
+    }
+
+    fn keep(&self, keys: &[u128]) {
+        self.mark_used(keys);
+    }
 }
 
 impl Highlights {
@@ -129,19 +135,7 @@ impl Highlights {
         }
     }
 
-    /// `code` in `language` highlighted, from the cache when it was highlighted before.
-    pub fn highlight(&self, code: &str, language: &str) -> Block {
-        let key = key(code, language);
-        if let Some(block) = self.lookup(key) {
-            return block;
-        }
-        let known = highlight::is_known(language);
-        let html = highlight::highlight(code, language);
-        self.store(key, known, &html);
-        Block { key, known, html }
-    }
-
-    fn lookup(&self, key: u128) -> Option<Block> {
+    fn find(&self, key: u128) -> Option<Block> {
         if let Some(entry) = self.known.get(&key) {
             let read = match &self.data {
                 Some((file, size)) => read_block(file, *size, key, entry),
@@ -186,7 +180,7 @@ impl Highlights {
         }
     }
 
-    fn store(&self, key: u128, known: bool, html: &str) {
+    fn put(&self, key: u128, known: bool, html: &str) {
         let Ok(len) = u32::try_from(html.len()) else {
             return;
         };
@@ -240,7 +234,7 @@ impl Highlights {
     }
 
     /// Mark blocks that pages rendered from the page cache still show, so they are kept.
-    pub fn keep(&self, keys: &[u128]) {
+    fn mark_used(&self, keys: &[u128]) {
         if let Ok(mut used) = self.used.lock() {
             used.extend(keys.iter().filter(|k| self.known.contains_key(k)));
         }
@@ -617,24 +611,24 @@ fn binary_stamp() -> String {
     STAMP.clone()
 }
 
-/// The key of a code block: its language and its code.
-fn key(code: &str, language: &str) -> u128 {
-    Key::new().add(language).add(code).finish()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::highlight::{self, block_key};
+
+    fn hl(cache: &Highlights, code: &str, language: &str) -> Block {
+        highlight::highlight_cached(cache, code, language)
+    }
 
     #[test]
     fn a_saved_cache_gives_the_same_html() {
         let dir = tempfile::tempdir().unwrap();
         let first = Highlights::open(dir.path());
-        let block = first.highlight("fn main() {}\n", "rust");
+        let block = hl(&first, "fn main() {}\n", "rust");
         first.save().unwrap();
         let second = Highlights::open(dir.path());
         assert_eq!(second.known.len(), 1);
-        let again = second.highlight("fn main() {}\n", "rust");
+        let again = hl(&second, "fn main() {}\n", "rust");
         assert_eq!(again.html, block.html);
         assert!(again.known);
         assert_eq!(block.html, highlight::highlight("fn main() {}\n", "rust"));
@@ -648,7 +642,7 @@ mod tests {
     fn a_damaged_or_foreign_cache_is_ignored() {
         let dir = tempfile::tempdir().unwrap();
         let cache = Highlights::open(dir.path());
-        cache.highlight("x = 1\n", "python");
+        hl(&cache, "x = 1\n", "python");
         cache.save().unwrap();
         // Data that does not match the index is a miss, not wrong output.
         let data = std::fs::read(dir.path().join(DATA_FILE)).unwrap();
@@ -658,7 +652,7 @@ mod tests {
             std::fs::write(dir.path().join(DATA_FILE), &damaged).unwrap();
             let cache = Highlights::open(dir.path());
             assert_eq!(cache.known.len(), 1);
-            let block = cache.highlight("x = 1\n", "python");
+            let block = hl(&cache, "x = 1\n", "python");
             assert_eq!(block.html, highlight::highlight("x = 1\n", "python"));
             assert!(cache.damage_reported.load(Ordering::Relaxed));
         }
@@ -734,7 +728,7 @@ mod tests {
         const GIB: usize = 1 << 30;
         let dir = tempfile::tempdir().unwrap();
         let cache = Highlights::open(dir.path());
-        cache.highlight("x = 1\n", "python");
+        hl(&cache, "x = 1\n", "python");
         cache.save().unwrap();
         // An index whose entry claims a 4 GiB block at the start of a small data file.
         let (key, entry) = read_records::<Index>(&dir.path().join(INDEX_FILE))
@@ -750,7 +744,7 @@ mod tests {
         )];
         write_records(&dir.path().join(INDEX_FILE), &Index { entries }).unwrap();
         let cache = Highlights::open(dir.path());
-        let block = cache.highlight("x = 1\n", "python");
+        let block = hl(&cache, "x = 1\n", "python");
         assert_eq!(block.html, highlight::highlight("x = 1\n", "python"));
         assert!(
             LARGEST.load(Ordering::Relaxed) < GIB,
@@ -776,7 +770,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let first = Highlights::open(dir.path());
         for n in 0..200 {
-            first.highlight(
+            hl(
+                &first,
                 &format!("x = {n}\n{}\n", "# padding ".repeat(800)),
                 "python",
             );
@@ -784,20 +779,20 @@ mod tests {
         first.save().unwrap();
         let size = std::fs::metadata(dir.path().join(DATA_FILE)).unwrap().len();
         let second = Highlights::open(dir.path());
-        second.highlight("x = 0\n", "python");
+        hl(&second, "x = 0\n", "python");
         second.save().unwrap();
         let third = Highlights::open(dir.path());
         assert_eq!(third.known.len(), 1, "only the block the last build used");
         assert!(std::fs::metadata(dir.path().join(DATA_FILE)).unwrap().len() < size / 10);
         assert_eq!(
-            third.highlight("x = 0\n", "python").html,
+            hl(&third, "x = 0\n", "python").html,
             highlight::highlight("x = 0\n", "python")
         );
     }
 
     #[test]
     fn keys_tell_language_and_code_apart() {
-        assert_ne!(key("c", "ab"), key("bc", "a"));
-        assert_ne!(key("x", "rust"), key("x", "python"));
+        assert_ne!(block_key("c", "ab"), block_key("bc", "a"));
+        assert_ne!(block_key("x", "rust"), block_key("x", "python"));
     }
 }

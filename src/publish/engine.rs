@@ -23,6 +23,7 @@ use crate::publish::cache::{PageRecord, PageRecords};
 use crate::publish::links::{self, CheckFile, FileLinks, Report};
 use crate::publish::sink::Sink;
 use crate::render::Output;
+use crate::render::highlight::HighlightCache;
 use crate::render::page::{self as build, Listing, RenderedPage};
 use crate::util::error::{Problem, Problems};
 use crate::util::hash::Key;
@@ -131,17 +132,23 @@ type MetaAndRecord<'a> = (Meta, Option<Arc<PageRecord>>, Option<RenderedPage<'a>
 /// cheaper than two.
 const WHOLE_IN_PASS_ONE: usize = 256;
 
-/// Build `site` into `sink`. `previous` are the records of the last build into the same
-/// sink's folder; nothing is kept from it unless its key still matches.
+/// Build `site` into `sink`, highlighting code through `highlights`. `previous` are the
+/// records of the last build into the same sink's folder; nothing is kept from it unless
+/// its key still matches. The steps, in order: pass one (what each page shows of itself
+/// elsewhere), the context every page shares, the assets' names, pass two (every page),
+/// the other outputs, the link check.
 pub fn run(
     site: &Site,
     options: &Options,
     sink: &dyn Sink,
+    highlights: &dyn HighlightCache,
     previous: PageRecords,
 ) -> Result<Outcome, Problems> {
-    let check_memo = previous.check;
-    let listed_memo = previous.listed;
-    let mut previous_records = previous.records;
+    let PageRecords {
+        records: mut previous_records,
+        check: check_memo,
+        listed: listed_memo,
+    } = previous;
     let previous: Vec<Option<Arc<PageRecord>>> = site
         .pages
         .iter()
@@ -149,235 +156,35 @@ pub fn run(
         .collect();
     // Records left are of pages that are gone.
     let pages_removed = !previous_records.is_empty();
+    let build = Build::new(site, options, sink, highlights);
     let mut timings = Timings::default();
-    let page_urls: HashMap<String, String> = site
-        .pages
-        .iter()
-        .map(|p| (p.rel.clone(), p.url.clone()))
-        .collect();
-    let keys = Keys::new(&site.figures);
 
-    // Pass one: what every page shows of itself elsewhere.
-    let whole = site.pages.len() <= WHOLE_IN_PASS_ONE;
-    let metas: Vec<Result<MetaAndRecord, Problems>> = site
-        .pages
-        .par_iter()
-        .zip(previous)
-        .map(|(page, record)| meta(site, page, &page_urls, &keys, record, whole))
-        .collect();
-    let mut problems = Vec::new();
-    let mut meta_list = Vec::with_capacity(metas.len());
-    let mut records = Vec::with_capacity(metas.len());
-    for result in metas {
-        match result {
-            Ok((meta, record, rendered)) => {
-                meta_list.push(meta);
-                records.push((record, rendered));
-            }
-            Err(Problems(found)) => problems.extend(found),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(Problems(problems));
-    }
-    let metas = meta_list;
-    let listings: Vec<Listing> = site
-        .pages
-        .iter()
-        .zip(&metas)
-        .map(|(page, meta)| Listing {
-            page,
-            summary: &meta.summary,
-            listed_summary: &meta.listed_summary,
-            word_count: meta.word_count,
-            figures_used: &meta.figures_used,
-        })
-        .collect();
+    let (metas, records) = build.pass_one(previous)?;
+    let listings = build.listings(&metas);
     timings.step("pass one (listings)");
-    // Listings hold only the fields a template that is given them names.
-    let listing_templates: Vec<&crate::load::templates::Dependencies> = site
-        .pages
-        .iter()
-        .map(Page::template)
-        .chain(["figures.html", "404.html"])
-        .collect::<HashSet<&str>>()
-        .into_iter()
-        .filter_map(|name| site.templates.dependencies(name))
-        .collect();
-    let fields: Vec<&str> = build::LISTING_FIELDS
-        .iter()
-        .copied()
-        .filter(|field| *field == "url" || listing_templates.iter().any(|d| d.names(field)))
-        .collect();
-    // A listed page is made from the page (its Markdown key covers all of it), the base
-    // URL and the fields listed.
-    let listed_keys: Vec<u128> = metas
-        .iter()
-        .map(|m| {
-            Key::new()
-                .add(&m.markdown_key)
-                .add(&site.config.base_url)
-                .add(&fields)
-                .finish()
-        })
-        .collect();
-    let (shared, listing_keys) = build::shared_context_with(
-        site,
-        &listings,
-        listed_memo.as_deref(),
-        &listed_keys,
-        Some(&fields),
-    );
-    let charts = crate::render::charts::by_root(&site.figures, site.pages.iter().map(Page::root));
-    let url = SiteUrl::new(&site.config.base_url);
-
+    let shared = build.shared(&metas, &listings, listed_memo.as_deref());
     timings.step("shared context");
-    // Assets first: their hashed names are in every page.
-    let assets = crate::publish::assets::assets(site, options.fingerprint, &url)?;
-    let mut global = Key::new();
-    global
-        .add(&serde_json::to_string(&site.config).unwrap_or_default())
-        .add(&crate::render::documents::has_feed(site))
-        .add(&assets.renames.iter().collect::<BTreeMap<_, _>>());
-
+    let assets = crate::publish::assets::assets(site, options.fingerprint, &build.url)?;
+    let global = build.global_key(&assets);
     timings.step("assets");
-    // Pass two: every page, rendered or kept, straight into the sink.
-    let global = global.finish();
-    let pages: Vec<Result<(Arc<PageRecord>, bool), Problems>> = site
-        .pages
-        .par_iter()
-        .zip(records)
-        .enumerate()
-        .map(|(index, (page, (record, rendered)))| {
-            let meta = &metas[index];
-            let output_key = output_key(
-                site,
-                page,
-                meta,
-                &keys,
-                &listing_keys,
-                &listings,
-                index,
-                global,
-            );
-            let path = page.output_path();
-            if let Some(record) = record {
-                if record.output_key == output_key && sink.keep(&path, &record.output) {
-                    site.highlights.keep(&record.blocks);
-                    return Ok((record, false));
-                }
-            }
-            let rendered = match rendered {
-                Some(rendered) => rendered,
-                None => build::render_markdown(site, page, &page_urls, Some(&site.highlights))?,
-            };
-            let html = build::render_page_html(site, &rendered, &shared, &charts, &listings, index)
-                .map_err(Problems::one)?;
-            let (bytes, file_links) = finish(&path, html, &assets, &url);
-            let output = sink
-                .put(&path, bytes)
-                .map_err(|err| io_problem(&options.output_dir, &path, &err))?;
-            Ok((
-                Arc::new(PageRecord {
-                    markdown_key: meta.markdown_key,
-                    summary: meta.summary.clone(),
-                    listed_summary: meta.listed_summary.clone(),
-                    word_count: meta.word_count,
-                    figures_used: rendered.figures_used,
-                    charts_used: rendered.charts_used,
-                    md_links: rendered.md_links,
-                    blocks: rendered.blocks,
-                    output_key,
-                    output,
-                    links: file_links,
-                }),
-                true,
-            ))
-        })
-        .collect();
+    let pages = build.pass_two(records, &metas, &listings, &shared, &assets, global)?;
     timings.step("pass two (pages)");
-    let mut outcome = Outcome::default();
-    let mut page_records: Vec<Arc<PageRecord>> = Vec::with_capacity(pages.len());
-    for result in pages {
-        match result {
-            Ok((record, rendered)) => {
-                outcome.rendered += usize::from(rendered);
-                outcome.bytes += record.output.len;
-                page_records.push(record);
-            }
-            Err(Problems(found)) => problems.extend(found),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(Problems(problems));
-    }
+    let others = build.other_outputs(&shared, &listings, &assets)?;
 
-    // The rest is small: rendered every build, written only when it changed.
-    let mut others: Vec<Output> = Vec::new();
-    others.push(build::render_figures_page(site, &shared, &charts).map_err(Problems::one)?);
-    let sections: Vec<crate::render::documents::Section> = listings
-        .iter()
-        .map(|l| crate::render::documents::Section {
-            page: l.page,
-            summary: l.summary,
-        })
-        .collect();
-    let taken: HashSet<&str> = assets
-        .outputs
-        .iter()
-        .map(|(original, _)| original.as_str())
-        .collect();
-    others.extend(crate::render::documents::documents(
-        site,
-        &shared,
-        &sections,
-        &|path| taken.contains(path),
-    )?);
-    let generated: HashSet<String> = others.iter().map(|o| o.path.clone()).collect();
-    for path in site
-        .pages
-        .iter()
-        .map(Page::output_path)
-        .chain(generated.iter().cloned())
-    {
-        if taken.contains(path.as_str()) {
-            problems.push(crate::publish::assets::clash(&path));
-        }
-    }
-    if !problems.is_empty() {
-        return Err(Problems(problems));
-    }
-    // Pre-rename texts of the generated files, to place a problem found in them.
-    let mut texts: HashMap<String, String> = HashMap::new();
-    let mut other_links: Vec<(String, FileLinks)> = Vec::new();
-    for output in others {
-        let text = String::from_utf8_lossy(&output.bytes).into_owned();
-        let (bytes, file_links) = finish(&output.path, text.clone(), &assets, &url);
-        texts.insert(output.path.clone(), text);
-        let stamp = sink
-            .put(&output.path, bytes)
-            .map_err(|err| io_problem(&options.output_dir, &output.path, &err))?;
-        outcome.bytes += stamp.len;
-        other_links.push((output.path, file_links));
-    }
-    for (original, asset) in &assets.outputs {
-        let stamp = sink
-            .put(&asset.path, asset.bytes.clone())
-            .map_err(|err| io_problem(&options.output_dir, &asset.path, &err))?;
-        outcome.bytes += stamp.len;
-        let text = String::from_utf8_lossy(&assets.original(original)).into_owned();
-        let file_links = FileLinks::of(&scan(original, &text));
-        other_links.push((original.clone(), file_links));
-    }
+    let mut outcome = Outcome {
+        rendered: pages.rendered,
+        bytes: pages.bytes + others.bytes,
+        ..Outcome::default()
+    };
     let mut check_files: Vec<CheckFile> = site
         .pages
         .iter()
-        .zip(&page_records)
+        .zip(&pages.records)
         .map(|(page, record)| CheckFile {
             path: page.output_path(),
             links: &record.links,
         })
-        .chain(other_links.iter().map(|(path, links)| CheckFile {
+        .chain(others.links.iter().map(|(path, links)| CheckFile {
             path: path.clone(),
             links,
         }))
@@ -385,31 +192,15 @@ pub fn run(
     outcome.files = check_files.len();
     // Problems are reported in the order of the output paths, whatever order made them.
     check_files.sort_by(|a, b| a.path.cmp(&b.path));
-
     timings.step("other outputs");
+
     if options.check_links {
-        let page_index: HashMap<String, usize> = site
-            .pages
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.output_path(), i))
-            .collect();
-        let text_of = |number: usize| -> String {
-            let path = &check_files[number].path;
-            if let Some(&index) = page_index.get(path) {
-                return page_text(site, &page_urls, &shared, &charts, &listings, index);
-            }
-            if let Some(text) = texts.get(path) {
-                return text.clone();
-            }
-            String::from_utf8_lossy(&assets.original(path)).into_owned()
-        };
-        let mut report = links::check(
-            site,
+        let mut report = build.check_links(
             &check_files,
-            &text_of,
-            &options.output_dir,
-            options.locate_external_links,
+            &shared,
+            &listings,
+            &others.texts,
+            &assets,
             &check_memo,
         );
         if !report.broken.is_empty() {
@@ -430,27 +221,475 @@ pub fn run(
         .pages
         .iter()
         .map(|p| p.rel.clone())
-        .zip(page_records)
+        .zip(pages.records)
         .collect();
     Ok(outcome)
 }
 
-/// A page's HTML as rendered before renaming, to place a problem in it.
-fn page_text(
-    site: &Site,
-    page_urls: &HashMap<String, String>,
-    shared: &tera::Context,
-    charts: &crate::render::charts::ByRoot,
-    listings: &[Listing],
-    index: usize,
-) -> String {
-    let page = &site.pages[index];
-    build::render_markdown(site, page, page_urls, Some(&site.highlights))
-        .ok()
-        .and_then(|rendered| {
-            build::render_page_html(site, &rendered, shared, charts, listings, index).ok()
-        })
-        .unwrap_or_default()
+/// Every value of `results`, or every problem of every one that failed.
+fn all<T>(results: impl IntoIterator<Item = Result<T, Problems>>) -> Result<Vec<T>, Problems> {
+    let mut values = Vec::new();
+    let mut problems = Vec::new();
+    for result in results {
+        match result {
+            Ok(value) => values.push(value),
+            Err(Problems(found)) => problems.extend(found),
+        }
+    }
+    if problems.is_empty() {
+        Ok(values)
+    } else {
+        Err(Problems(problems))
+    }
+}
+
+/// What every step of one build shares.
+struct Build<'a> {
+    site: &'a Site,
+    options: &'a Options,
+    sink: &'a dyn Sink,
+    highlights: &'a dyn HighlightCache,
+    /// Path inside `content/` -> URL, for every page.
+    page_urls: HashMap<String, String>,
+    keys: Keys<'a>,
+    url: SiteUrl,
+    charts: crate::render::charts::ByRoot,
+}
+
+/// The context every page template shares, and hashes of its listings.
+struct Shared {
+    context: tera::Context,
+    listing_keys: build::ListingKeys,
+}
+
+/// What pass two made: each page's record, how many were rendered, their bytes.
+struct Pages {
+    records: Vec<Arc<PageRecord>>,
+    rendered: usize,
+    bytes: u64,
+}
+
+/// The outputs besides the pages: their texts before renaming (to place a problem in
+/// them), their links, their bytes.
+struct Others {
+    texts: HashMap<String, String>,
+    links: Vec<(String, FileLinks)>,
+    bytes: u64,
+}
+
+impl<'a> Build<'a> {
+    fn new(
+        site: &'a Site,
+        options: &'a Options,
+        sink: &'a dyn Sink,
+        highlights: &'a dyn HighlightCache,
+    ) -> Build<'a> {
+        Build {
+            site,
+            options,
+            sink,
+            highlights,
+            page_urls: site
+                .pages
+                .iter()
+                .map(|p| (p.rel.clone(), p.url.clone()))
+                .collect(),
+            keys: Keys::new(&site.figures),
+            url: SiteUrl::new(&site.config.base_url),
+            charts: crate::render::charts::by_root(
+                &site.figures,
+                site.pages.iter().map(Page::root),
+            ),
+        }
+    }
+
+    /// Pass one: what every page shows of itself elsewhere (summary, word count), from
+    /// its record when the record still holds; on a small site, the whole page rendered.
+    fn pass_one(
+        &self,
+        previous: Vec<Option<Arc<PageRecord>>>,
+    ) -> Result<
+        (
+            Vec<Meta>,
+            Vec<(Option<Arc<PageRecord>>, Option<RenderedPage<'a>>)>,
+        ),
+        Problems,
+    > {
+        let whole = self.site.pages.len() <= WHOLE_IN_PASS_ONE;
+        let metas: Vec<Result<MetaAndRecord, Problems>> = self
+            .site
+            .pages
+            .par_iter()
+            .zip(previous)
+            .map(|(page, record)| self.meta(page, record, whole))
+            .collect();
+        Ok(all(metas)?
+            .into_iter()
+            .map(|(meta, record, rendered)| (meta, (record, rendered)))
+            .unzip())
+    }
+
+    fn listings<'m>(&self, metas: &'m [Meta]) -> Vec<Listing<'m>>
+    where
+        'a: 'm,
+    {
+        self.site
+            .pages
+            .iter()
+            .zip(metas)
+            .map(|(page, meta)| Listing {
+                page,
+                summary: &meta.summary,
+                listed_summary: &meta.listed_summary,
+                word_count: meta.word_count,
+                figures_used: &meta.figures_used,
+            })
+            .collect()
+    }
+
+    /// The context every page shares. Listings hold only the fields a template that is
+    /// given them reads; a listed page is made from the page (its Markdown key covers all
+    /// of it), the base URL and the fields listed.
+    fn shared(
+        &self,
+        metas: &[Meta],
+        listings: &[Listing],
+        memo: Option<&build::ListedMemo>,
+    ) -> Shared {
+        let site = self.site;
+        let listing_templates: Vec<&crate::load::templates::Dependencies> = site
+            .pages
+            .iter()
+            .map(Page::template)
+            .chain(["figures.html", "404.html"])
+            .collect::<HashSet<&str>>()
+            .into_iter()
+            .filter_map(|name| site.templates.dependencies(name))
+            .collect();
+        let fields: Vec<&str> = build::LISTING_FIELDS
+            .iter()
+            .copied()
+            .filter(|field| *field == "url" || listing_templates.iter().any(|d| d.names(field)))
+            .collect();
+        let listed_keys: Vec<u128> = metas
+            .iter()
+            .map(|m| {
+                Key::new()
+                    .add(&m.markdown_key)
+                    .add(&site.config.base_url)
+                    .add(&fields)
+                    .finish()
+            })
+            .collect();
+        let (context, listing_keys) =
+            build::shared_context_with(site, listings, memo, &listed_keys, Some(&fields));
+        Shared {
+            context,
+            listing_keys,
+        }
+    }
+
+    /// What every page's output depends on besides itself: the configuration, whether
+    /// there is a feed, the assets' names.
+    fn global_key(&self, assets: &crate::publish::assets::Assets) -> u128 {
+        Key::new()
+            .add(&serde_json::to_string(&self.site.config).unwrap_or_default())
+            .add(&crate::render::documents::has_feed(self.site))
+            .add(&assets.renames.iter().collect::<BTreeMap<_, _>>())
+            .finish()
+    }
+
+    /// Pass two: every page, kept when its output key and file still hold, else rendered
+    /// whole and handed to the sink at once.
+    #[allow(clippy::too_many_arguments)]
+    fn pass_two(
+        &self,
+        records: Vec<(Option<Arc<PageRecord>>, Option<RenderedPage<'a>>)>,
+        metas: &[Meta],
+        listings: &[Listing],
+        shared: &Shared,
+        assets: &crate::publish::assets::Assets,
+        global: u128,
+    ) -> Result<Pages, Problems> {
+        let pages: Vec<Result<(Arc<PageRecord>, bool), Problems>> = self
+            .site
+            .pages
+            .par_iter()
+            .zip(records)
+            .enumerate()
+            .map(|(index, (page, (record, rendered)))| {
+                self.page(
+                    index,
+                    page,
+                    &metas[index],
+                    record,
+                    rendered,
+                    listings,
+                    shared,
+                    assets,
+                    global,
+                )
+            })
+            .collect();
+        let mut done = Pages {
+            records: Vec::with_capacity(pages.len()),
+            rendered: 0,
+            bytes: 0,
+        };
+        for (record, rendered) in all(pages)? {
+            done.rendered += usize::from(rendered);
+            done.bytes += record.output.len;
+            done.records.push(record);
+        }
+        Ok(done)
+    }
+
+    /// One page of pass two: its record, and whether it was rendered (else kept).
+    #[allow(clippy::too_many_arguments)]
+    fn page(
+        &self,
+        index: usize,
+        page: &'a Page,
+        meta: &Meta,
+        record: Option<Arc<PageRecord>>,
+        rendered: Option<RenderedPage<'a>>,
+        listings: &[Listing],
+        shared: &Shared,
+        assets: &crate::publish::assets::Assets,
+        global: u128,
+    ) -> Result<(Arc<PageRecord>, bool), Problems> {
+        let site = self.site;
+        let output_key = output_key(
+            site,
+            page,
+            meta,
+            &self.keys,
+            &shared.listing_keys,
+            listings,
+            index,
+            global,
+        );
+        let path = page.output_path();
+        if let Some(record) = record {
+            if record.output_key == output_key && self.sink.keep(&path, &record.output) {
+                self.highlights.keep(&record.blocks);
+                return Ok((record, false));
+            }
+        }
+        let rendered = match rendered {
+            Some(rendered) => rendered,
+            None => build::render_markdown(site, page, &self.page_urls, Some(self.highlights))?,
+        };
+        let html = build::render_page_html(
+            site,
+            &rendered,
+            &shared.context,
+            &self.charts,
+            listings,
+            index,
+        )
+        .map_err(Problems::one)?;
+        let (bytes, file_links) = finish(&path, html, assets, &self.url);
+        let output = self.put(&path, bytes)?;
+        Ok((
+            Arc::new(PageRecord {
+                markdown_key: meta.markdown_key,
+                summary: meta.summary.clone(),
+                listed_summary: meta.listed_summary.clone(),
+                word_count: meta.word_count,
+                figures_used: rendered.figures_used,
+                charts_used: rendered.charts_used,
+                md_links: rendered.md_links,
+                blocks: rendered.blocks,
+                output_key,
+                output,
+                links: file_links,
+            }),
+            true,
+        ))
+    }
+
+    fn put(
+        &self,
+        path: &str,
+        bytes: Vec<u8>,
+    ) -> Result<crate::publish::cache::OutputStamp, Problems> {
+        self.sink
+            .put(path, bytes)
+            .map_err(|err| io_problem(&self.options.output_dir, path, &err))
+    }
+
+    /// The outputs besides the pages (small: rendered every build, written only when they
+    /// changed): the figures page, the documents beside the pages, the assets.
+    fn other_outputs(
+        &self,
+        shared: &Shared,
+        listings: &[Listing],
+        assets: &crate::publish::assets::Assets,
+    ) -> Result<Others, Problems> {
+        let site = self.site;
+        let mut outputs: Vec<Output> = Vec::new();
+        outputs.push(
+            build::render_figures_page(site, &shared.context, &self.charts)
+                .map_err(Problems::one)?,
+        );
+        let sections: Vec<crate::render::documents::Section> = listings
+            .iter()
+            .map(|l| crate::render::documents::Section {
+                page: l.page,
+                summary: l.summary,
+            })
+            .collect();
+        let taken: HashSet<&str> = assets
+            .outputs
+            .iter()
+            .map(|(original, _)| original.as_str())
+            .collect();
+        outputs.extend(crate::render::documents::documents(
+            site,
+            &shared.context,
+            &sections,
+            &|path| taken.contains(path),
+        )?);
+        let clashes: Vec<Problem> = site
+            .pages
+            .iter()
+            .map(Page::output_path)
+            .chain(outputs.iter().map(|o| o.path.clone()))
+            .filter(|path| taken.contains(path.as_str()))
+            .map(|path| crate::publish::assets::clash(&path))
+            .collect();
+        if !clashes.is_empty() {
+            return Err(Problems(clashes));
+        }
+        let mut others = Others {
+            texts: HashMap::new(),
+            links: Vec::new(),
+            bytes: 0,
+        };
+        for output in outputs {
+            let text = String::from_utf8_lossy(&output.bytes).into_owned();
+            let (bytes, file_links) = finish(&output.path, text.clone(), assets, &self.url);
+            others.texts.insert(output.path.clone(), text);
+            others.bytes += self.put(&output.path, bytes)?.len;
+            others.links.push((output.path, file_links));
+        }
+        for (original, asset) in &assets.outputs {
+            others.bytes += self.put(&asset.path, asset.bytes.clone())?.len;
+            let text = String::from_utf8_lossy(&assets.original(original)).into_owned();
+            others
+                .links
+                .push((original.clone(), FileLinks::of(&scan(original, &text))));
+        }
+        Ok(others)
+    }
+
+    /// Every internal link, anchor and image of `files`; a file's text (before renaming)
+    /// is made again only to place a problem in it.
+    fn check_links(
+        &self,
+        files: &[CheckFile],
+        shared: &Shared,
+        listings: &[Listing],
+        texts: &HashMap<String, String>,
+        assets: &crate::publish::assets::Assets,
+        memo: &links::CheckMemo,
+    ) -> Report {
+        let page_index: HashMap<String, usize> = self
+            .site
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.output_path(), i))
+            .collect();
+        let text_of = |number: usize| -> String {
+            let path = &files[number].path;
+            if let Some(&index) = page_index.get(path) {
+                return self.page_text(shared, listings, index);
+            }
+            if let Some(text) = texts.get(path) {
+                return text.clone();
+            }
+            String::from_utf8_lossy(&assets.original(path)).into_owned()
+        };
+        links::check(
+            self.site,
+            files,
+            &text_of,
+            &self.options.output_dir,
+            self.options.locate_external_links,
+            memo,
+        )
+    }
+
+    /// A page's HTML as rendered before renaming, to place a problem in it.
+    fn page_text(&self, shared: &Shared, listings: &[Listing], index: usize) -> String {
+        let site = self.site;
+        let page = &site.pages[index];
+        build::render_markdown(site, page, &self.page_urls, Some(self.highlights))
+            .ok()
+            .and_then(|rendered| {
+                build::render_page_html(
+                    site,
+                    &rendered,
+                    &shared.context,
+                    &self.charts,
+                    listings,
+                    index,
+                )
+                .ok()
+            })
+            .unwrap_or_default()
+    }
+
+    /// First pass for one page: from its record when its Markdown key still holds, else
+    /// by rendering its Markdown (without code, unless `whole`).
+    fn meta(
+        &self,
+        page: &'a Page,
+        record: Option<Arc<PageRecord>>,
+        whole: bool,
+    ) -> Result<MetaAndRecord<'a>, Problems> {
+        let (site, keys, page_urls) = (self.site, &self.keys, &self.page_urls);
+        if let Some(record) = record {
+            let key = markdown_key(
+                page,
+                &record.figures_used,
+                &record.charts_used,
+                &record.md_links,
+                keys,
+                page_urls,
+            );
+            if key == record.markdown_key {
+                let meta = Meta {
+                    summary: Arc::clone(&record.summary),
+                    listed_summary: Arc::clone(&record.listed_summary),
+                    word_count: record.word_count,
+                    figures_used: record.figures_used.clone(),
+                    markdown_key: key,
+                };
+                return Ok((meta, Some(record), None));
+            }
+        }
+        let highlights = whole.then_some(self.highlights);
+        let rendered = build::render_markdown(site, page, page_urls, highlights)?;
+        let markdown_key = markdown_key(
+            page,
+            &rendered.figures_used,
+            &rendered.charts_used,
+            &rendered.md_links,
+            keys,
+            page_urls,
+        );
+        let meta = Meta {
+            summary: rendered.summary.as_str().into(),
+            listed_summary: rendered.listed_summary.as_str().into(),
+            word_count: rendered.word_count,
+            figures_used: rendered.figures_used.clone(),
+            markdown_key,
+        };
+        Ok((meta, None, whole.then_some(rendered)))
+    }
 }
 
 /// Scan an output for the link check, then rename the assets it refers to.
@@ -474,56 +713,6 @@ fn io_problem(output_dir: &std::path::Path, path: &str, err: &anyhow::Error) -> 
             "check that the output folder is writable and its disk has space, or choose another with --output",
         ),
     )
-}
-
-/// First pass for one page: from its record when its Markdown key still holds, else by
-/// rendering its Markdown without code.
-fn meta<'a>(
-    site: &'a Site,
-    page: &'a Page,
-    page_urls: &HashMap<String, String>,
-    keys: &Keys,
-    record: Option<Arc<PageRecord>>,
-    whole: bool,
-) -> Result<MetaAndRecord<'a>, Problems> {
-    if let Some(record) = record {
-        let key = markdown_key(
-            page,
-            &record.figures_used,
-            &record.charts_used,
-            &record.md_links,
-            keys,
-            page_urls,
-        );
-        if key == record.markdown_key {
-            let meta = Meta {
-                summary: Arc::clone(&record.summary),
-                listed_summary: Arc::clone(&record.listed_summary),
-                word_count: record.word_count,
-                figures_used: record.figures_used.clone(),
-                markdown_key: key,
-            };
-            return Ok((meta, Some(record), None));
-        }
-    }
-    let highlights = whole.then_some(&*site.highlights);
-    let rendered = build::render_markdown(site, page, page_urls, highlights)?;
-    let markdown_key = markdown_key(
-        page,
-        &rendered.figures_used,
-        &rendered.charts_used,
-        &rendered.md_links,
-        keys,
-        page_urls,
-    );
-    let meta = Meta {
-        summary: rendered.summary.as_str().into(),
-        listed_summary: rendered.listed_summary.as_str().into(),
-        word_count: rendered.word_count,
-        figures_used: rendered.figures_used.clone(),
-        markdown_key,
-    };
-    Ok((meta, None, whole.then_some(rendered)))
 }
 
 /// Hash of everything a page's Markdown renders from: the page itself (front matter,

@@ -33,7 +33,14 @@ pub fn render(site: &Site) -> Result<Vec<Output>, Problems> {
         check_links: false,
         ..engine::Options::default()
     };
-    engine::run(site, &options, &sink, cache::PageRecords::default())?;
+    let highlights = crate::render::highlight::NoCache;
+    engine::run(
+        site,
+        &options,
+        &sink,
+        &highlights,
+        cache::PageRecords::default(),
+    )?;
     Ok(sink.into_outputs())
 }
 
@@ -48,8 +55,23 @@ pub struct Published {
 /// Render the site, give its assets content-hashed names and check every link, all in
 /// memory. Broken internal links fail it unless `options.allow_broken_links`.
 pub fn prepare(site: &Site, options: &Options) -> Result<Published, Problems> {
+    prepare_with(site, options, &crate::render::highlight::NoCache)
+}
+
+/// [`prepare`], taking highlighted code from `highlights` (the build cache, read only).
+pub fn prepare_with(
+    site: &Site,
+    options: &Options,
+    highlights: &dyn crate::render::highlight::HighlightCache,
+) -> Result<Published, Problems> {
     let sink = sink::MemorySink::default();
-    let outcome = engine::run(site, options, &sink, cache::PageRecords::default())?;
+    let outcome = engine::run(
+        site,
+        options,
+        &sink,
+        highlights,
+        cache::PageRecords::default(),
+    )?;
     let mut warnings = warnings(site);
     warnings.extend(outcome.broken);
     Ok(Published {
@@ -129,15 +151,20 @@ pub fn build_with(
     } else {
         cache::PageRecords::load(&cache_dir)
     };
+    let highlights = if options.no_cache {
+        cache::Highlights::none()
+    } else {
+        cache::Highlights::open(&cache_dir)
+    };
     let sink = disk::DiskSink::new(output, write)?;
     // On any problem the sink is dropped unused: the output folder stays as it was.
-    let outcome = engine::run(&site, publish, &sink, previous)?;
+    let outcome = engine::run(&site, publish, &sink, &highlights, previous)?;
     timings.step("engine");
     sink.commit()?;
     timings.step("commit");
     if !options.no_cache {
         // The site is built: a cache that cannot be written costs the next build time only.
-        let _ = site.highlights.save();
+        let _ = highlights.save();
         if outcome.records_changed {
             let _ = outcome.records.save(&cache_dir);
         }

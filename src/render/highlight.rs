@@ -52,6 +52,58 @@ pub fn is_known(language: &str) -> bool {
     find_syntax(language).is_some()
 }
 
+/// A highlighted block: its cache key, whether its language is known, and the inner
+/// HTML of its `<code>`.
+pub struct Block {
+    pub key: u128,
+    pub known: bool,
+    pub html: String,
+}
+
+/// Where highlighted code is kept, so the same code is highlighted once: the build
+/// cache (`crate::publish::cache::Highlights`), or nothing ([`NoCache`]). Rendering asks
+/// it before it asks syntect, and tells it what it highlighted.
+pub trait HighlightCache: Sync {
+    /// The block kept under `key`, if there is one.
+    fn lookup(&self, key: u128) -> Option<Block>;
+    /// Keep a block just highlighted.
+    fn store(&self, key: u128, known: bool, html: &str);
+    /// Blocks still shown by pages that were not rendered again (kept from the last
+    /// build), so a cache that drops unused blocks keeps these.
+    fn keep(&self, _keys: &[u128]) {}
+}
+
+/// No cache: every block is highlighted every time (`--no-cache`, the tests).
+pub struct NoCache;
+
+impl HighlightCache for NoCache {
+    fn lookup(&self, _key: u128) -> Option<Block> {
+        None
+    }
+
+    fn store(&self, _key: u128, _known: bool, _html: &str) {}
+}
+
+/// The key of a code block: its language and its code.
+pub fn block_key(code: &str, language: &str) -> u128 {
+    crate::util::hash::Key::new()
+        .add(language)
+        .add(code)
+        .finish()
+}
+
+/// `code` in `language` highlighted, from `cache` when it was highlighted before.
+pub fn highlight_cached(cache: &dyn HighlightCache, code: &str, language: &str) -> Block {
+    let key = block_key(code, language);
+    if let Some(block) = cache.lookup(key) {
+        return block;
+    }
+    let known = is_known(language);
+    let html = highlight(code, language);
+    cache.store(key, known, &html);
+    Block { key, known, html }
+}
+
 /// `highlight.css`: light colours by default, dark ones when the reader's system asks for dark.
 /// Kept as a file generated from syntect's themes, because loading the themes on every build
 /// would cost a small site most of its build time; a test keeps the two in step.

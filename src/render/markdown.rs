@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::figures::Figures;
 use crate::figures::text::Shown;
+use crate::render::highlight::HighlightCache;
 use crate::render::provenance;
 use crate::util::error::{LineIndex, Problem, Problems};
 use crate::util::text::escape_html;
@@ -32,7 +33,7 @@ pub struct RenderContext<'a> {
     pub page_urls: &'a HashMap<String, String>,
     /// Where code blocks are highlighted; None renders a page without its code blocks,
     /// for what other pages need of it (summary, word count, table of contents).
-    pub highlights: Option<&'a crate::publish::cache::Highlights>,
+    pub highlights: Option<&'a dyn HighlightCache>,
     /// Show figures as plain text, without their link and tooltip (a summary from the
     /// front matter, which listings show on other pages).
     pub plain_figures: bool,
@@ -262,7 +263,7 @@ pub fn render_page(
     page: &crate::load::content::Page,
     figures: &Figures,
     page_urls: &HashMap<String, String>,
-    highlights: Option<&crate::publish::cache::Highlights>,
+    highlights: Option<&dyn HighlightCache>,
 ) -> (
     Result<Rendered, Problems>,
     Option<Result<Rendered, Problems>>,
@@ -762,13 +763,9 @@ fn footnote_id(label: &str) -> String {
 }
 
 /// A fenced block's HTML and the cache key of its highlighted code.
-fn code_block(
-    code: &str,
-    language: &str,
-    highlights: &crate::publish::cache::Highlights,
-) -> (String, u128) {
+fn code_block(code: &str, language: &str, highlights: &dyn HighlightCache) -> (String, u128) {
     let token = language.split([',', ' ', '{']).next().unwrap_or("").trim();
-    let block = highlights.highlight(code, token);
+    let block = crate::render::highlight::highlight_cached(highlights, code, token);
     let lang_attr = if token.is_empty() {
         String::new()
     } else {
@@ -810,8 +807,7 @@ fn resolve_relative(from: &str, link: &str) -> String {
 mod tests {
     use super::*;
 
-    static NO_CACHE: std::sync::LazyLock<crate::publish::cache::Highlights> =
-        std::sync::LazyLock::new(crate::publish::cache::Highlights::none);
+    static NO_CACHE: crate::render::highlight::NoCache = crate::render::highlight::NoCache;
 
     fn cx<'a>(figures: &'a Figures, urls: &'a HashMap<String, String>) -> RenderContext<'a> {
         RenderContext {

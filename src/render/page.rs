@@ -14,6 +14,7 @@ use crate::load::content::FIGURES_URL;
 use crate::load::content::Page;
 use crate::load::site::Site;
 use crate::render::Output;
+use crate::render::highlight::HighlightCache;
 use crate::render::markdown::{self, TocEntry};
 use crate::util::error::{Problem, Problems};
 use crate::util::html::with_handlers;
@@ -80,7 +81,10 @@ pub(crate) struct Listing<'a> {
 const WORDS_PER_MINUTE: usize = 220;
 
 /// The Markdown of every page, rendered in parallel; every problem of every page.
-pub(crate) fn render_all_markdown(site: &Site) -> Result<Vec<RenderedPage<'_>>, Problems> {
+pub(crate) fn render_all_markdown<'a>(
+    site: &'a Site,
+    highlights: &dyn HighlightCache,
+) -> Result<Vec<RenderedPage<'a>>, Problems> {
     let page_urls: HashMap<String, String> = site
         .pages
         .iter()
@@ -89,7 +93,7 @@ pub(crate) fn render_all_markdown(site: &Site) -> Result<Vec<RenderedPage<'_>>, 
     let markdown: Vec<Result<RenderedPage, Problems>> = site
         .pages
         .par_iter()
-        .map(|page| render_markdown(site, page, &page_urls, Some(&site.highlights)))
+        .map(|page| render_markdown(site, page, &page_urls, Some(highlights)))
         .collect();
     let mut problems = Vec::new();
     let mut rendered = Vec::with_capacity(markdown.len());
@@ -112,7 +116,7 @@ pub(crate) fn render_markdown<'a>(
     site: &'a Site,
     page: &'a Page,
     page_urls: &HashMap<String, String>,
-    highlights: Option<&crate::publish::cache::Highlights>,
+    highlights: Option<&dyn HighlightCache>,
 ) -> Result<RenderedPage<'a>, Problems> {
     let (body, summary) = markdown::render_page(page, &site.figures, page_urls, highlights);
     let summary = summary

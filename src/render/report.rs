@@ -43,8 +43,9 @@ struct Section {
 pub fn render(
     site: &Site,
     page_numbers: Option<&HashMap<String, usize>>,
+    highlights: &dyn crate::render::highlight::HighlightCache,
 ) -> Result<Report, Problems> {
-    let rendered = render_all_markdown(site)?;
+    let rendered = render_all_markdown(site, highlights)?;
     let anchors: HashMap<&str, String> = rendered
         .iter()
         .map(|p| (p.page.url.as_str(), section_anchor(p)))

@@ -26,7 +26,11 @@ fn sources() -> Vec<Source> {
         if path.extension().is_none_or(|e| e != "rs") {
             continue;
         }
-        let rel = path.strip_prefix(&src).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = path
+            .strip_prefix(&src)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         let mut parts: Vec<&str> = rel.trim_end_matches(".rs").split('/').collect();
         if matches!(parts.last(), Some(&("mod" | "lib" | "main"))) {
             parts.pop();
@@ -116,7 +120,11 @@ fn imports(source: &Source, modules: &BTreeSet<String>) -> Vec<(String, usize, S
                     };
                     if let Some(module) = target(modules, full.trim_end_matches(':')) {
                         if *module != source.module {
-                            found.push((module.clone(), statement_line, statement.trim().to_string()));
+                            found.push((
+                                module.clone(),
+                                statement_line,
+                                statement.trim().to_string(),
+                            ));
                         }
                     }
                 }
@@ -150,7 +158,13 @@ fn split_top(group: &str) -> Vec<String> {
     items.push(current);
     let mut paths = Vec::new();
     for item in items {
-        let item = item.trim().split(" as ").next().unwrap_or("").trim().to_string();
+        let item = item
+            .trim()
+            .split(" as ")
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string();
         if item.is_empty() || item == "self" {
             continue;
         }
@@ -205,7 +219,10 @@ fn every_file_imports_only_from_its_stage_or_below_and_none_in_a_circle() {
     }
     // Circles of files, each shown by the import lines that close it.
     for cycle in cycles(&edges) {
-        let mut lines = vec![format!("files importing each other in a circle: {}", cycle.join(" -> "))];
+        let mut lines = vec![format!(
+            "files importing each other in a circle: {}",
+            cycle.join(" -> ")
+        )];
         for pair in cycle.windows(2) {
             let (line, text) = &edges[pair[0]][pair[1]];
             lines.push(format!("  {}:{line}: {text}", by_module[pair[0]].path));
@@ -282,12 +299,35 @@ fn the_layering_test_sees_an_upward_import_and_a_circle() {
         path: "src/util/text.rs".into(),
         text: "use crate::{load::Site, render::{markdown, page::Page}};\nfn f() { crate::render::markdown::render(); }\n".into(),
     };
-    let found: Vec<String> = imports(&source, &modules).into_iter().map(|(m, l, _)| format!("{m}:{l}")).collect();
-    assert_eq!(found, ["load:1", "render::markdown:1", "render::page:1", "render::markdown:2"]);
+    let found: Vec<String> = imports(&source, &modules)
+        .into_iter()
+        .map(|(m, l, _)| format!("{m}:{l}"))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "load:1",
+            "render::markdown:1",
+            "render::page:1",
+            "render::markdown:2"
+        ]
+    );
     let mut edges: BTreeMap<&str, BTreeMap<&str, (usize, String)>> = BTreeMap::new();
-    edges.entry("a").or_default().insert("b", (1, String::new()));
-    edges.entry("b").or_default().insert("c", (1, String::new()));
-    edges.entry("c").or_default().insert("a", (1, String::new()));
-    edges.entry("c").or_default().insert("d", (1, String::new()));
+    edges
+        .entry("a")
+        .or_default()
+        .insert("b", (1, String::new()));
+    edges
+        .entry("b")
+        .or_default()
+        .insert("c", (1, String::new()));
+    edges
+        .entry("c")
+        .or_default()
+        .insert("a", (1, String::new()));
+    edges
+        .entry("c")
+        .or_default()
+        .insert("d", (1, String::new()));
     assert_eq!(cycles(&edges), vec![vec!["a", "b", "c", "a"]]);
 }

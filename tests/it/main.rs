@@ -13,6 +13,7 @@ mod errors;
 mod figures;
 mod figures_cli;
 mod init;
+mod layers;
 mod links;
 mod malformed;
 mod markdown;

@@ -730,7 +730,15 @@ fn build_basic<U: FnOnce(&mut Site)>(
         let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let options = briefing::publish::Options::default();
             let built = briefing::publish::prepare(&site, &options).err();
-            (built, briefing::render::report::render(&site, None).err())
+            (
+                built,
+                briefing::render::report::render(
+                    &site,
+                    None,
+                    &briefing::render::highlight::NoCache,
+                )
+                .err(),
+            )
         }));
         undo(&mut site);
         let (built, report) = built.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -791,7 +799,7 @@ fn markdown_with_figure_references_never_panics() {
         &[EVERY_FIELD_PAGE],
     );
     let (figures, urls) = shipped_figures();
-    let highlights = briefing::publish::cache::Highlights::none();
+    let highlights = briefing::render::highlight::NoCache;
     let path = Path::new("content/fuzz.md");
     check(DEFAULT_CASES, input(seeds, &MARKDOWN), |Bytes(bytes)| {
         let text = as_text(path, &bytes)?;

@@ -339,7 +339,7 @@ async fn rebuild(shared: &Arc<Shared>, changed: Option<&[PathBuf]>) {
 fn render_site(shared: &Shared) -> Result<(usize, usize, Files), Problems> {
     let root = &shared.root;
     let mut timings = crate::publish::engine::Timings::default();
-    let mut site = Site::load_with(
+    let site = Site::load_with(
         root,
         &LoadOptions {
             no_cache: true,
@@ -349,7 +349,6 @@ fn render_site(shared: &Shared) -> Result<(usize, usize, Files), Problems> {
     )?;
     timings.step("load");
     let mut cache = shared.cache.lock().unwrap_or_else(|e| e.into_inner());
-    site.highlights = Arc::clone(&cache.highlights);
     // The same steps as `build` (hashed assets, 404 page, link check), so the preview
     // shows what will be published and a broken link shows as a problem.
     let options = crate::publish::Options {
@@ -364,7 +363,7 @@ fn render_site(shared: &Shared) -> Result<(usize, usize, Files), Problems> {
     // A failed build must not cost the next one its records.
     let records = cache.records.clone();
     timings.step("copy records");
-    let outcome = crate::publish::engine::run(&site, &options, &sink, records)?;
+    let outcome = crate::publish::engine::run(&site, &options, &sink, &*cache.highlights, records)?;
     timings.step("engine");
     cache.records = outcome.records;
     let files = sink.into_files();

@@ -5,10 +5,11 @@ use std::collections::BTreeSet;
 
 use serde_json::Value as Json;
 
+use super::diagnostics::{At, Loader};
 use super::eval::{self, EvalError, Quantity};
 use super::format::{DEFAULT_PRECISION, format_declared};
 use super::formula::{self, Expr, char_pos};
-use super::load::{At, Loader, Model};
+use super::model::Model;
 use super::ranges::Scenarios;
 use super::units::Declared;
 use super::{Check, CheckSide, Figure};

@@ -1,23 +1,25 @@
 //! Figures: load `data/figures.yaml` — read sources and figures, order them by dependency,
 //! evaluate, format, and report every problem found in one pass.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::path::Path;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value as Json};
 
-use super::eval::{self, EvalError, Quantity};
+use super::diagnostics::{At, Loader, json_kind};
+use super::eval::{self, Quantity};
 use super::format::{
     Rounding, format_declared, format_rounded, range_precisions, range_text, unrounded,
     written_digits,
 };
-use super::formula::{self, Expr, char_pos};
+use super::formula::{self, char_pos};
+use super::model::{Model, Spec};
 use super::number::{DATE_HELP, NUMBER_HELP, parse_date, parse_number};
 use super::units::{Declared, Unit};
 use super::{Figure, FigureRange, Figures, Kind, Source, checks, ranges, series};
-use crate::util::error::{Problem, Problems, did_you_mean};
+use crate::util::error::{Problems, did_you_mean};
 
 /// The file's top level. Entries are kept as generic trees and checked field by field below,
 /// rather than through `deny_unknown_fields` structs, because serde stops at the first bad
@@ -90,12 +92,7 @@ const UNIT_EXAMPLES: &str =
 /// only in messages). All problems are collected; any problem means no figures.
 pub fn load(path: &Path, text: &str) -> Result<Figures, Problems> {
     let raw: RawFile = crate::util::yaml::parse(path, text, 1)?;
-    let mut loader = Loader {
-        path,
-        text,
-        problems: Vec::new(),
-        positions: std::cell::OnceCell::new(),
-    };
+    let mut loader = Loader::new(path, text);
     let mut sources = loader.sources(&raw.sources.0);
     // Every declared id, including sources with problems of their own, so that a figure
     // citing one is not reported a second time.
@@ -122,183 +119,7 @@ pub fn load(path: &Path, text: &str) -> Result<Figures, Problems> {
     }
 }
 
-/// One figure as read from the file, before evaluation. Fields that had a problem are None;
-/// the figure still takes part so that formulas know its name.
-pub(super) struct Spec {
-    name: String,
-    line: usize,
-    column: usize,
-    label: String,
-    note: Option<String>,
-    qualifier: Option<String>,
-    /// `precision:` as declared; without it the rounding policy decides ([`Rounding`]).
-    precision: Option<usize>,
-    unit_text: String,
-    unit: Option<Declared>,
-    kind: Option<Kind>,
-    source: Option<String>,
-    quote: Option<String>,
-    why: Option<String>,
-    formula: Option<String>,
-    expr: Option<Expr>,
-    inputs: Vec<String>,
-    literal: Option<Quantity>,
-    /// Assumption only: the low and high ends of `range:`.
-    range: Option<(Quantity, Quantity)>,
-    /// The formula calls an unknown function or names an unknown figure.
-    blocked: bool,
-}
-
-impl Spec {
-    pub(super) fn name(&self) -> &str {
-        &self.name
-    }
-
-    pub(super) fn range(&self) -> Option<&(Quantity, Quantity)> {
-        self.range.as_ref()
-    }
-
-    /// A value of this assumption (an end of its range) as the prose would show it, without
-    /// the qualifier: with the digits it was written with, as the figure itself is shown.
-    pub(super) fn show(&self, value: &Quantity) -> String {
-        let number = value.number();
-        let precision = self.precision.unwrap_or_else(|| written_digits(number));
-        self.unit
-            .as_ref()
-            .and_then(|unit| format_declared(number, unit, &self.unit_text, precision, None).ok())
-            .map_or_else(|| number.to_string(), |f| f.display)
-    }
-
-    pub(super) fn at(&self) -> At<'_> {
-        At {
-            what: "figure",
-            name: &self.name,
-            line: self.line,
-            column: self.column,
-        }
-    }
-
-    /// Whether the value can be computed. Problems that do not touch the value (a typo in
-    /// `note`, an unknown source) leave it ready, so the figures after it are still checked.
-    fn ready(&self) -> bool {
-        self.unit.is_some()
-            && match self.kind {
-                Some(Kind::Derived) => self.expr.is_some() && !self.blocked,
-                Some(_) => self.literal.is_some(),
-                None => false,
-            }
-    }
-}
-
-/// Where an entry is, to point problems at it.
-pub(super) struct At<'a> {
-    pub(super) what: &'static str,
-    pub(super) name: &'a str,
-    pub(super) line: usize,
-    pub(super) column: usize,
-}
-
-pub(super) struct Loader<'a> {
-    path: &'a Path,
-    text: &'a str,
-    problems: Vec<Problem>,
-    /// Where each entry is written, found once for all entries.
-    positions: std::cell::OnceCell<crate::util::yaml::KeyPositions>,
-}
-
 impl Loader<'_> {
-    pub(super) fn at<'n>(&self, section: &str, what: &'static str, name: &'n str) -> At<'n> {
-        let positions = self
-            .positions
-            .get_or_init(|| crate::util::yaml::KeyPositions::new(self.text));
-        let (line, column) = positions
-            .get(Some(section), name)
-            .or_else(|| positions.get(None, section))
-            .or_else(|| crate::util::yaml::first_mention(self.text, name))
-            .unwrap_or((1, 0));
-        At {
-            what,
-            name,
-            line,
-            column,
-        }
-    }
-
-    pub(super) fn report(&mut self, at: &At, message: impl fmt::Display, help: impl Into<String>) {
-        self.problems.push(
-            Problem::new(self.path, format!("{} `{}`: {message}", at.what, at.name))
-                .at(at.line, at.column)
-                .help(help),
-        );
-    }
-
-    /// The entry's fields, after reporting any key that is not in `known`, and the known keys
-    /// those typos were probably meant to be (so "missing `value:`" is not reported on top
-    /// of "unknown field `vlaue`").
-    pub(super) fn fields<'j>(
-        &mut self,
-        at: &At,
-        entry: &'j Json,
-        known: &[&'static str],
-    ) -> Option<(&'j Map<String, Json>, Vec<&'static str>)> {
-        let Some(fields) = entry.as_object() else {
-            self.report(
-                at,
-                format!("should be a mapping of fields, not {}", json_kind(entry)),
-                format!("indent its fields under the name: {}", known.join(", ")),
-            );
-            return None;
-        };
-        let mut meant = Vec::new();
-        for key in fields.keys() {
-            if !known.contains(&key.as_str()) {
-                let help = match did_you_mean(key, known.iter().copied()) {
-                    Some(s) => {
-                        meant.push(s);
-                        format!(
-                            "did you mean `{s}`? (a {} takes {})",
-                            at.what,
-                            known.join(", ")
-                        )
-                    }
-                    None => format!("remove it; a {} takes {}", at.what, known.join(", ")),
-                };
-                self.report(at, format!("unknown field `{key}`"), help);
-            }
-        }
-        Some((fields, meant))
-    }
-
-    /// A text field: strings as written, numbers as their digits (`unit: 1`); None if absent
-    /// or not text (reported).
-    pub(super) fn text_field(
-        &mut self,
-        at: &At,
-        fields: &Map<String, Json>,
-        key: &str,
-    ) -> Option<String> {
-        match fields.get(key)? {
-            Json::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
-            Json::Number(n) => Some(n.to_string()),
-            Json::String(_) | Json::Null => {
-                self.report(
-                    at,
-                    format!("`{key}:` is empty"),
-                    "give it a value, or remove the line",
-                );
-                None
-            }
-            other => {
-                self.report(
-                    at,
-                    format!("`{key}:` should be text, not {}", json_kind(other)),
-                    "write it on one line after the colon, quoted if it contains `: ` or starts with `[` or `{`",
-                );
-                None
-            }
-        }
-    }
-
     fn sources(&mut self, raw: &[(String, Json)]) -> Vec<Source> {
         let mut sources: Vec<Source> = Vec::new();
         let mut seen = HashSet::new();
@@ -912,181 +733,6 @@ impl Loader<'_> {
     }
 }
 
-/// The figures as a graph: what each one depends on, the order to evaluate them in, and the
-/// assumptions each rests on (an assumption rests on itself).
-pub(super) struct Model<'s> {
-    pub(super) specs: &'s [Spec],
-    index: HashMap<&'s str, usize>,
-    deps: Vec<Vec<usize>>,
-    order: Vec<usize>,
-    rests_on: Vec<BTreeSet<String>>,
-}
-
-impl<'s> Model<'s> {
-    fn new(specs: &'s [Spec]) -> Model<'s> {
-        let index: HashMap<&str, usize> = specs
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.name.as_str(), i))
-            .collect();
-        let deps: Vec<Vec<usize>> = specs
-            .iter()
-            .map(|s| {
-                s.inputs
-                    .iter()
-                    .filter_map(|n| index.get(n.as_str()).copied())
-                    .collect()
-            })
-            .collect();
-        let order = topological(&deps);
-        let mut rests_on: Vec<BTreeSet<String>> = vec![BTreeSet::new(); specs.len()];
-        for &i in &order {
-            let (Some(spec), Some(dep)) = (specs.get(i), deps.get(i)) else {
-                continue;
-            };
-            let set: BTreeSet<String> = match spec.kind {
-                Some(Kind::Assumption) => BTreeSet::from([spec.name.clone()]),
-                Some(Kind::Derived) => dep
-                    .iter()
-                    .filter_map(|&d| rests_on.get(d))
-                    .flatten()
-                    .cloned()
-                    .collect(),
-                _ => BTreeSet::new(),
-            };
-            if let Some(slot) = rests_on.get_mut(i) {
-                *slot = set;
-            }
-        }
-        Model {
-            specs,
-            index,
-            deps,
-            order,
-            rests_on,
-        }
-    }
-
-    pub(super) fn index_of(&self, name: &str) -> Option<usize> {
-        self.index.get(name).copied()
-    }
-
-    pub(super) fn rests_on(&self, i: usize) -> &BTreeSet<String> {
-        static NONE: BTreeSet<String> = BTreeSet::new();
-        self.rests_on.get(i).unwrap_or(&NONE)
-    }
-
-    /// Every figure's value (in its declared unit) with the ranged assumptions in `ends` moved
-    /// to one end of their range (`true`: the high end). `Ok(None)` where the value cannot be
-    /// computed for a reason reported elsewhere: a problem in the figure or in an input.
-    pub(super) fn run(&self, ends: &[(usize, bool)]) -> Vec<Result<Option<Quantity>, EvalError>> {
-        let mut values: Vec<Option<Quantity>> = vec![None; self.specs.len()];
-        let mut results: Vec<Result<Option<Quantity>, EvalError>> =
-            (0..self.specs.len()).map(|_| Ok(None)).collect();
-        for &i in &self.order {
-            let (Some(spec), Some(deps)) = (self.specs.get(i), self.deps.get(i)) else {
-                continue;
-            };
-            let result = if spec.ready() {
-                self.value(i, spec, deps, ends, &values)
-            } else {
-                Ok(None)
-            };
-            if let (Some(slot), Ok(value)) = (values.get_mut(i), &result) {
-                slot.clone_from(value);
-            }
-            if let Some(slot) = results.get_mut(i) {
-                *slot = result;
-            }
-        }
-        results
-    }
-
-    fn value(
-        &self,
-        i: usize,
-        spec: &Spec,
-        deps: &[usize],
-        ends: &[(usize, bool)],
-        values: &[Option<Quantity>],
-    ) -> Result<Option<Quantity>, EvalError> {
-        let Some(unit) = spec.unit.as_ref() else {
-            return Ok(None);
-        };
-        if spec.kind != Some(Kind::Derived) {
-            let end = ends.iter().find(|(j, _)| *j == i).map(|&(_, high)| high);
-            return Ok(match (end, &spec.range) {
-                (Some(high), Some((low_end, high_end))) => {
-                    Some(if high { high_end } else { low_end }.clone())
-                }
-                _ => spec.literal.clone(),
-            });
-        }
-        if deps
-            .iter()
-            .any(|&d| values.get(d).is_none_or(Option::is_none))
-        {
-            return Ok(None);
-        }
-        let (Some(expr), Some(src)) = (spec.expr.as_ref(), spec.formula.as_deref()) else {
-            return Ok(None);
-        };
-        let lookup = |name: &str| {
-            self.index
-                .get(name)
-                .and_then(|&i| values.get(i))
-                .and_then(Clone::clone)
-        };
-        let q = eval::eval(expr, src, &lookup)?;
-        let converted = eval::convert(q, unit, &spec.unit_text)?;
-        Ok(Some(match unit {
-            Declared::Date => Quantity::Date(converted),
-            Declared::Measure(u) => Quantity::Measure(converted, u.clone()),
-        }))
-    }
-}
-
-/// Kahn's algorithm, taking ready figures in declaration order; figures in or behind a
-/// cycle are left out.
-fn topological(deps: &[Vec<usize>]) -> Vec<usize> {
-    let mut waiting: Vec<usize> = deps.iter().map(Vec::len).collect();
-    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); deps.len()];
-    for (i, ds) in deps.iter().enumerate() {
-        for &d in ds {
-            if let Some(list) = dependents.get_mut(d) {
-                list.push(i);
-            }
-        }
-    }
-    let mut order: Vec<usize> = (0..deps.len())
-        .filter(|&i| waiting.get(i) == Some(&0))
-        .collect();
-    let mut next = 0;
-    while let Some(&i) = order.get(next) {
-        next += 1;
-        for &j in dependents.get(i).map_or(&[][..], Vec::as_slice) {
-            if let Some(w) = waiting.get_mut(j) {
-                *w -= 1;
-                if *w == 0 {
-                    order.push(j);
-                }
-            }
-        }
-    }
-    order
-}
-
 fn default_label(name: &str) -> String {
     crate::util::text::capitalise(name.replace('_', " ").trim())
-}
-
-pub(super) fn json_kind(value: &Json) -> &'static str {
-    match value {
-        Json::Null => "empty",
-        Json::Bool(_) => "true/false",
-        Json::Number(_) => "a number",
-        Json::String(_) => "text",
-        Json::Array(_) => "a list",
-        Json::Object(_) => "a mapping",
-    }
 }

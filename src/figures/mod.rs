@@ -9,10 +9,12 @@
 //! refers to.
 
 mod checks;
+mod diagnostics;
 mod eval;
 mod format;
 mod formula;
 mod load;
+mod model;
 mod number;
 mod ranges;
 mod series;

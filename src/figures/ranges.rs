@@ -7,8 +7,9 @@
 
 use std::collections::BTreeSet;
 
+use super::diagnostics::Loader;
 use super::eval::Quantity;
-use super::load::{Loader, Model};
+use super::model::Model;
 
 /// Above this many ranged assumptions the combinations (2^n evaluations of every figure)
 /// stop being cheap, and a reader can no longer follow what the range means either.

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
 use super::Figure;
-use super::load::{At, Loader};
+use super::diagnostics::{At, Loader};
 use super::units::Declared;
 use crate::util::error::did_you_mean;
 

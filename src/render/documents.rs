@@ -65,7 +65,7 @@ pub fn documents(
             .map_err(Problems::one)?;
         outputs.push(Output {
             path: "404.html".to_string(),
-            bytes: crate::render::page::fill_root(html, &root).into_bytes(),
+            bytes: crate::util::html::fill_root(html, &root).into_bytes(),
         });
     }
     if url.base_url.is_empty() {

@@ -7,8 +7,6 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Value};
 
-use lol_html::{element, rewrite_str};
-
 use crate::figures::Figure;
 use crate::load::content::FIGURES_URL;
 use crate::load::content::Page;
@@ -17,8 +15,6 @@ use crate::render::Output;
 use crate::render::highlight::HighlightCache;
 use crate::render::markdown::{self, TocEntry};
 use crate::util::error::{Problem, Problems};
-use crate::util::html::with_handlers;
-use crate::util::urls::{decode_entities, join, scheme};
 
 /// What templates see as `page` (and, without `content` and `toc`, as each entry of `pages`).
 #[derive(Serialize)]
@@ -127,7 +123,7 @@ pub(crate) fn render_markdown<'a>(
             let summary = summary.unwrap_or(body.summary);
             Ok(RenderedPage {
                 page,
-                listed_summary: crate::render::page::rebase_to_root(&summary, &page.url),
+                listed_summary: crate::util::html::rebase_to_root(&summary, &page.url),
                 summary,
                 html: body.html,
                 toc: body.toc,
@@ -237,7 +233,7 @@ pub(crate) fn render_page_html(
     context.insert("root", &root);
     context.insert_value("charts", crate::render::charts::for_root(charts, &root));
     let html = site.templates.render(rendered.page.template(), &context)?;
-    Ok(crate::render::page::fill_root(html, &root))
+    Ok(crate::util::html::fill_root(html, &root))
 }
 
 /// `page.previous` and `page.next` in reading order (home, then every page), so a
@@ -455,76 +451,12 @@ pub(crate) fn render_figures_page(
     let html = site.templates.render("figures.html", &context)?;
     Ok(Output {
         path: format!("{FIGURES_URL}index.html"),
-        bytes: crate::render::page::fill_root(html, "../").into_bytes(),
+        bytes: crate::util::html::fill_root(html, "../").into_bytes(),
     })
 }
 
 fn permalink(base_url: &str, url: &str) -> String {
     format!("{base_url}/{url}")
-}
-
-/// Marks where the path back to the site root goes in HTML shown on many pages (a
-/// page's summary in listings); each page replaces it with its own `root`.
-pub const ROOT_MARK: &str = "\u{E000}briefing-root\u{E000}";
-
-/// Make the relative links of `html`, written for the page at `page_url`, work on any
-/// page: each becomes [`ROOT_MARK`] followed by its path from the site root.
-pub fn rebase_to_root(html: &str, page_url: &str) -> String {
-    if !html.contains("href") && !html.contains("src") {
-        return html.to_string();
-    }
-    let from = format!("{page_url}index.html");
-    let rebase = |value: &str| -> Option<String> {
-        let href = decode_entities(value);
-        if href.starts_with('/') || href.starts_with("//") || scheme(&href).is_some() {
-            return None;
-        }
-        let (rest, fragment) = match href.split_once('#') {
-            Some((rest, fragment)) => (rest, Some(fragment)),
-            None => (href.as_str(), None),
-        };
-        let (path, query) = match rest.split_once('?') {
-            Some((path, query)) => (path, Some(query)),
-            None => (rest, None),
-        };
-        let dir = from.rsplit_once('/').map_or("", |(dir, _)| dir);
-        let joined = if path.is_empty() {
-            page_url.to_string()
-        } else {
-            join(dir, path)?
-        };
-        let mut out = format!("{ROOT_MARK}{joined}");
-        if let Some(query) = query {
-            out.push('?');
-            out.push_str(query);
-        }
-        if let Some(fragment) = fragment {
-            out.push('#');
-            out.push_str(fragment);
-        }
-        Some(out.replace('&', "&amp;"))
-    };
-    let rewritten = rewrite_str(
-        html,
-        with_handlers(vec![element!("[href], [src]", |el| {
-            for attr in ["href", "src"] {
-                if let Some(new) = el.get_attribute(attr).and_then(|v| rebase(&v)) {
-                    el.set_attribute(attr, &new)?;
-                }
-            }
-            Ok(())
-        })]),
-    );
-    rewritten.unwrap_or_else(|_| html.to_string())
-}
-
-/// Put the page's own way back to the root where [`rebase_to_root`] marked it.
-pub fn fill_root(html: String, root: &str) -> String {
-    if html.contains(ROOT_MARK) {
-        html.replace(ROOT_MARK, root)
-    } else {
-        html
-    }
 }
 
 #[cfg(test)]
@@ -562,16 +494,5 @@ mod tests {
         assert_eq!(keys, fields);
         let only = listed_value(&site, &listing, Some(&["url", "title"]));
         assert_eq!(only.as_map().unwrap().len(), 2);
-    }
-
-    #[test]
-    fn summaries_are_rebased_to_the_root() {
-        let html = "<p><a href=\"../figures/#fig-x\">x</a> <a href=\"#part\">p</a> <a href=\"https://e.org/\">e</a></p>";
-        let rebased = rebase_to_root(html, "deal/");
-        assert_eq!(
-            fill_root(rebased.clone(), ""),
-            "<p><a href=\"figures/#fig-x\">x</a> <a href=\"deal/#part\">p</a> <a href=\"https://e.org/\">e</a></p>"
-        );
-        assert!(fill_root(rebased, "../").contains("href=\"../deal/#part\""));
     }
 }

@@ -6,10 +6,10 @@ use std::collections::HashSet;
 use std::ops::Range;
 
 use lol_html::html_content::Element;
-use lol_html::{RewriteStrSettings, element, text};
+use lol_html::{RewriteStrSettings, element, rewrite_str, text};
 use serde::{Deserialize, Serialize};
 
-use crate::util::urls::decode_entities;
+use crate::util::urls::{decode_entities, join, scheme};
 
 /// lol_html settings running `handlers`, in order, on one document.
 pub(crate) fn with_handlers<'h>(
@@ -342,6 +342,70 @@ pub fn kind_of(path: &str) -> FileKind {
     }
 }
 
+/// Marks where the path back to the site root goes in HTML shown on many pages (a
+/// page's summary in listings); each page replaces it with its own `root`.
+pub const ROOT_MARK: &str = "\u{E000}briefing-root\u{E000}";
+
+/// Make the relative links of `html`, written for the page at `page_url`, work on any
+/// page: each becomes [`ROOT_MARK`] followed by its path from the site root.
+pub fn rebase_to_root(html: &str, page_url: &str) -> String {
+    if !html.contains("href") && !html.contains("src") {
+        return html.to_string();
+    }
+    let from = format!("{page_url}index.html");
+    let rebase = |value: &str| -> Option<String> {
+        let href = decode_entities(value);
+        if href.starts_with('/') || href.starts_with("//") || scheme(&href).is_some() {
+            return None;
+        }
+        let (rest, fragment) = match href.split_once('#') {
+            Some((rest, fragment)) => (rest, Some(fragment)),
+            None => (href.as_str(), None),
+        };
+        let (path, query) = match rest.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (rest, None),
+        };
+        let dir = from.rsplit_once('/').map_or("", |(dir, _)| dir);
+        let joined = if path.is_empty() {
+            page_url.to_string()
+        } else {
+            join(dir, path)?
+        };
+        let mut out = format!("{ROOT_MARK}{joined}");
+        if let Some(query) = query {
+            out.push('?');
+            out.push_str(query);
+        }
+        if let Some(fragment) = fragment {
+            out.push('#');
+            out.push_str(fragment);
+        }
+        Some(out.replace('&', "&amp;"))
+    };
+    let rewritten = rewrite_str(
+        html,
+        with_handlers(vec![element!("[href], [src]", |el| {
+            for attr in ["href", "src"] {
+                if let Some(new) = el.get_attribute(attr).and_then(|v| rebase(&v)) {
+                    el.set_attribute(attr, &new)?;
+                }
+            }
+            Ok(())
+        })]),
+    );
+    rewritten.unwrap_or_else(|_| html.to_string())
+}
+
+/// Put the page's own way back to the root where [`rebase_to_root`] marked it.
+pub fn fill_root(html: String, root: &str) -> String {
+    if html.contains(ROOT_MARK) {
+        html.replace(ROOT_MARK, root)
+    } else {
+        html
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,5 +454,16 @@ mod tests {
             ["微.png", "宋体", "字"],
             "an unclosed string ends at its line's end"
         );
+    }
+
+    #[test]
+    fn summaries_are_rebased_to_the_root() {
+        let html = "<p><a href=\"../figures/#fig-x\">x</a> <a href=\"#part\">p</a> <a href=\"https://e.org/\">e</a></p>";
+        let rebased = rebase_to_root(html, "deal/");
+        assert_eq!(
+            fill_root(rebased.clone(), ""),
+            "<p><a href=\"figures/#fig-x\">x</a> <a href=\"deal/#part\">p</a> <a href=\"https://e.org/\">e</a></p>"
+        );
+        assert!(fill_root(rebased, "../").contains("href=\"../deal/#part\""));
     }
 }

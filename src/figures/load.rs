@@ -465,15 +465,15 @@ impl Loader<'_> {
             );
             return None;
         }
-        if let Some(value) = &spec.literal {
-            if number(value) < number(&low) || number(value) > number(&high) {
-                self.report(
+        if let Some(value) = &spec.literal
+            && (number(value) < number(&low) || number(value) > number(&high))
+        {
+            self.report(
                     at,
                     "`value:` is outside its own `range:`",
                     "the value is the central case: choose a value between the two ends, or widen the range",
                 );
-                return None;
-            }
+            return None;
         }
         Some((low, high))
     }

@@ -395,13 +395,13 @@ impl Reader<'_, '_, '_> {
             })
             .collect();
         let sum: f64 = payments.iter().sum();
-        if let (Some(expected), Some(total)) = (total_value, &total) {
-            if (sum - expected).abs() > 1e-9 * expected.abs().max(sum.abs()) {
-                // Both at the same precision, not the total's rounded display, so the author
-                // sees the difference ("about $46 million" would hide it).
-                let shown =
-                    |v: f64| super::format::format_value(v, "USD", None).unwrap_or_default();
-                self.fail(
+        if let (Some(expected), Some(total)) = (total_value, &total)
+            && (sum - expected).abs() > 1e-9 * expected.abs().max(sum.abs())
+        {
+            // Both at the same precision, not the total's rounded display, so the author
+            // sees the difference ("about $46 million" would hide it).
+            let shown = |v: f64| super::format::format_value(v, "USD", None).unwrap_or_default();
+            self.fail(
                     format!(
                         "the payments of the schedule add up to {}, but `total: {}` is {}",
                         shown(sum),
@@ -413,8 +413,7 @@ impl Reader<'_, '_, '_> {
                      `ramp_months` months, so over a term of T months it leaves out (1 - ramp_start) * \
                      (ramp_months + 1) / 2 months of the full rate",
                 );
-                return None;
-            }
+            return None;
         }
         let name = |f: &Option<Figure>| f.as_ref().map(|f| f.name.clone());
         Some(ChartData::Schedule(Schedule {

@@ -140,10 +140,10 @@ pub fn load_pages(
         .filter(|file| file.rel.ends_with(".md"))
         .map(|file| {
             let meta = cache.and_then(|_| std::fs::metadata(&file.path).ok());
-            if let (Some(cache), Some(meta)) = (cache, &meta) {
-                if let Some(page) = cache.get(&file.path, meta) {
-                    return Ok(page);
-                }
+            if let (Some(cache), Some(meta)) = (cache, &meta)
+                && let Some(page) = cache.get(&file.path, meta)
+            {
+                return Ok(page);
             }
             let shown = display_path(root, &file.path);
             let text = files::read_text(&file.path, &shown)?;
@@ -201,14 +201,12 @@ pub fn parse_page(path: &Path, rel: &str, text: &str) -> Result<Page, Problem> {
         })?;
         front.date = Some(when.canonical());
     }
-    if let Some(template) = &front.template {
-        if template.trim().is_empty() {
-            return Err(Problem::new(path, "`template` is empty")
-                .at(front_line("template"), 1)
-                .help(
-                    "name a file of templates/, e.g. `template: page.html`, or remove the line",
-                ));
-        }
+    if let Some(template) = &front.template
+        && template.trim().is_empty()
+    {
+        return Err(Problem::new(path, "`template` is empty")
+            .at(front_line("template"), 1)
+            .help("name a file of templates/, e.g. `template: page.html`, or remove the line"));
     }
 
     if let Some(slug) = &front.slug {

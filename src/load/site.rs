@@ -122,16 +122,16 @@ impl Site {
         if let (Some(pages), Some(templates)) = (&pages, &templates) {
             problems.extend(check_page_templates(pages, templates));
         }
-        if let Some(pages) = &pages {
-            if let Some(page) = pages.iter().find(|p| p.url == FIGURES_URL) {
-                problems.push(
-                    Problem::new(
-                        &page.path,
-                        "this page would take the URL of the generated figures page `/figures/`",
-                    )
-                    .help("rename the file or give it another `slug:`"),
-                );
-            }
+        if let Some(pages) = &pages
+            && let Some(page) = pages.iter().find(|p| p.url == FIGURES_URL)
+        {
+            problems.push(
+                Problem::new(
+                    &page.path,
+                    "this page would take the URL of the generated figures page `/figures/`",
+                )
+                .help("rename the file or give it another `slug:`"),
+            );
         }
 
         match (config, figures, pages, templates, static_files) {

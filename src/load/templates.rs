@@ -428,12 +428,11 @@ fn walk_listing(
                 // Parameters of this component that a caller hands a listed page.
                 if let Some(name) = dotted_name(&tag[1..]) {
                     for (i, token) in tag.iter().enumerate().skip(2) {
-                        if let Token::Word(param) = token {
-                            if matches!(punct(i + 1), Some(':' | ',' | ')' | '='))
-                                && handed.contains(&(name.clone(), param.to_string()))
-                            {
-                                listed.insert(param);
-                            }
+                        if let Token::Word(param) = token
+                            && matches!(punct(i + 1), Some(':' | ',' | ')' | '='))
+                            && handed.contains(&(name.clone(), param.to_string()))
+                        {
+                            listed.insert(param);
                         }
                     }
                 }

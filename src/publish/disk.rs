@@ -302,11 +302,11 @@ impl DiskSink {
             if !self.is_plain_inside(stale) {
                 continue;
             }
-            if let Ok(meta) = std::fs::symlink_metadata(&target) {
-                if !meta.is_dir() {
-                    std::fs::remove_file(&target)
-                        .with_context(|| format!("cannot remove {}", target.display()))?;
-                }
+            if let Ok(meta) = std::fs::symlink_metadata(&target)
+                && !meta.is_dir()
+            {
+                std::fs::remove_file(&target)
+                    .with_context(|| format!("cannot remove {}", target.display()))?;
             }
             let mut dir = Path::new(stale.as_str()).parent();
             while let Some(parent) = dir.filter(|d| !d.as_os_str().is_empty()) {
@@ -520,11 +520,11 @@ impl Sink for DiskSink {
         check_path(path)?;
         if self.previous.contains(path) && self.is_plain_inside(path) {
             let old = self.output_dir.join(path);
-            if unchanged(&old, &bytes) {
-                if let Some(stamp) = OutputStamp::of_file(&old) {
-                    self.record(path, false);
-                    return Ok(stamp);
-                }
+            if unchanged(&old, &bytes)
+                && let Some(stamp) = OutputStamp::of_file(&old)
+            {
+                self.record(path, false);
+                return Ok(stamp);
             }
         }
         let target = self.staging.join(path);

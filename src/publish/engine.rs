@@ -127,6 +127,9 @@ struct Meta {
 /// small site its whole rendered Markdown.
 type MetaAndRecord<'a> = (Meta, Option<Arc<PageRecord>>, Option<RenderedPage<'a>>);
 
+/// What pass one hands pass two of a page: its record, and its rendered Markdown.
+type Carried<'a> = (Option<Arc<PageRecord>>, Option<RenderedPage<'a>>);
+
 /// Up to this many pages, pass one renders each page whole (code included) and keeps it
 /// for pass two: on a small site the memory does not matter and one Markdown pass is
 /// cheaper than two.
@@ -308,13 +311,7 @@ impl<'a> Build<'a> {
     fn pass_one(
         &self,
         previous: Vec<Option<Arc<PageRecord>>>,
-    ) -> Result<
-        (
-            Vec<Meta>,
-            Vec<(Option<Arc<PageRecord>>, Option<RenderedPage<'a>>)>,
-        ),
-        Problems,
-    > {
+    ) -> Result<(Vec<Meta>, Vec<Carried<'a>>), Problems> {
         let whole = self.site.pages.len() <= WHOLE_IN_PASS_ONE;
         let metas: Vec<Result<MetaAndRecord, Problems>> = self
             .site
@@ -404,7 +401,7 @@ impl<'a> Build<'a> {
     #[allow(clippy::too_many_arguments)]
     fn pass_two(
         &self,
-        records: Vec<(Option<Arc<PageRecord>>, Option<RenderedPage<'a>>)>,
+        records: Vec<Carried<'a>>,
         metas: &[Meta],
         listings: &[Listing],
         shared: &Shared,
@@ -470,11 +467,12 @@ impl<'a> Build<'a> {
             global,
         );
         let path = page.output_path();
-        if let Some(record) = record {
-            if record.output_key == output_key && self.sink.keep(&path, &record.output) {
-                self.highlights.keep(&record.blocks);
-                return Ok((record, false));
-            }
+        if let Some(record) = record
+            && record.output_key == output_key
+            && self.sink.keep(&path, &record.output)
+        {
+            self.highlights.keep(&record.blocks);
+            return Ok((record, false));
         }
         let rendered = match rendered {
             Some(rendered) => rendered,

@@ -88,13 +88,13 @@ pub fn documents(
             .into_bytes(),
         });
     }
-    if !taken("atom.xml") {
-        if let Some(feed) = atom(site, &url, sections) {
-            outputs.push(Output {
-                path: "atom.xml".to_string(),
-                bytes: feed.into_bytes(),
-            });
-        }
+    if !taken("atom.xml")
+        && let Some(feed) = atom(site, &url, sections)
+    {
+        outputs.push(Output {
+            path: "atom.xml".to_string(),
+            bytes: feed.into_bytes(),
+        });
     }
     Ok(outputs)
 }

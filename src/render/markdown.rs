@@ -179,12 +179,12 @@ pub fn render(markdown: &str, cx: &RenderContext) -> Result<Rendered, Problems> 
             Event::End(TagEnd::Paragraph) => {
                 depth -= 1;
                 target.push(Event::End(TagEnd::Paragraph));
-                if depth == 0 && !in_footnote {
-                    if let Some(range) = &mut first_paragraph {
-                        if range.start == range.end {
-                            range.end = target.len();
-                        }
-                    }
+                if depth == 0
+                    && !in_footnote
+                    && let Some(range) = &mut first_paragraph
+                    && range.start == range.end
+                {
+                    range.end = target.len();
                 }
             }
             Event::Start(tag) => {

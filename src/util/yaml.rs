@@ -289,14 +289,14 @@ pub fn key_position(text: &str, section: Option<&str>, key: &str) -> Option<(usi
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
-        if let Some(section) = section {
-            if indent == 0 {
-                in_section = trimmed
-                    .strip_prefix(section)
-                    .is_some_and(|rest| rest.trim_start().starts_with(':'));
-                child_indent = None;
-                continue;
-            }
+        if let Some(section) = section
+            && indent == 0
+        {
+            in_section = trimmed
+                .strip_prefix(section)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'));
+            child_indent = None;
+            continue;
         }
         if !in_section {
             continue;
@@ -306,14 +306,13 @@ pub fn key_position(text: &str, section: Option<&str>, key: &str) -> Option<(usi
             continue;
         }
         let unquoted = trimmed.trim_start_matches(['"', '\'']);
-        if let Some(rest) = unquoted.strip_prefix(key) {
-            if rest
+        if let Some(rest) = unquoted.strip_prefix(key)
+            && rest
                 .trim_start_matches(['"', '\''])
                 .trim_start()
                 .starts_with(':')
-            {
-                return Some((i + 1, indent + 1));
-            }
+        {
+            return Some((i + 1, indent + 1));
         }
     }
     None

@@ -118,14 +118,10 @@ fn imports(source: &Source, modules: &BTreeSet<String>) -> Vec<(String, usize, S
                     } else {
                         format!("{base}::{name}")
                     };
-                    if let Some(module) = target(modules, full.trim_end_matches(':')) {
-                        if *module != source.module {
-                            found.push((
-                                module.clone(),
-                                statement_line,
-                                statement.trim().to_string(),
-                            ));
-                        }
+                    if let Some(module) = target(modules, full.trim_end_matches(':'))
+                        && *module != source.module
+                    {
+                        found.push((module.clone(), statement_line, statement.trim().to_string()));
                     }
                 }
             }
@@ -202,13 +198,14 @@ fn every_file_imports_only_from_its_stage_or_below_and_none_in_a_circle() {
         };
         for (module, line, text) in imports(source, &modules) {
             let to = by_module[module.as_str()];
-            if let Some(their) = to.stage {
-                if their > stage && stage < STAGES.len() {
-                    problems.push(format!(
-                        "{}:{line}: `{}` ({}) imports from `{}` ({}), a stage above it: {text}",
-                        source.path, source.module, STAGES[stage], to.module, STAGES[their]
-                    ));
-                }
+            if let Some(their) = to.stage
+                && their > stage
+                && stage < STAGES.len()
+            {
+                problems.push(format!(
+                    "{}:{line}: `{}` ({}) imports from `{}` ({}), a stage above it: {text}",
+                    source.path, source.module, STAGES[stage], to.module, STAGES[their]
+                ));
             }
             edges
                 .entry(source.module.as_str())

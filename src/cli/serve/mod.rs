@@ -485,12 +485,12 @@ fn open_browser(url: &str) {
         // Reaped on its own thread: the opener may outlive the moment, never the server.
         Ok(mut child) => {
             std::thread::spawn(move || {
-                if let Ok(status) = child.wait() {
-                    if !status.success() {
-                        eprintln!(
-                            "warning: `{program}` could not open a browser; open the URL above yourself"
-                        );
-                    }
+                if let Ok(status) = child.wait()
+                    && !status.success()
+                {
+                    eprintln!(
+                        "warning: `{program}` could not open a browser; open the URL above yourself"
+                    );
                 }
             });
         }

@@ -1,5 +1,5 @@
 //! Publishing: where outputs go. A [`Sink`] receives each output as it is made: the
-//! output folder ([`crate::publish::disk::DiskSink`]) or memory ([`MemorySink`], for the
+//! output folder (`DiskSink`) or memory ([`MemorySink`], for the
 //! preview server, `check` and the tests).
 
 use std::collections::HashMap;

@@ -61,7 +61,7 @@ pub struct Block {
 }
 
 /// Where highlighted code is kept, so the same code is highlighted once: the build
-/// cache (`crate::publish::cache::Highlights`), or nothing ([`NoCache`]). Rendering asks
+/// cache (`Highlights` of the publishing stage), or nothing ([`NoCache`]). Rendering asks
 /// it before it asks syntect, and tells it what it highlighted.
 pub trait HighlightCache: Sync {
     /// The block kept under `key`, if there is one.

@@ -134,7 +134,9 @@ enum Origin<'a> {
 /// external ones. Their links were scanned before assets got hashed names, so problems
 /// point at the files as the user wrote them. `text_of` gives a file's text (before
 /// renaming), asked only to place a problem or an external link that cannot be traced
-/// to Markdown; `output_dir` is only for messages.
+/// to Markdown; `output_dir` is only for messages. Two steps: every file's links
+/// resolved (in parallel, reusing `memo` for files whose links did not change), then
+/// each problem placed at its source line, once per place.
 pub fn check(
     site: &Site,
     files: &[CheckFile],
@@ -143,40 +145,43 @@ pub fn check(
     locate_external: bool,
     memo: &CheckMemo,
 ) -> Report {
+    let mut report = Report::default();
+    let found = resolve_all(site, files, memo, &mut report);
+    let mut placer = Placer {
+        site,
+        output_dir,
+        locate_external,
+        origins: Origins::new(site),
+        from_templates: BTreeMap::new(),
+        located: HashSet::new(),
+        locator: Locator::new(site),
+        md_suggestions: HashMap::new(),
+        report,
+    };
+    for (number, (file, found)) in files.iter().zip(found).enumerate() {
+        placer.report.internal += found.internal;
+        if !found.external.is_empty() || !found.broken.is_empty() {
+            placer.place(file, found, &|| text_of(number));
+        }
+    }
+    placer.finish()
+}
+
+/// Every file's links resolved, in parallel; a file whose links are those of the last
+/// check, while every target of the site is the same, is not resolved again. The memo
+/// for the next check is left in `report`.
+fn resolve_all<'f>(
+    site: &Site,
+    files: &'f [CheckFile],
+    memo: &CheckMemo,
+    report: &mut Report,
+) -> Vec<Found<'f>> {
     let url = SiteUrl::new(&site.config.base_url);
     let index: HashMap<&str, usize> = files
         .iter()
         .enumerate()
         .map(|(i, o)| (o.path.as_str(), i))
         .collect();
-    let pages_by_output: HashMap<String, &Page> =
-        site.pages.iter().map(|p| (p.output_path(), p)).collect();
-    let statics: HashSet<&str> = site.static_files.iter().map(|f| f.rel.as_str()).collect();
-    let origin = |path: &str| -> Origin {
-        if statics.contains(path) {
-            Origin::Static(path.to_string())
-        } else if let Some(page) = pages_by_output.get(path) {
-            Origin::Page(page)
-        } else if path == format!("{FIGURES_URL}index.html") {
-            Origin::Template("figures.html")
-        } else if path == "404.html" {
-            Origin::Template("404.html")
-        } else {
-            Origin::Generated
-        }
-    };
-
-    let mut report = Report::default();
-    // Template links repeat on every page: one report per target, naming how many pages.
-    let mut from_templates: BTreeMap<(String, Kind, String), (Problem, usize)> = BTreeMap::new();
-    // Targets already reported at a Markdown line: the same link shown elsewhere (a
-    // summary in a listing) is not reported again.
-    let mut located: HashSet<String> = HashSet::new();
-    let mut locator = Locator::new(site);
-    let mut md_suggestions: HashMap<String, Option<String>> = HashMap::new();
-
-    // Resolving is independent per file: in parallel. Tracing problems to their source
-    // lines (which may render a page's Markdown again) is done in order after.
     let targets = targets_key(files);
     let found: Vec<(Found, u128)> = files
         .par_iter()
@@ -198,7 +203,7 @@ pub fn check(
         })
         .collect();
     report.memo.targets = targets;
-    let found: Vec<Found> = files
+    files
         .iter()
         .zip(found)
         .map(|(file, (found, links))| {
@@ -214,48 +219,91 @@ pub fn check(
             }
             found
         })
-        .collect();
+        .collect()
+}
 
-    for (number, (output, found)) in files.iter().zip(found).enumerate() {
-        report.internal += found.internal;
-        if found.external.is_empty() && found.broken.is_empty() {
-            continue;
+/// Which part of the site each output comes from.
+struct Origins<'a> {
+    pages: HashMap<String, &'a Page>,
+    statics: HashSet<&'a str>,
+}
+
+impl<'a> Origins<'a> {
+    fn new(site: &'a Site) -> Origins<'a> {
+        Origins {
+            pages: site.pages.iter().map(|p| (p.output_path(), p)).collect(),
+            statics: site.static_files.iter().map(|f| f.rel.as_str()).collect(),
         }
-        let refs = &output.links.refs;
+    }
+
+    fn of(&self, path: &str) -> Origin<'a> {
+        if self.statics.contains(path) {
+            Origin::Static(path.to_string())
+        } else if let Some(page) = self.pages.get(path) {
+            Origin::Page(page)
+        } else if path == format!("{FIGURES_URL}index.html") {
+            Origin::Template("figures.html")
+        } else if path == "404.html" {
+            Origin::Template("404.html")
+        } else {
+            Origin::Generated
+        }
+    }
+}
+
+/// Places problems and external links at the line of the file the user wrote.
+struct Placer<'a> {
+    site: &'a Site,
+    output_dir: &'a Path,
+    locate_external: bool,
+    origins: Origins<'a>,
+    /// Template links repeat on every page: one report per target, naming how many pages.
+    from_templates: BTreeMap<(String, Kind, String), (Problem, usize)>,
+    /// Targets already reported at a Markdown line: the same link shown elsewhere (a
+    /// summary in a listing) is not reported again.
+    located: HashSet<String>,
+    locator: Locator<'a>,
+    md_suggestions: HashMap<String, Option<String>>,
+    report: Report,
+}
+
+impl Placer<'_> {
+    /// The external links and broken references of one file, placed.
+    fn place(&mut self, output: &CheckFile, found: Found, text_of: &dyn Fn() -> String) {
         let text_cell = std::cell::OnceCell::new();
-        let text = || text_cell.get_or_init(|| text_of(number)).as_str();
+        let text = || text_cell.get_or_init(text_of).as_str();
         let lines_cell = std::cell::OnceCell::new();
         let lines = || lines_cell.get_or_init(|| LineIndex::new(text()));
-        let origin = origin(&output.path);
+        let origin = self.origins.of(&output.path);
         // Where each link of a page is written in its Markdown, found once per page.
-        let places_cell = std::cell::OnceCell::new();
-        let mut places = || {
-            places_cell.get_or_init(|| match &origin {
-                Origin::Page(page) => Places::new(page, locator.sites(page)),
-                _ => Places::default(),
-            })
+        let places = match &origin {
+            Origin::Page(page) if self.locate_external || !found.broken.is_empty() => {
+                Places::new(self.locator.sites(page))
+            }
+            _ => Places::default(),
+        };
+        let in_output = |offset: usize| {
+            let (line, column) = lines().line_col(offset);
+            (self.output_dir.join(&output.path), line, column)
         };
         for i in found.external {
-            let reference = &refs[i];
-            let location = if locate_external {
+            let reference = &output.links.refs[i];
+            let location = if self.locate_external {
                 match &origin {
-                    Origin::Page(page) => places().first(page, &reference.href),
+                    Origin::Page(page) => places.first(page, &reference.href),
                     _ => None,
                 }
                 .unwrap_or_else(|| {
-                    let (line, column) = lines().line_col(reference.offset);
+                    let (path, line, column) = in_output(reference.offset);
                     match &origin {
                         Origin::Static(rel) => format!("static/{rel}:{line}:{column}"),
-                        _ => format!(
-                            "{}:{line}:{column}",
-                            output_dir.join(&output.path).display()
-                        ),
+                        _ => format!("{}:{line}:{column}", path.display()),
                     }
                 })
             } else {
                 output.path.clone()
             };
-            report.external.push(ExternalLink {
+            self.report.external.push(ExternalLink {
                 url: reference.href.clone(),
                 location,
             });
@@ -264,20 +312,13 @@ pub fn check(
         // once each (not three times three).
         let mut seen_hrefs: HashSet<&str> = HashSet::new();
         for broken in found.broken {
-            let Broken {
-                reference,
-                title,
-                message,
-                help,
-                target,
-            } = broken;
-            let at_offset = || lines().line_col(reference.offset);
+            let reference = broken.reference;
             let (message, help) = match &origin {
                 Origin::Page(page) => {
-                    md_link_problem(site, page, &reference.href, &mut md_suggestions)
-                        .unwrap_or((format!("{title} {message}"), help))
+                    md_link_problem(self.site, page, &reference.href, &mut self.md_suggestions)
+                        .unwrap_or((format!("{} {}", broken.title, broken.message), broken.help))
                 }
-                _ => (format!("{title} {message}"), help),
+                _ => (format!("{} {}", broken.title, broken.message), broken.help),
             };
             let with_help = |problem: Problem| match &help {
                 Some(help) => problem.help(help.clone()),
@@ -285,89 +326,90 @@ pub fn check(
             };
             match &origin {
                 Origin::Page(page) => {
-                    let written = places().all(&reference.href);
+                    let written = places.all(&reference.href);
                     if !written.is_empty() {
-                        located.extend(target);
+                        self.located.extend(broken.target);
                         if seen_hrefs.insert(&reference.href) {
                             for &(line, column) in written {
-                                report.broken.push(with_help(
+                                self.report.broken.push(with_help(
                                     Problem::new(&page.path, message.clone()).at(line, column),
                                 ));
                             }
                         }
-                        continue;
-                    }
-                    if let Some((line, column)) = places().in_raw_html(page, &reference.href) {
-                        located.extend(target);
-                        report.broken.push(with_help(
+                    } else if let Some((line, column)) = places.in_raw_html(page, &reference.href) {
+                        self.located.extend(broken.target);
+                        self.report.broken.push(with_help(
                             Problem::new(&page.path, message).at(line, column),
                         ));
-                        continue;
+                    } else {
+                        let (path, line, column) = in_output(reference.offset);
+                        let template = page.template().to_string();
+                        let written_by = format!(
+                            "the link is written by the template {template} (or one it extends), not by {}",
+                            page.path.display()
+                        );
+                        let problem = Problem::new(path, message.clone()).at(line, column).help(
+                            match &help {
+                                Some(help) => format!("{help}; {written_by}"),
+                                None => written_by,
+                            },
+                        );
+                        let key = (template, reference.kind, broken.target.unwrap_or(message));
+                        self.from_templates.entry(key).or_insert((problem, 0)).1 += 1;
                     }
-                    let (line, column) = at_offset();
-                    let template = page.template().to_string();
-                    let written_by = format!(
-                        "the link is written by the template {template} (or one it extends), not by {}",
-                        page.path.display()
-                    );
-                    let problem = Problem::new(output_dir.join(&output.path), message.clone())
-                        .at(line, column)
-                        .help(match &help {
-                            Some(help) => format!("{help}; {written_by}"),
-                            None => written_by,
-                        });
-                    let key = (template, reference.kind, target.unwrap_or(message));
-                    from_templates.entry(key).or_insert((problem, 0)).1 += 1;
                 }
                 Origin::Static(rel) => {
-                    let (line, column) = at_offset();
-                    report.broken.push(with_help(
+                    let (_, line, column) = in_output(reference.offset);
+                    self.report.broken.push(with_help(
                         Problem::new(Path::new("static").join(rel), message).at(line, column),
                     ));
                 }
                 Origin::Template(name) => {
-                    let (line, column) = at_offset();
-                    report.broken.push(with_help(
-                        Problem::new(output_dir.join(&output.path), message)
-                            .at(line, column)
-                            .help(format!(
-                                "{}the link is written by the template {name} (or one it extends)",
-                                help.as_deref().map_or(String::new(), |h| format!("{h}; "))
-                            )),
+                    let (path, line, column) = in_output(reference.offset);
+                    self.report.broken.push(with_help(
+                        Problem::new(path, message).at(line, column).help(format!(
+                            "{}the link is written by the template {name} (or one it extends)",
+                            help.as_deref().map_or(String::new(), |h| format!("{h}; "))
+                        )),
                     ));
                 }
                 Origin::Generated => {
-                    let (line, column) = at_offset();
-                    report.broken.push(with_help(
-                        Problem::new(output_dir.join(&output.path), message).at(line, column),
-                    ));
+                    let (path, line, column) = in_output(reference.offset);
+                    self.report
+                        .broken
+                        .push(with_help(Problem::new(path, message).at(line, column)));
                 }
             }
         }
     }
-    for ((_, _, target), (mut problem, pages)) in from_templates {
-        if located.contains(&target) {
-            continue;
+
+    /// The report: template links once each (unless already placed in Markdown), every
+    /// problem once, external links in order.
+    fn finish(mut self) -> Report {
+        for ((_, _, target), (mut problem, pages)) in self.from_templates {
+            if self.located.contains(&target) {
+                continue;
+            }
+            if pages > 1 {
+                problem.message.push_str(&format!(
+                    " (and on {} other page{})",
+                    pages - 1,
+                    if pages == 2 { "" } else { "s" }
+                ));
+            }
+            self.report.broken.push(problem);
         }
-        if pages > 1 {
-            problem.message.push_str(&format!(
-                " (and on {} other page{})",
-                pages - 1,
-                if pages == 2 { "" } else { "s" }
-            ));
-        }
-        report.broken.push(problem);
+        // The same place can be reached twice (a summary shown in a listing repeats its
+        // page's links): each problem is reported once.
+        let mut reported: HashSet<(std::path::PathBuf, usize, usize, String)> = HashSet::new();
+        self.report
+            .broken
+            .retain(|p| reported.insert((p.path.clone(), p.line, p.column, p.message.clone())));
+        self.report
+            .external
+            .sort_by(|a, b| a.url.cmp(&b.url).then(a.location.cmp(&b.location)));
+        self.report
     }
-    // The same place can be reached twice (a summary shown in a listing repeats its
-    // page's links): each problem is reported once.
-    let mut reported: HashSet<(std::path::PathBuf, usize, usize, String)> = HashSet::new();
-    report
-        .broken
-        .retain(|p| reported.insert((p.path.clone(), p.line, p.column, p.message.clone())));
-    report
-        .external
-        .sort_by(|a, b| a.url.cmp(&b.url).then(a.location.cmp(&b.location)));
-    report
 }
 
 /// Where the links of one page are written in its Markdown: by destination, every
@@ -380,7 +422,7 @@ struct Places {
 }
 
 impl Places {
-    fn new(_page: &Page, sites: Vec<LinkSite>) -> Places {
+    fn new(sites: Vec<LinkSite>) -> Places {
         let mut by_href: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
         for site in sites {
             by_href

@@ -207,83 +207,138 @@ const S_BOTTOM: f64 = 300.0;
 const S_HEIGHT: f64 = 360.0;
 
 fn schedule_svg(figures: &Figures, chart: &Chart, s: &Schedule) -> String {
-    let months = s.payments.len();
-    let cumulative = s.cumulative();
-    let total = cumulative.last().copied().unwrap_or(0.0);
-    let full_total = s.full_rate * months as f64;
-    let reference = s.reference_value.unwrap_or(0.0);
-    let (top, step) = nice_scale(full_total.max(total).max(reference));
-    let x = |i: f64| S_LEFT + (S_RIGHT - S_LEFT) * i / months.max(1) as f64;
-    let y = |v: f64| S_BOTTOM - (S_BOTTOM - S_TOP) * v / top;
-
+    let frame = Frame::of(s);
     let mut out = String::with_capacity(8192);
     open_svg(&mut out, chart, S_HEIGHT, &schedule_description(figures, s));
+    frame.y_axis(&mut out);
+    frame.x_axis(&mut out, s);
+    if s.ramp_months > 0 {
+        frame.ramp(&mut out, figures, s);
+    }
+    frame.lines(&mut out, s);
+    schedule_legend(&mut out, figures, s);
+    out.push_str("</svg>\n");
+    out
+}
 
-    out.push_str("<g class=\"chart-grid\">\n");
-    let ticks = (top / step).round() as usize;
-    for k in 0..=ticks {
-        let v = step * k as f64;
-        line(&mut out, "chart-gridline", (S_LEFT, y(v)), (S_RIGHT, y(v)));
-    }
-    out.push_str("</g>\n<g class=\"chart-axis chart-axis-y\">\n");
-    for k in 0..=ticks {
-        let v = step * k as f64;
-        text(
-            &mut out,
-            "chart-tick",
-            S_LEFT - 8.0,
-            y(v) + 4.0,
-            "end",
-            &tick(v, "USD"),
-        );
-    }
-    let _ = writeln!(
-        out,
-        "<text class=\"chart-axis-label\" transform=\"translate(16 {}) rotate(-90)\" text-anchor=\"middle\">Cumulative payments (US dollars)</text>",
-        c((S_TOP + S_BOTTOM) / 2.0)
-    );
-    out.push_str("</g>\n<g class=\"chart-axis chart-axis-x\">\n");
-    line(
-        &mut out,
-        "chart-axis-line",
-        (S_LEFT, S_BOTTOM),
-        (S_RIGHT, S_BOTTOM),
-    );
-    let every_half_year = months <= 60;
-    // The right edge is the end of the last month, not a month of the term: no tick there.
-    for i in 0..months {
-        let month = (s.start + i as f64).round() as i64;
-        let calendar = month.rem_euclid(12);
-        if calendar == 0 || (every_half_year && calendar == 6) {
-            line(
-                &mut out,
-                "chart-tick-mark",
-                (x(i as f64), S_BOTTOM),
-                (x(i as f64), S_BOTTOM + 5.0),
-            );
-            text(
-                &mut out,
-                "chart-tick",
-                x(i as f64),
-                S_BOTTOM + 20.0,
-                "middle",
-                &month_name(month as f64, true),
-            );
+/// The cumulative schedule's scale: months across, dollars up.
+struct Frame {
+    months: usize,
+    cumulative: Vec<f64>,
+    total: f64,
+    full_total: f64,
+    reference: f64,
+    top: f64,
+    step: f64,
+}
+
+impl Frame {
+    fn of(s: &Schedule) -> Frame {
+        let months = s.payments.len();
+        let cumulative = s.cumulative();
+        let total = cumulative.last().copied().unwrap_or(0.0);
+        let full_total = s.full_rate * months as f64;
+        let reference = s.reference_value.unwrap_or(0.0);
+        let (top, step) = nice_scale(full_total.max(total).max(reference));
+        Frame {
+            months,
+            cumulative,
+            total,
+            full_total,
+            reference,
+            top,
+            step,
         }
     }
-    let first = month_name(s.start, false);
-    let last = month_name(s.start + months as f64 - 1.0, false);
-    text(
-        &mut out,
-        "chart-axis-label",
-        (S_LEFT + S_RIGHT) / 2.0,
-        S_HEIGHT - 10.0,
-        "middle",
-        &format!("Month of the term, {first} to {last}"),
-    );
-    out.push_str("</g>\n");
 
-    if s.ramp_months > 0 {
+    fn x(&self, i: f64) -> f64 {
+        S_LEFT + (S_RIGHT - S_LEFT) * i / self.months.max(1) as f64
+    }
+
+    fn y(&self, v: f64) -> f64 {
+        S_BOTTOM - (S_BOTTOM - S_TOP) * v / self.top
+    }
+
+    /// Grid lines, dollar ticks and the axis label.
+    fn y_axis(&self, out: &mut String) {
+        out.push_str("<g class=\"chart-grid\">\n");
+        let ticks = (self.top / self.step).round() as usize;
+        for k in 0..=ticks {
+            let v = self.step * k as f64;
+            line(
+                out,
+                "chart-gridline",
+                (S_LEFT, self.y(v)),
+                (S_RIGHT, self.y(v)),
+            );
+        }
+        out.push_str("</g>\n<g class=\"chart-axis chart-axis-y\">\n");
+        for k in 0..=ticks {
+            let v = self.step * k as f64;
+            text(
+                out,
+                "chart-tick",
+                S_LEFT - 8.0,
+                self.y(v) + 4.0,
+                "end",
+                &tick(v, "USD"),
+            );
+        }
+        let _ = writeln!(
+            out,
+            "<text class=\"chart-axis-label\" transform=\"translate(16 {}) rotate(-90)\" text-anchor=\"middle\">Cumulative payments (US dollars)</text>",
+            c((S_TOP + S_BOTTOM) / 2.0)
+        );
+        out.push_str("</g>\n");
+    }
+
+    /// The month axis: a tick each January (and July, on terms up to five years).
+    fn x_axis(&self, out: &mut String, s: &Schedule) {
+        let months = self.months;
+        out.push_str("<g class=\"chart-axis chart-axis-x\">\n");
+        line(
+            out,
+            "chart-axis-line",
+            (S_LEFT, S_BOTTOM),
+            (S_RIGHT, S_BOTTOM),
+        );
+        let every_half_year = months <= 60;
+        // The right edge is the end of the last month, not a month of the term: no tick there.
+        for i in 0..months {
+            let month = (s.start + i as f64).round() as i64;
+            let calendar = month.rem_euclid(12);
+            if calendar == 0 || (every_half_year && calendar == 6) {
+                line(
+                    out,
+                    "chart-tick-mark",
+                    (self.x(i as f64), S_BOTTOM),
+                    (self.x(i as f64), S_BOTTOM + 5.0),
+                );
+                text(
+                    out,
+                    "chart-tick",
+                    self.x(i as f64),
+                    S_BOTTOM + 20.0,
+                    "middle",
+                    &month_name(month as f64, true),
+                );
+            }
+        }
+        let first = month_name(s.start, false);
+        let last = month_name(s.start + months as f64 - 1.0, false);
+        text(
+            out,
+            "chart-axis-label",
+            (S_LEFT + S_RIGHT) / 2.0,
+            S_HEIGHT - 10.0,
+            "middle",
+            &format!("Month of the term, {first} to {last}"),
+        );
+        out.push_str("</g>\n");
+    }
+
+    /// The ramp's months shaded, with what it is and whether it is assumed.
+    fn ramp(&self, out: &mut String, figures: &Figures, s: &Schedule) {
         let assumed = [&s.ramp_months_figure, &s.ramp_start_figure]
             .into_iter()
             .flatten()
@@ -292,9 +347,9 @@ fn schedule_svg(figures: &Figures, chart: &Chart, s: &Schedule) -> String {
         let _ = writeln!(
             out,
             "<rect class=\"chart-ramp\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/>",
-            c(x(0.0)),
+            c(self.x(0.0)),
             c(S_TOP),
-            c(x(s.ramp_months as f64) - x(0.0)),
+            c(self.x(s.ramp_months as f64) - self.x(0.0)),
             c(S_BOTTOM - S_TOP)
         );
         let label = format!(
@@ -304,44 +359,50 @@ fn schedule_svg(figures: &Figures, chart: &Chart, s: &Schedule) -> String {
             percent(s.ramp_start)
         );
         text(
-            &mut out,
+            out,
             "chart-note",
-            x(s.ramp_months as f64) + 6.0,
+            self.x(s.ramp_months as f64) + 6.0,
             S_TOP + 14.0,
             "start",
             &label,
         );
     }
 
-    if s.reference_value.is_some() {
+    /// The reference line, the full rate's straight line, the payments added up, and
+    /// their total marked at the end.
+    fn lines(&self, out: &mut String, s: &Schedule) {
+        if s.reference_value.is_some() {
+            line(
+                out,
+                "chart-reference",
+                (S_LEFT, self.y(self.reference)),
+                (S_RIGHT, self.y(self.reference)),
+            );
+        }
         line(
-            &mut out,
-            "chart-reference",
-            (S_LEFT, y(reference)),
-            (S_RIGHT, y(reference)),
+            out,
+            "chart-line chart-line-full",
+            (self.x(0.0), self.y(0.0)),
+            (self.x(self.months as f64), self.y(self.full_total)),
+        );
+        let mut path = format!("M{} {}", c(self.x(0.0)), c(self.y(0.0)));
+        for (i, v) in self.cumulative.iter().enumerate() {
+            let _ = write!(path, " L{} {}", c(self.x(i as f64 + 1.0)), c(self.y(*v)));
+        }
+        let _ = writeln!(
+            out,
+            "<path class=\"chart-line chart-line-main\" d=\"{path}\"/>"
+        );
+        let _ = writeln!(
+            out,
+            "<circle class=\"chart-point\" cx=\"{}\" cy=\"{}\" r=\"4\"/>",
+            c(self.x(self.months as f64)),
+            c(self.y(self.total))
         );
     }
-    line(
-        &mut out,
-        "chart-line chart-line-full",
-        (x(0.0), y(0.0)),
-        (x(months as f64), y(full_total)),
-    );
-    let mut path = format!("M{} {}", c(x(0.0)), c(y(0.0)));
-    for (i, v) in cumulative.iter().enumerate() {
-        let _ = write!(path, " L{} {}", c(x(i as f64 + 1.0)), c(y(*v)));
-    }
-    let _ = writeln!(
-        out,
-        "<path class=\"chart-line chart-line-main\" d=\"{path}\"/>"
-    );
-    let _ = writeln!(
-        out,
-        "<circle class=\"chart-point\" cx=\"{}\" cy=\"{}\" r=\"4\"/>",
-        c(x(months as f64)),
-        c(y(total))
-    );
+}
 
+fn schedule_legend(out: &mut String, figures: &Figures, s: &Schedule) {
     out.push_str("<g class=\"chart-legend-row\">\n");
     let mut lx = 24.0;
     let main_label = if s.ramp_months > 0 {
@@ -349,9 +410,9 @@ fn schedule_svg(figures: &Figures, chart: &Chart, s: &Schedule) -> String {
     } else {
         "Payments"
     };
-    lx = legend(&mut out, "chart-line-main", lx, 20.0, main_label);
+    lx = legend(out, "chart-line-main", lx, 20.0, main_label);
     lx = legend(
-        &mut out,
+        out,
         "chart-line-full",
         lx,
         20.0,
@@ -361,10 +422,9 @@ fn schedule_svg(figures: &Figures, chart: &Chart, s: &Schedule) -> String {
         let label = figures
             .get(name)
             .map_or(name.as_str(), |f| f.label.as_str());
-        legend(&mut out, "chart-reference", lx, 20.0, label);
+        legend(out, "chart-reference", lx, 20.0, label);
     }
-    out.push_str("</g>\n</svg>\n");
-    out
+    out.push_str("</g>\n");
 }
 
 fn percent(share: f64) -> String {

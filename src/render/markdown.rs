@@ -87,153 +87,20 @@ fn options() -> Options {
         | Options::ENABLE_SMART_PUNCTUATION
 }
 
-/// Render a whole page body.
+/// Render a whole page body: its events read in one pass (headings, code, footnotes,
+/// charts, figures and links handled on the way), then the HTML, the notes at the end, and
+/// the first paragraph as the summary.
 pub fn render(markdown: &str, cx: &RenderContext) -> Result<Rendered, Problems> {
     let mut renderer = Renderer::new(markdown, cx);
     let events = merge_text(Parser::new_ext(markdown, options()).into_offset_iter());
-    let mut out: Vec<Event> = Vec::with_capacity(events.len());
-    // Each definition is gathered apart and the notes are put at the end, in the
-    // order they are first referred to (as GitHub does).
-    let mut footnotes: Vec<(usize, Vec<Event>)> = Vec::new();
-    let mut iter = events.into_iter();
-    let mut in_footnote = false;
-    let mut first_paragraph: Option<Range<usize>> = None;
-    let mut depth = 0usize;
-
-    while let Some((event, range)) = iter.next() {
-        let target = match footnotes.last_mut() {
-            Some((_, events)) if in_footnote => events,
-            _ => &mut out,
-        };
-        match event {
-            Event::Start(Tag::Heading {
-                level,
-                id,
-                classes,
-                attrs,
-            }) => {
-                let mut inner = Vec::new();
-                // The id is made from the text as written, a figure by its name: a
-                // link to the heading must not break when the figure's value changes.
-                let mut written = String::new();
-                for (event, range) in iter.by_ref() {
-                    match &event {
-                        Event::End(TagEnd::Heading(_)) => break,
-                        Event::Text(text) => written.push_str(&reference_names(text)),
-                        Event::Code(code) => written.push_str(code),
-                        _ => {}
-                    }
-                    renderer.inline(event, range, &mut inner);
-                }
-                target.push(renderer.heading(level, id, &classes, &attrs, inner, &written));
-            }
-            Event::Start(Tag::CodeBlock(kind)) => {
-                let mut code = String::new();
-                for (event, _) in iter.by_ref() {
-                    match event {
-                        Event::Text(text) => code.push_str(&text),
-                        Event::End(TagEnd::CodeBlock) => break,
-                        _ => {}
-                    }
-                }
-                let language = match &kind {
-                    CodeBlockKind::Fenced(info) => info.to_string(),
-                    CodeBlockKind::Indented => String::new(),
-                };
-                if let Some(highlights) = cx.highlights {
-                    let (html, key) = code_block(&code, &language, highlights);
-                    target.push(Event::Html(html.into()));
-                    renderer.blocks.push(key);
-                }
-                renderer.has_code = true;
-            }
-            Event::Start(Tag::FootnoteDefinition(label)) => {
-                in_footnote = true;
-                let number = renderer.footnote_number(&label);
-                let id = footnote_id(&label);
-                let open = format!(
-                    "<div class=\"footnote-definition\" id=\"fn-{id}\"><sup class=\"footnote-definition-label\">{number}</sup>\n"
-                );
-                footnotes.push((number, vec![Event::Html(open.into())]));
-            }
-            Event::End(TagEnd::FootnoteDefinition) => {
-                in_footnote = false;
-                target.push(Event::Html("</div>\n".into()));
-            }
-            Event::Start(Tag::Paragraph) if renderer.chart_paragraph(iter.as_slice()).is_some() => {
-                if let Some((name, offset)) = renderer.chart_paragraph(iter.as_slice()) {
-                    match renderer.chart(&name, offset) {
-                        Ok(html) => target.push(Event::Html(html.into())),
-                        Err(problem) => renderer.problems.push(problem),
-                    }
-                }
-                iter.nth(1);
-            }
-            Event::Start(Tag::Paragraph) => {
-                if depth == 0 && !in_footnote && first_paragraph.is_none() {
-                    first_paragraph = Some(target.len()..target.len());
-                }
-                depth += 1;
-                target.push(Event::Start(Tag::Paragraph));
-            }
-            Event::End(TagEnd::Paragraph) => {
-                depth -= 1;
-                target.push(Event::End(TagEnd::Paragraph));
-                if depth == 0
-                    && !in_footnote
-                    && let Some(range) = &mut first_paragraph
-                    && range.start == range.end
-                {
-                    range.end = target.len();
-                }
-            }
-            Event::Start(tag) => {
-                depth += 1;
-                renderer.inline(Event::Start(tag), range, target);
-            }
-            Event::End(tag) => {
-                depth = depth.saturating_sub(1);
-                target.push(Event::End(tag));
-            }
-            other => renderer.inline(other, range, target),
-        }
-    }
-
+    let body = renderer.body(events);
     if !renderer.problems.is_empty() {
         return Err(Problems(renderer.problems));
     }
-
-    let mut html_out = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut html_out, out.iter().cloned());
-    if !footnotes.is_empty() {
-        footnotes.sort_by_key(|(number, _)| *number);
-        html_out.push_str("<section class=\"footnotes\" aria-label=\"Notes\">\n");
-        html::push_html(
-            &mut html_out,
-            footnotes.into_iter().flat_map(|(_, events)| events),
-        );
-        html_out.push_str("</section>\n");
-    }
-    let summary = match first_paragraph {
-        Some(range) if range.start < range.end => {
-            // Listings show the summary on other pages: figures in it are plain text.
-            let mut summary = String::new();
-            html::push_html(
-                &mut summary,
-                out[range].iter().map(|event| match event {
-                    Event::InlineHtml(html) => match renderer.plain.get(html.as_ref()) {
-                        Some(plain) => Event::InlineHtml(plain.clone().into()),
-                        None => event.clone(),
-                    },
-                    other => other.clone(),
-                }),
-            );
-            summary
-        }
-        _ => String::new(),
-    };
+    let summary = renderer.summary(&body);
+    let html = body.html(markdown.len());
     Ok(Rendered {
-        html: html_out,
+        html,
         toc: renderer.toc,
         summary,
         word_count: renderer.words,
@@ -244,6 +111,191 @@ pub fn render(markdown: &str, cx: &RenderContext) -> Result<Rendered, Problems> 
         md_links: renderer.md_links,
         links: renderer.links,
     })
+}
+
+/// A page's events after one pass: the body, the footnote definitions (gathered apart,
+/// to go at the end in the order they are first referred to, as GitHub does), and where
+/// the first paragraph is among the body's events.
+#[derive(Default)]
+struct Body<'a> {
+    out: Vec<Event<'a>>,
+    footnotes: Vec<(usize, Vec<Event<'a>>)>,
+    first_paragraph: Option<Range<usize>>,
+}
+
+impl Body<'_> {
+    fn html(mut self, size: usize) -> String {
+        let mut html_out = String::with_capacity(size * 3 / 2);
+        html::push_html(&mut html_out, self.out.iter().cloned());
+        if !self.footnotes.is_empty() {
+            self.footnotes.sort_by_key(|(number, _)| *number);
+            html_out.push_str("<section class=\"footnotes\" aria-label=\"Notes\">\n");
+            html::push_html(
+                &mut html_out,
+                self.footnotes.into_iter().flat_map(|(_, events)| events),
+            );
+            html_out.push_str("</section>\n");
+        }
+        html_out
+    }
+}
+
+type Events<'a> = std::vec::IntoIter<(Event<'a>, Range<usize>)>;
+
+impl<'c> Renderer<'c> {
+    /// Every event of the page, read once.
+    fn body<'a>(&mut self, events: Vec<(Event<'a>, Range<usize>)>) -> Body<'a> {
+        let mut body = Body {
+            out: Vec::with_capacity(events.len()),
+            ..Body::default()
+        };
+        let mut iter = events.into_iter();
+        let mut in_footnote = false;
+        let mut depth = 0usize;
+        while let Some((event, range)) = iter.next() {
+            let target = match body.footnotes.last_mut() {
+                Some((_, events)) if in_footnote => events,
+                _ => &mut body.out,
+            };
+            match event {
+                Event::Start(Tag::Heading {
+                    level,
+                    id,
+                    classes,
+                    attrs,
+                }) => {
+                    let heading = self.heading_of(&mut iter, level, id, &classes, &attrs);
+                    target.push(heading);
+                }
+                Event::Start(Tag::CodeBlock(kind)) => {
+                    if let Some(block) = self.code_block_of(&mut iter, &kind) {
+                        target.push(block);
+                    }
+                }
+                Event::Start(Tag::FootnoteDefinition(label)) => {
+                    in_footnote = true;
+                    let number = self.footnote_number(&label);
+                    let id = footnote_id(&label);
+                    let open = format!(
+                        "<div class=\"footnote-definition\" id=\"fn-{id}\"><sup class=\"footnote-definition-label\">{number}</sup>\n"
+                    );
+                    body.footnotes
+                        .push((number, vec![Event::Html(open.into())]));
+                }
+                Event::End(TagEnd::FootnoteDefinition) => {
+                    in_footnote = false;
+                    target.push(Event::Html("</div>\n".into()));
+                }
+                Event::Start(Tag::Paragraph) if self.chart_paragraph(iter.as_slice()).is_some() => {
+                    if let Some((name, offset)) = self.chart_paragraph(iter.as_slice()) {
+                        match self.chart(&name, offset) {
+                            Ok(html) => target.push(Event::Html(html.into())),
+                            Err(problem) => self.problems.push(problem),
+                        }
+                    }
+                    iter.nth(1);
+                }
+                Event::Start(Tag::Paragraph) => {
+                    if depth == 0 && !in_footnote && body.first_paragraph.is_none() {
+                        body.first_paragraph = Some(target.len()..target.len());
+                    }
+                    depth += 1;
+                    target.push(Event::Start(Tag::Paragraph));
+                }
+                Event::End(TagEnd::Paragraph) => {
+                    depth -= 1;
+                    target.push(Event::End(TagEnd::Paragraph));
+                    if depth == 0
+                        && !in_footnote
+                        && let Some(range) = &mut body.first_paragraph
+                        && range.start == range.end
+                    {
+                        range.end = target.len();
+                    }
+                }
+                Event::Start(tag) => {
+                    depth += 1;
+                    self.inline(Event::Start(tag), range, target);
+                }
+                Event::End(tag) => {
+                    depth = depth.saturating_sub(1);
+                    target.push(Event::End(tag));
+                }
+                other => self.inline(other, range, target),
+            }
+        }
+        body
+    }
+
+    /// A heading, its inside read from `iter`. Its id is made from the text as written, a
+    /// figure by its name: a link to the heading must not break when the figure's value
+    /// changes.
+    fn heading_of<'a>(
+        &mut self,
+        iter: &mut Events<'a>,
+        level: HeadingLevel,
+        id: Option<CowStr<'a>>,
+        classes: &[CowStr<'a>],
+        attrs: &[(CowStr<'a>, Option<CowStr<'a>>)],
+    ) -> Event<'a> {
+        let mut inner = Vec::new();
+        let mut written = String::new();
+        for (event, range) in iter.by_ref() {
+            match &event {
+                Event::End(TagEnd::Heading(_)) => break,
+                Event::Text(text) => written.push_str(&reference_names(text)),
+                Event::Code(code) => written.push_str(code),
+                _ => {}
+            }
+            self.inline(event, range, &mut inner);
+        }
+        self.heading(level, id, classes, attrs, inner, &written)
+    }
+
+    /// A fenced or indented code block, its code read from `iter`, highlighted; None
+    /// when code blocks are left out (see [`RenderContext::highlights`]).
+    fn code_block_of<'a>(
+        &mut self,
+        iter: &mut Events<'a>,
+        kind: &CodeBlockKind,
+    ) -> Option<Event<'a>> {
+        let mut code = String::new();
+        for (event, _) in iter.by_ref() {
+            match event {
+                Event::Text(text) => code.push_str(&text),
+                Event::End(TagEnd::CodeBlock) => break,
+                _ => {}
+            }
+        }
+        let language = match kind {
+            CodeBlockKind::Fenced(info) => info.to_string(),
+            CodeBlockKind::Indented => String::new(),
+        };
+        self.has_code = true;
+        let highlights = self.cx.highlights?;
+        let (html, key) = code_block(&code, &language, highlights);
+        self.blocks.push(key);
+        Some(Event::Html(html.into()))
+    }
+
+    /// The first paragraph as listings show it on other pages: figures as plain text.
+    fn summary(&self, body: &Body) -> String {
+        let Some(range) = body.first_paragraph.clone().filter(|r| r.start < r.end) else {
+            return String::new();
+        };
+        let mut summary = String::new();
+        html::push_html(
+            &mut summary,
+            body.out[range].iter().map(|event| match event {
+                Event::InlineHtml(html) => match self.plain.get(html.as_ref()) {
+                    Some(plain) => Event::InlineHtml(plain.clone().into()),
+                    None => event.clone(),
+                },
+                other => other.clone(),
+            }),
+        );
+        summary
+    }
 }
 
 /// Rendered HTML of a single paragraph (a front-matter summary) without the `<p>` around it.

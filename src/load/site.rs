@@ -47,6 +47,14 @@ pub struct Site {
 }
 
 impl Site {
+    /// Each page's path inside `content/` with its URL: what links to `.md` files become.
+    pub fn page_urls(&self) -> std::collections::HashMap<String, String> {
+        self.pages
+            .iter()
+            .map(|p| (p.rel.clone(), p.url.clone()))
+            .collect()
+    }
+
     /// Read the site in `root`, reporting every problem found in any of its parts.
     pub fn load(root: &Path, options: &LoadOptions) -> Result<Site, Problems> {
         Site::load_with(root, options, None)

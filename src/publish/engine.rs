@@ -229,23 +229,6 @@ pub fn run(
     Ok(outcome)
 }
 
-/// Every value of `results`, or every problem of every one that failed.
-fn all<T>(results: impl IntoIterator<Item = Result<T, Problems>>) -> Result<Vec<T>, Problems> {
-    let mut values = Vec::new();
-    let mut problems = Vec::new();
-    for result in results {
-        match result {
-            Ok(value) => values.push(value),
-            Err(Problems(found)) => problems.extend(found),
-        }
-    }
-    if problems.is_empty() {
-        Ok(values)
-    } else {
-        Err(Problems(problems))
-    }
-}
-
 /// What every step of one build shares.
 struct Build<'a> {
     site: &'a Site,
@@ -292,11 +275,7 @@ impl<'a> Build<'a> {
             options,
             sink,
             highlights,
-            page_urls: site
-                .pages
-                .iter()
-                .map(|p| (p.rel.clone(), p.url.clone()))
-                .collect(),
+            page_urls: site.page_urls(),
             keys: Keys::new(&site.figures),
             url: SiteUrl::new(&site.config.base_url),
             charts: crate::render::charts::by_root(
@@ -320,7 +299,7 @@ impl<'a> Build<'a> {
             .zip(previous)
             .map(|(page, record)| self.meta(page, record, whole))
             .collect();
-        Ok(all(metas)?
+        Ok(Problems::gather(metas)?
             .into_iter()
             .map(|(meta, record, rendered)| (meta, (record, rendered)))
             .unzip())
@@ -433,7 +412,7 @@ impl<'a> Build<'a> {
             rendered: 0,
             bytes: 0,
         };
-        for (record, rendered) in all(pages)? {
+        for (record, rendered) in Problems::gather(pages)? {
             done.rendered += usize::from(rendered);
             done.bytes += record.output.len;
             done.records.push(record);

@@ -692,12 +692,7 @@ impl<'a> Locator<'a> {
 
     fn sites(&mut self, page: &Page) -> Vec<LinkSite> {
         let site = self.site;
-        let page_urls = self.page_urls.get_or_insert_with(|| {
-            site.pages
-                .iter()
-                .map(|p| (p.rel.clone(), p.url.clone()))
-                .collect()
-        });
+        let page_urls = self.page_urls.get_or_insert_with(|| site.page_urls());
         // A broken page gives no sites: its problems are reported by the build itself.
         let (body, summary) = markdown::render_page(page, &site.figures, page_urls, None);
         body.into_iter()

@@ -212,7 +212,7 @@ fn add_document_info(pdf: &Path, html: &str) -> anyhow::Result<()> {
 fn head_title(html: &str) -> Option<String> {
     let start = html.find("<title>")? + "<title>".len();
     let end = start + html.get(start..)?.find("</title>")?;
-    let title = unescape(html.get(start..end)?.trim());
+    let title = crate::util::urls::decode_entities(html.get(start..end)?.trim());
     (!title.is_empty()).then_some(title)
 }
 
@@ -221,47 +221,8 @@ fn meta_content(html: &str, name: &str) -> Option<String> {
     let tag = format!("<meta name=\"{name}\" content=\"");
     let start = html.find(&tag)? + tag.len();
     let end = start + html.get(start..)?.find('"')?;
-    let content = unescape(html.get(start..end)?.trim());
+    let content = crate::util::urls::decode_entities(html.get(start..end)?.trim());
     (!content.is_empty()).then_some(content)
-}
-
-/// The entities an autoescaping template writes, decoded.
-fn unescape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find('&') {
-        out.push_str(&rest[..at]);
-        rest = &rest[at..];
-        let entity = rest.find(';').map(|end| (&rest[1..end], end));
-        let decoded = entity.and_then(|(name, end)| {
-            let c = match name {
-                "amp" => Some('&'),
-                "lt" => Some('<'),
-                "gt" => Some('>'),
-                "quot" => Some('"'),
-                "apos" => Some('\''),
-                _ => name
-                    .strip_prefix("#x")
-                    .or_else(|| name.strip_prefix("#X"))
-                    .and_then(|hex| u32::from_str_radix(hex, 16).ok())
-                    .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
-                    .and_then(char::from_u32),
-            };
-            c.map(|c| (c, end))
-        });
-        match decoded {
-            Some((c, end)) => {
-                out.push(c);
-                rest = &rest[end + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// The bytes to append to `pdf` so that its document information dictionary has `title`
@@ -522,7 +483,10 @@ mod tests {
             Some("Briefing \"desk\"")
         );
         assert_eq!(meta_content(html, "description"), None);
-        assert_eq!(unescape("a &unknown; b &#x41;&#66;"), "a &unknown; b AB");
+        assert_eq!(
+            crate::util::urls::decode_entities("a &unknown; b &#x41;&#66;"),
+            "a &unknown; b AB"
+        );
         assert_eq!(pdf_text("Aé"), "<FEFF004100E9>");
     }
 }

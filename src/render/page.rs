@@ -81,29 +81,13 @@ pub(crate) fn render_all_markdown<'a>(
     site: &'a Site,
     highlights: &dyn HighlightCache,
 ) -> Result<Vec<RenderedPage<'a>>, Problems> {
-    let page_urls: HashMap<String, String> = site
-        .pages
-        .iter()
-        .map(|p| (p.rel.clone(), p.url.clone()))
-        .collect();
-    let markdown: Vec<Result<RenderedPage, Problems>> = site
-        .pages
-        .par_iter()
-        .map(|page| render_markdown(site, page, &page_urls, Some(highlights)))
-        .collect();
-    let mut problems = Vec::new();
-    let mut rendered = Vec::with_capacity(markdown.len());
-    for result in markdown {
-        match result {
-            Ok(page) => rendered.push(page),
-            Err(Problems(found)) => problems.extend(found),
-        }
-    }
-    if problems.is_empty() {
-        Ok(rendered)
-    } else {
-        Err(Problems(problems))
-    }
+    let page_urls = site.page_urls();
+    Problems::gather(
+        site.pages
+            .par_iter()
+            .map(|page| render_markdown(site, page, &page_urls, Some(highlights)))
+            .collect::<Vec<_>>(),
+    )
 }
 
 /// One page's Markdown; without `highlights`, its code blocks are left out (see

@@ -66,6 +66,25 @@ impl Problems {
     pub fn one(problem: Problem) -> Self {
         Problems(vec![problem])
     }
+
+    /// Every value of `results`, or every problem of every one that failed.
+    pub fn gather<T>(
+        results: impl IntoIterator<Item = Result<T, Problems>>,
+    ) -> Result<Vec<T>, Problems> {
+        let mut values = Vec::new();
+        let mut problems = Vec::new();
+        for result in results {
+            match result {
+                Ok(value) => values.push(value),
+                Err(Problems(found)) => problems.extend(found),
+            }
+        }
+        if problems.is_empty() {
+            Ok(values)
+        } else {
+            Err(Problems(problems))
+        }
+    }
 }
 
 impl From<Problem> for Problems {

@@ -10,7 +10,7 @@ use super::eval::{self, EvalError, Quantity};
 use super::format::{DEFAULT_PRECISION, format_declared};
 use super::formula::{self, Expr, char_pos};
 use super::model::Model;
-use super::ranges::Scenarios;
+use super::ranges::Corners;
 use super::units::Declared;
 use super::{Check, CheckSide, Figure};
 use crate::util::error::did_you_mean;
@@ -57,22 +57,24 @@ impl Operator {
 }
 
 /// A check read from the file, ready to evaluate.
-struct Claim<'t> {
-    left: (Expr, &'t str),
+#[derive(Debug)]
+pub(super) struct Claim {
+    left: (Expr, String),
     operator: Operator,
-    right: (Expr, &'t str),
+    right: (Expr, String),
     /// Every figure the two sides name.
     names: Vec<String>,
 }
 
-/// Read and test every check; a check that fails, or cannot be read, is a problem.
+/// Read and test every check; a check that fails, or cannot be read, is a problem. Each
+/// check that holds comes with its claim, to test again with other values.
 pub(super) fn evaluate(
     loader: &mut Loader,
     raw: &[(String, Json)],
     model: &Model,
     figures: &[Figure],
-    scenarios: &Scenarios,
-) -> Vec<Check> {
+    corners: &Corners,
+) -> Vec<(Check, Claim)> {
     let mut checks = Vec::new();
     let mut seen = BTreeSet::new();
     for (id, entry) in raw {
@@ -103,7 +105,7 @@ pub(super) fn evaluate(
         let (Some(formula), Some(protects)) = (formula, protects) else {
             continue;
         };
-        if let Some(check) = test(loader, &at, &formula, protects, model, figures, scenarios) {
+        if let Some(check) = test(loader, &at, &formula, protects, model, figures, corners) {
             checks.push(check);
         }
     }
@@ -117,8 +119,8 @@ fn test(
     protects: String,
     model: &Model,
     figures: &[Figure],
-    scenarios: &Scenarios,
-) -> Option<Check> {
+    corners: &Corners,
+) -> Option<(Check, Claim)> {
     let claim = match read(formula) {
         Ok(claim) => claim,
         Err((position, message, help)) => {
@@ -163,7 +165,7 @@ fn test(
                 .and_then(Clone::clone)
         }
     };
-    let base = match compare(&claim, &lookup_in(&scenarios.base)) {
+    let base = match compare(&claim, &lookup_in(&corners.base)) {
         Ok(outcome) => outcome,
         Err(e) => {
             loader.report(
@@ -174,8 +176,8 @@ fn test(
             return None;
         }
     };
-    let left = side(claim.left.1, &claim.left.0, &base.0, figures, true);
-    let right = side(claim.right.1, &claim.right.0, &base.1, figures, true);
+    let left = side(&claim.left.1, &claim.left.0, &base.0, figures, true);
+    let right = side(&claim.right.1, &claim.right.0, &base.1, figures, true);
     let protected = format!("it protects: \"{protects}\"");
     let fix = "correct the figures, or the sentence and this check, so that they agree";
     if !base.2 {
@@ -193,9 +195,9 @@ fn test(
         .filter_map(|n| model.index_of(n))
         .flat_map(|i| model.rests_on(i).iter().cloned())
         .collect();
-    let tested_over = scenarios.ranged_among(model, &rests_on);
+    let tested_over = corners.ranged_among(model, &rests_on);
     if !tested_over.is_empty() {
-        for corner in &scenarios.corners {
+        for corner in &corners.corners {
             // A combination where an input has no value was reported when it was evaluated.
             let Ok((l, r, holds)) = compare(&claim, &lookup_in(&corner.values)) else {
                 continue;
@@ -203,9 +205,9 @@ fn test(
             if holds {
                 continue;
             }
-            let when = scenarios.describe(model, corner, &rests_on);
-            let l = side(claim.left.1, &claim.left.0, &l, figures, false);
-            let r = side(claim.right.1, &claim.right.0, &r, figures, false);
+            let when = corners.describe(model, corner, &rests_on);
+            let l = side(&claim.left.1, &claim.left.0, &l, figures, false);
+            let r = side(&claim.right.1, &claim.right.0, &r, figures, false);
             loader.report(
                 at,
                 format!(
@@ -221,7 +223,7 @@ fn test(
         }
     }
 
-    Some(Check {
+    let check = Check {
         id: at.name.to_string(),
         formula: formula.to_string(),
         protects,
@@ -230,7 +232,16 @@ fn test(
         right,
         tested_over,
         line: at.line,
-    })
+    };
+    Some((check, claim))
+}
+
+impl Claim {
+    /// Whether the claim holds with the figures' values from `lookup`; None when a side
+    /// cannot be evaluated.
+    pub(super) fn holds(&self, lookup: &dyn Fn(&str) -> Option<Quantity>) -> Option<bool> {
+        compare(self, lookup).ok().map(|(_, _, holds)| holds)
+    }
 }
 
 /// `left is $37.5 billion (37500000000 USD) and right is more than $40 billion (...)`.
@@ -293,8 +304,8 @@ fn compare(
     claim: &Claim,
     lookup: &dyn Fn(&str) -> Option<Quantity>,
 ) -> Result<(Quantity, Quantity, bool), EvalError> {
-    let left = eval::eval(&claim.left.0, claim.left.1, lookup)?;
-    let right = eval::eval(&claim.right.0, claim.right.1, lookup)?;
+    let left = eval::eval(&claim.left.0, &claim.left.1, lookup)?;
+    let right = eval::eval(&claim.right.0, &claim.right.1, lookup)?;
     let (l, r) = match (&left, &right) {
         (Quantity::Date(l), Quantity::Date(r)) => (*l, *r),
         (Quantity::Measure(l, lu), Quantity::Measure(r, ru)) if lu.same_dim(ru) => {
@@ -321,7 +332,7 @@ fn compare(
 
 /// Split `formula` at its one comparison and parse both sides. Errors carry the 1-based
 /// character where the problem is.
-fn read(formula: &str) -> Result<Claim<'_>, (usize, String, String)> {
+fn read(formula: &str) -> Result<Claim, (usize, String, String)> {
     let mut found: Vec<(usize, usize, Option<Operator>)> = Vec::new();
     let mut depth = 0i32;
     let bytes = formula.as_bytes();
@@ -408,9 +419,9 @@ fn read(formula: &str) -> Result<Claim<'_>, (usize, String, String)> {
         }
     }
     Ok(Claim {
-        left: (left, left_text),
+        left: (left, left_text.to_string()),
         operator,
-        right: (right, right_text),
+        right: (right, right_text.to_string()),
         names,
     })
 }

@@ -17,8 +17,9 @@ use super::format::{
 use super::formula::{self, char_pos};
 use super::model::{Model, Spec};
 use super::number::{DATE_HELP, NUMBER_HELP, parse_date, parse_number};
+use super::scenarios::{self, Calculator};
 use super::units::{Declared, Unit};
-use super::{Figure, FigureRange, Figures, Kind, Source, checks, ranges, series};
+use super::{Figure, FigureRange, Figures, Kind, Parts, Source, checks, ranges, series, tables};
 use crate::util::error::{Problems, did_you_mean};
 
 /// The file's top level. Entries are kept as generic trees and checked field by field below,
@@ -35,6 +36,10 @@ struct RawFile {
     checks: Ordered,
     #[serde(default)]
     charts: Ordered,
+    #[serde(default)]
+    scenarios: Ordered,
+    #[serde(default)]
+    tables: Ordered,
 }
 
 /// A YAML mapping in the order written, since declaration order is what the figure table shows.
@@ -98,8 +103,8 @@ pub fn load(path: &Path, text: &str) -> Result<Figures, Problems> {
     // citing one is not reported a second time.
     let source_ids: Vec<&str> = raw.sources.0.iter().map(|(id, _)| id.as_str()).collect();
     let specs = loader.specs(raw.figures.0, &source_ids);
-    let model = Model::new(&specs);
-    let (figures, scenarios) = loader.evaluate(&model);
+    let model = Model::new(specs);
+    let (mut figures, corners) = loader.evaluate(&model);
     for source in &mut sources {
         source.cited_by = figures
             .iter()
@@ -107,12 +112,46 @@ pub fn load(path: &Path, text: &str) -> Result<Figures, Problems> {
             .map(|f| f.name.clone())
             .collect();
     }
-    let checks = checks::evaluate(&mut loader, &raw.checks.0, &model, &figures, &scenarios);
-    let declared: Vec<&str> = specs.iter().map(Spec::name).collect();
-    let charts = series::load(&mut loader, &raw.charts.0, &figures, &declared);
+    let tested = checks::evaluate(&mut loader, &raw.checks.0, &model, &figures, &corners);
+    let mut checks = Vec::with_capacity(tested.len());
+    let mut claims = Vec::with_capacity(tested.len());
+    for (check, claim) in tested {
+        claims.push((check.id.clone(), claim));
+        checks.push(check);
+    }
+    let declared: Vec<String> = model.specs.iter().map(|s| s.name().to_string()).collect();
+    let declared: Vec<&str> = declared.iter().map(String::as_str).collect();
+    let calculator = Calculator { model, claims };
+    // Scenarios, tables and tornadoes run the model again: only once it is sound.
+    let sound = loader.problems.is_empty();
+    let scenarios = if sound {
+        scenarios::load(
+            &mut loader,
+            &raw.scenarios.0,
+            &calculator,
+            &mut figures,
+            &checks,
+        )
+    } else {
+        Vec::new()
+    };
+    let tables = if sound {
+        tables::load(&mut loader, &raw.tables.0, &calculator, &checks)
+    } else {
+        Vec::new()
+    };
+    let charts = series::load(&mut loader, &raw.charts.0, &figures, &declared, &calculator);
     let mut problems = loader.problems;
     if problems.is_empty() {
-        Ok(Figures::new(figures, sources, checks, charts))
+        let parts = Parts {
+            figures,
+            sources,
+            checks,
+            charts,
+            scenarios,
+            tables,
+        };
+        Ok(Figures::new(parts, calculator))
     } else {
         problems.sort_by_key(|p| p.line);
         Err(Problems(problems))
@@ -478,8 +517,8 @@ impl Loader<'_> {
         Some((low, high))
     }
 
-    /// A literal value of `key:` (`value:` or an end of `range:`) in `unit`.
-    fn literal(
+    /// A literal value of `key:` (`value:`, an end of `range:`, a scenario's setting) in `unit`.
+    pub(super) fn literal(
         &mut self,
         at: &At,
         key: &str,
@@ -538,8 +577,8 @@ impl Loader<'_> {
 
     /// Evaluate in dependency order, report cycles, evaluate again at the ends of every
     /// range, and build the figures of every spec that came out with a value.
-    fn evaluate(&mut self, model: &Model) -> (Vec<Figure>, ranges::Scenarios) {
-        let specs = model.specs;
+    fn evaluate(&mut self, model: &Model) -> (Vec<Figure>, ranges::Corners) {
+        let specs = &model.specs;
         self.report_cycles(specs, &model.deps, &model.order);
         let mut base = Vec::with_capacity(specs.len());
         for (spec, result) in specs.iter().zip(model.run(&[])) {
@@ -551,12 +590,12 @@ impl Loader<'_> {
                 }
             }
         }
-        let scenarios = ranges::scenarios(self, model, base);
+        let corners = ranges::corners(self, model, base);
 
         let mut figures = Vec::new();
         for (i, spec) in specs.iter().enumerate() {
             let (Some(Some(value)), Some(kind), Some(unit)) =
-                (scenarios.base.get(i), spec.kind, &spec.unit)
+                (corners.base.get(i), spec.kind, &spec.unit)
             else {
                 continue;
             };
@@ -581,7 +620,7 @@ impl Loader<'_> {
                     continue;
                 }
             };
-            let range = match ranges::figure_range(&scenarios, model, i) {
+            let range = match ranges::figure_range(&corners, model, i) {
                 Some((low, high, over)) => {
                     match self.range_of(spec, kind, unit, (low, high), over) {
                         Some(range) => Some(range),
@@ -611,10 +650,11 @@ impl Loader<'_> {
                 range,
                 why: spec.why.clone(),
                 note: spec.note.clone(),
+                scenarios: Vec::new(),
                 line: spec.line,
             });
         }
-        (figures, scenarios)
+        (figures, corners)
     }
 
     /// The range of a figure, rounded like the figure (an assumption's ends as written, a

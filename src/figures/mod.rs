@@ -17,7 +17,9 @@ mod load;
 mod model;
 mod number;
 mod ranges;
+mod scenarios;
 mod series;
+mod tables;
 #[cfg(test)]
 mod tests;
 pub mod text;
@@ -33,7 +35,9 @@ pub use format::{
     format_range_like, format_value, long_date, range_text, written_digits,
 };
 pub use load::load;
-pub use series::{Bar, Chart, ChartData, Schedule};
+pub use scenarios::{Evaluation, Outcome, RunError, Scenario, ScenarioValue, Setting};
+pub use series::{Bar, Chart, ChartData, Schedule, Tornado, TornadoBar};
+pub use tables::{Axis, Cell, FailingCheck, Table};
 
 /// Where a figure's value comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -103,8 +107,20 @@ pub struct Figure {
     /// Assumption only: why the value was chosen.
     pub why: Option<String>,
     pub note: Option<String>,
+    /// Its value in each scenario of `scenarios:`, in declaration order.
+    pub scenarios: Vec<ScenarioValue>,
     /// 1-based line of the figure's key in the file.
     pub line: usize,
+}
+
+impl Figure {
+    /// Its value in the scenario called `name`.
+    pub fn in_scenario(&self, name: &str) -> Option<&Outcome> {
+        self.scenarios
+            .iter()
+            .find(|s| s.scenario == name)
+            .map(|s| &s.outcome)
+    }
 }
 
 /// The spread of a figure when every ranged assumption it rests on moves between its ends.
@@ -182,6 +198,20 @@ pub struct Figures {
     by_id: HashMap<String, usize>,
     checks: Vec<Check>,
     charts: Vec<Chart>,
+    scenarios: Vec<Scenario>,
+    tables: Vec<Table>,
+    /// The model, to run again with other values; None for [`Figures::empty`].
+    calculator: Option<std::sync::Arc<scenarios::Calculator>>,
+}
+
+/// What [`load`] assembles into [`Figures`].
+pub(crate) struct Parts {
+    pub figures: Vec<Figure>,
+    pub sources: Vec<Source>,
+    pub checks: Vec<Check>,
+    pub charts: Vec<Chart>,
+    pub scenarios: Vec<Scenario>,
+    pub tables: Vec<Table>,
 }
 
 impl Figures {
@@ -189,12 +219,15 @@ impl Figures {
         Figures::default()
     }
 
-    pub(crate) fn new(
-        figures: Vec<Figure>,
-        sources: Vec<Source>,
-        checks: Vec<Check>,
-        charts: Vec<Chart>,
-    ) -> Figures {
+    fn new(parts: Parts, calculator: scenarios::Calculator) -> Figures {
+        let Parts {
+            figures,
+            sources,
+            checks,
+            charts,
+            scenarios,
+            tables,
+        } = parts;
         let by_name = figures
             .iter()
             .enumerate()
@@ -212,7 +245,68 @@ impl Figures {
             by_id,
             checks,
             charts,
+            scenarios,
+            tables,
+            calculator: Some(std::sync::Arc::new(calculator)),
         }
+    }
+
+    /// Scenarios in declaration order.
+    pub fn scenarios(&self) -> impl Iterator<Item = &Scenario> {
+        self.scenarios.iter()
+    }
+
+    pub fn scenario(&self, name: &str) -> Option<&Scenario> {
+        self.scenarios.iter().find(|s| s.name == name)
+    }
+
+    /// The declared scenario closest to a misspelt `name`.
+    pub fn suggest_scenario(&self, name: &str) -> Option<&str> {
+        crate::util::error::did_you_mean(name, self.scenarios.iter().map(|s| s.name.as_str()))
+    }
+
+    /// Sensitivity tables in declaration order.
+    pub fn tables(&self) -> impl Iterator<Item = &Table> {
+        self.tables.iter()
+    }
+
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+
+    /// The declared table closest to a misspelt `name`.
+    pub fn suggest_table(&self, name: &str) -> Option<&str> {
+        crate::util::error::did_you_mean(name, self.tables.iter().map(|t| t.name.as_str()))
+    }
+
+    /// Every figure with the assumptions in `set` (name, value in the assumption's unit) at
+    /// other values and every other one at base: what a what-if or a sensitivity table shows.
+    pub fn evaluate(&self, set: &[(String, f64)]) -> Result<Evaluation, RunError> {
+        match &self.calculator {
+            Some(calculator) => calculator.evaluate(set),
+            None if set.is_empty() => Ok(Evaluation::default()),
+            None => Err(RunError {
+                message: "there are no figures".to_string(),
+                help: "declare figures in data/figures.yaml".to_string(),
+            }),
+        }
+    }
+
+    /// The tornado chart of `figure`, as `{{ chart: tornado(figure) }}` places it.
+    pub fn tornado(&self, figure: &str) -> Result<Chart, RunError> {
+        let calculator = self.calculator.as_ref().ok_or_else(|| RunError {
+            message: format!("unknown figure `{figure}`"),
+            help: "declare figures in data/figures.yaml".to_string(),
+        })?;
+        let data = series::tornado(calculator, figure)?;
+        let label = self.get(figure).map_or(figure, |f| f.label.as_str());
+        Ok(Chart {
+            name: format!("tornado({figure})"),
+            title: format!("What moves it: {label}"),
+            caption: None,
+            data: ChartData::Tornado(data),
+            line: self.get(figure).map_or(0, |f| f.line),
+        })
     }
 
     pub fn get(&self, name: &str) -> Option<&Figure> {

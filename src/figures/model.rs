@@ -13,6 +13,7 @@ use super::units::Declared;
 
 /// One figure as read from the file, before evaluation. Fields that had a problem are None;
 /// the figure still takes part so that formulas know its name.
+#[derive(Debug)]
 pub(super) struct Spec {
     pub(super) name: String,
     pub(super) line: usize,
@@ -81,20 +82,21 @@ impl Spec {
 
 /// The figures as a graph: what each one depends on, the order to evaluate them in, and the
 /// assumptions each rests on (an assumption rests on itself).
-pub(super) struct Model<'s> {
-    pub(super) specs: &'s [Spec],
-    pub(super) index: HashMap<&'s str, usize>,
+#[derive(Debug)]
+pub(super) struct Model {
+    pub(super) specs: Vec<Spec>,
+    pub(super) index: HashMap<String, usize>,
     pub(super) deps: Vec<Vec<usize>>,
     pub(super) order: Vec<usize>,
     pub(super) rests_on: Vec<BTreeSet<String>>,
 }
 
-impl<'s> Model<'s> {
-    pub(super) fn new(specs: &'s [Spec]) -> Model<'s> {
-        let index: HashMap<&str, usize> = specs
+impl Model {
+    pub(super) fn new(specs: Vec<Spec>) -> Model {
+        let index: HashMap<String, usize> = specs
             .iter()
             .enumerate()
-            .map(|(i, s)| (s.name.as_str(), i))
+            .map(|(i, s)| (s.name.clone(), i))
             .collect();
         let deps: Vec<Vec<usize>> = specs
             .iter()
@@ -143,10 +145,13 @@ impl<'s> Model<'s> {
         self.rests_on.get(i).unwrap_or(&NONE)
     }
 
-    /// Every figure's value (in its declared unit) with the ranged assumptions in `ends` moved
-    /// to one end of their range (`true`: the high end). `Ok(None)` where the value cannot be
-    /// computed for a reason reported elsewhere: a problem in the figure or in an input.
-    pub(super) fn run(&self, ends: &[(usize, bool)]) -> Vec<Result<Option<Quantity>, EvalError>> {
+    /// Every figure's value (in its declared unit) with the assumptions in `fixed` (by spec
+    /// index) set to other values. `Ok(None)` where the value cannot be computed for a reason
+    /// reported elsewhere: a problem in the figure or in an input.
+    pub(super) fn run(
+        &self,
+        fixed: &[(usize, Quantity)],
+    ) -> Vec<Result<Option<Quantity>, EvalError>> {
         let mut values: Vec<Option<Quantity>> = vec![None; self.specs.len()];
         let mut results: Vec<Result<Option<Quantity>, EvalError>> =
             (0..self.specs.len()).map(|_| Ok(None)).collect();
@@ -155,7 +160,7 @@ impl<'s> Model<'s> {
                 continue;
             };
             let result = if spec.ready() {
-                self.value(i, spec, deps, ends, &values)
+                self.value(i, spec, deps, fixed, &values)
             } else {
                 Ok(None)
             };
@@ -174,20 +179,15 @@ impl<'s> Model<'s> {
         i: usize,
         spec: &Spec,
         deps: &[usize],
-        ends: &[(usize, bool)],
+        fixed: &[(usize, Quantity)],
         values: &[Option<Quantity>],
     ) -> Result<Option<Quantity>, EvalError> {
         let Some(unit) = spec.unit.as_ref() else {
             return Ok(None);
         };
         if spec.kind != Some(Kind::Derived) {
-            let end = ends.iter().find(|(j, _)| *j == i).map(|&(_, high)| high);
-            return Ok(match (end, &spec.range) {
-                (Some(high), Some((low_end, high_end))) => {
-                    Some(if high { high_end } else { low_end }.clone())
-                }
-                _ => spec.literal.clone(),
-            });
+            let set = fixed.iter().find(|(j, _)| *j == i).map(|(_, q)| q);
+            return Ok(set.or(spec.literal.as_ref()).cloned());
         }
         if deps
             .iter()

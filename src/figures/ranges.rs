@@ -16,7 +16,7 @@ use super::model::Model;
 pub(super) const MAX_RANGED: usize = 12;
 
 /// The figures' values in the base case and at every combination of range ends.
-pub(super) struct Scenarios {
+pub(super) struct Corners {
     /// Base values, by spec index.
     pub base: Vec<Option<Quantity>>,
     /// Spec indices of the assumptions with a range, in declaration order.
@@ -31,7 +31,7 @@ pub(super) struct Corner {
     pub values: Vec<Option<Quantity>>,
 }
 
-impl Scenarios {
+impl Corners {
     /// "term_start at the high end of its range (August 2026)", for the ranged assumptions
     /// among `only`.
     pub(super) fn describe(
@@ -78,11 +78,7 @@ impl Scenarios {
 
 /// Run the model at every combination of range ends, reporting a figure that cannot be
 /// computed at some combination (once, at the first such combination).
-pub(super) fn scenarios(
-    loader: &mut Loader,
-    model: &Model,
-    base: Vec<Option<Quantity>>,
-) -> Scenarios {
+pub(super) fn corners(loader: &mut Loader, model: &Model, base: Vec<Option<Quantity>>) -> Corners {
     let ranged: Vec<usize> = model
         .specs
         .iter()
@@ -90,13 +86,13 @@ pub(super) fn scenarios(
         .filter(|(_, s)| s.range().is_some())
         .map(|(i, _)| i)
         .collect();
-    let mut scenarios = Scenarios {
+    let mut corners = Corners {
         base,
         ranged,
         corners: Vec::new(),
     };
-    if scenarios.ranged.len() > MAX_RANGED {
-        if let Some(spec) = scenarios
+    if corners.ranged.len() > MAX_RANGED {
+        if let Some(spec) = corners
             .ranged
             .get(MAX_RANGED)
             .and_then(|&i| model.specs.get(i))
@@ -110,18 +106,26 @@ pub(super) fn scenarios(
                 "keep ranges for the assumptions the conclusions depend on most, and remove the others",
             );
         }
-        scenarios.ranged.clear();
-        return scenarios;
+        corners.ranged.clear();
+        return corners;
     }
-    let count = scenarios.ranged.len();
+    let count = corners.ranged.len();
     if count == 0 {
-        return scenarios;
+        return corners;
     }
     // A figure without a base value has its problem reported already.
-    let mut failed: Vec<bool> = scenarios.base.iter().map(Option::is_none).collect();
+    let mut failed: Vec<bool> = corners.base.iter().map(Option::is_none).collect();
     for mask in 0..(1usize << count) {
         let high: Vec<bool> = (0..count).map(|bit| mask & (1 << bit) != 0).collect();
-        let ends: Vec<(usize, bool)> = scenarios.ranged.iter().copied().zip(high.clone()).collect();
+        let ends: Vec<(usize, Quantity)> = corners
+            .ranged
+            .iter()
+            .zip(&high)
+            .filter_map(|(&i, &high)| {
+                let (low_end, high_end) = model.specs.get(i)?.range()?;
+                Some((i, if high { high_end } else { low_end }.clone()))
+            })
+            .collect();
         let mut values = Vec::with_capacity(model.specs.len());
         let mut errors = Vec::new();
         for (i, result) in model.run(&ends).into_iter().enumerate() {
@@ -144,7 +148,7 @@ pub(super) fn scenarios(
             let Some(spec) = model.specs.get(i) else {
                 continue;
             };
-            let when = scenarios.describe(model, &corner, model.rests_on(i));
+            let when = corners.describe(model, &corner, model.rests_on(i));
             loader.report(
                 &spec.at(),
                 format!("with {when}: {}", e.message),
@@ -154,27 +158,27 @@ pub(super) fn scenarios(
                 ),
             );
         }
-        scenarios.corners.push(corner);
+        corners.corners.push(corner);
     }
-    scenarios
+    corners
 }
 
 /// The lowest and highest value of figure `i` over the base and every combination, and the
 /// ranged assumptions it rests on; None if it rests on none, does not move with them, or a
 /// combination has no value.
 pub(super) fn figure_range(
-    scenarios: &Scenarios,
+    corners: &Corners,
     model: &Model,
     i: usize,
 ) -> Option<(f64, f64, Vec<String>)> {
-    let over = scenarios.ranged_among(model, model.rests_on(i));
+    let over = corners.ranged_among(model, model.rests_on(i));
     if over.is_empty() {
         return None;
     }
-    let base = scenarios.base.get(i)?.as_ref()?.number();
+    let base = corners.base.get(i)?.as_ref()?.number();
     let mut low = base;
     let mut high = base;
-    for corner in &scenarios.corners {
+    for corner in &corners.corners {
         let value = corner.values.get(i)?.as_ref()?.number();
         low = low.min(value);
         high = high.max(value);

@@ -7,10 +7,12 @@ use serde_json::{Map, Value as Json};
 
 use super::Figure;
 use super::diagnostics::{At, Loader};
+use super::scenarios::{Calculator, RunError};
 use super::units::Declared;
 use crate::util::error::did_you_mean;
 
-const CHART_KEYS: [&str; 12] = [
+const CHART_KEYS: [&str; 13] = [
+    "figure",
     "kind",
     "title",
     "caption",
@@ -34,10 +36,11 @@ const SCHEDULE_KEYS: [&str; 7] = [
     "reference",
 ];
 const BARS_KEYS: [&str; 2] = ["unit", "bars"];
+const TORNADO_KEYS: [&str; 1] = ["figure"];
 
 const KIND_HELP: &str = "`kind: schedule` draws payments month by month, cumulated over a term \
 (fields rate, start, end, and optionally ramp_months, ramp_start, total, reference); `kind: bars` \
-compares figures in one unit (fields unit, bars)";
+compares figures in one unit (fields unit, bars); `kind: tornado` shows what moves an estimate (field figure)";
 
 /// The longest term a schedule draws, so a date typo cannot ask for a million points.
 const MAX_MONTHS: usize = 1200;
@@ -63,6 +66,112 @@ pub enum ChartData {
         unit: String,
         bars: Vec<Bar>,
     },
+    Tornado(Tornado),
+}
+
+/// What moves an estimate: for each ranged assumption it rests on, the estimate with that
+/// assumption at the low and at the high end of its range and every other one at base.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tornado {
+    pub figure: String,
+    /// The estimate's unit, as declared.
+    pub unit: String,
+    pub base: f64,
+    pub base_display: String,
+    /// Widest swing first.
+    pub bars: Vec<TornadoBar>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TornadoBar {
+    pub assumption: String,
+    pub label: String,
+    /// The assumption's ends, as the prose shows them.
+    pub low_input: String,
+    pub high_input: String,
+    /// The estimate with the assumption at its low and at its high end.
+    pub at_low: f64,
+    pub at_high: f64,
+    pub at_low_display: String,
+    pub at_high_display: String,
+}
+
+/// The tornado of `figure`: an error when it is unknown or rests on no assumption with a
+/// range.
+pub(super) fn tornado(calculator: &Calculator, figure: &str) -> Result<Tornado, RunError> {
+    let model = &calculator.model;
+    let Some(i) = model.index_of(figure) else {
+        let help = match did_you_mean(figure, model.specs.iter().map(|s| s.name())) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "name a figure declared under `figures:`".to_string(),
+        };
+        return Err(RunError {
+            message: format!("unknown figure `{figure}`"),
+            help,
+        });
+    };
+    let spec = model.specs.get(i).ok_or_else(|| RunError {
+        message: format!("unknown figure `{figure}`"),
+        help: String::new(),
+    })?;
+    if !matches!(spec.unit, Some(Declared::Measure(_))) {
+        return Err(RunError {
+            message: format!("`{figure}` is a date; a tornado chart shows a quantity"),
+            help: "choose an estimate measured in a unit, e.g. money".to_string(),
+        });
+    }
+    let base = calculator.evaluate(&[])?;
+    let outcome = |e: &super::scenarios::Evaluation| {
+        e.get(figure).cloned().ok_or_else(|| RunError {
+            message: format!("`{figure}` has no value"),
+            help: String::new(),
+        })
+    };
+    let base = outcome(&base)?;
+    let mut bars = Vec::new();
+    for name in model.rests_on(i) {
+        let Some(a) = model.index_of(name) else {
+            continue;
+        };
+        let Some(assumption) = model.specs.get(a) else {
+            continue;
+        };
+        let Some((low, high)) = assumption.range() else {
+            continue;
+        };
+        let at_low = outcome(&calculator.evaluate(&[(name.clone(), low.number())])?)?;
+        let at_high = outcome(&calculator.evaluate(&[(name.clone(), high.number())])?)?;
+        bars.push(TornadoBar {
+            assumption: name.clone(),
+            label: assumption.label.clone(),
+            low_input: assumption.show(low),
+            high_input: assumption.show(high),
+            at_low: at_low.value,
+            at_high: at_high.value,
+            at_low_display: at_low.display,
+            at_high_display: at_high.display,
+        });
+    }
+    if bars.is_empty() {
+        return Err(RunError {
+            message: format!("`{figure}` rests on no assumption with a range"),
+            help: "a tornado chart shows what moves an estimate: choose a figure that rests on                    an assumption with `range: [low, high]`"
+                .to_string(),
+        });
+    }
+    // Widest swing first; equal swings keep the assumptions' alphabetical order.
+    bars.sort_by(|x, y| {
+        (y.at_high - y.at_low)
+            .abs()
+            .total_cmp(&(x.at_high - x.at_low).abs())
+    });
+    Ok(Tornado {
+        figure: figure.to_string(),
+        unit: spec.unit_text.clone(),
+        base: base.value,
+        base_display: base.display,
+        bars,
+    })
 }
 
 /// Payments month by month over a term: a full monthly rate, reached after an optional
@@ -131,6 +240,9 @@ impl Chart {
             .map(String::as_str)
             .collect(),
             ChartData::Bars { bars, .. } => bars.iter().map(|b| b.figure.as_str()).collect(),
+            ChartData::Tornado(t) => std::iter::once(t.figure.as_str())
+                .chain(t.bars.iter().map(|b| b.assumption.as_str()))
+                .collect(),
         }
     }
 }
@@ -143,6 +255,7 @@ pub(super) fn load(
     raw: &[(String, Json)],
     figures: &[Figure],
     declared: &[&str],
+    calculator: &Calculator,
 ) -> Vec<Chart> {
     let mut charts: Vec<Chart> = Vec::new();
     for (name, entry) in raw {
@@ -192,8 +305,12 @@ pub(super) fn load(
                 reader.only(&BARS_KEYS, "bars");
                 reader.bars()
             }
+            Some("tornado") => {
+                reader.only(&TORNADO_KEYS, "tornado");
+                reader.tornado(calculator)
+            }
             Some(other) => {
-                let help = match did_you_mean(other, ["schedule", "bars"]) {
+                let help = match did_you_mean(other, ["schedule", "bars", "tornado"]) {
                     Some(s) => format!("did you mean `{s}`? ({KIND_HELP})"),
                     None => KIND_HELP.to_string(),
                 };
@@ -431,6 +548,17 @@ impl Reader<'_, '_, '_> {
             total: name(&total),
             reference: name(&reference),
         }))
+    }
+
+    fn tornado(&mut self, calculator: &Calculator) -> Option<ChartData> {
+        let figure = self.figure("figure", true)?.name.clone();
+        match tornado(calculator, &figure) {
+            Ok(t) => Some(ChartData::Tornado(t)),
+            Err(e) => {
+                self.fail(format!("`figure: {figure}`: {}", e.message), e.help);
+                None
+            }
+        }
     }
 
     fn bars(&mut self) -> Option<ChartData> {

@@ -15,6 +15,8 @@ pub enum Shown {
     Range,
     /// `{{ name | plain }}`: the display, as text without markup.
     Plain,
+    /// `{{ name | scenario: slow_ramp }}`: the figure as prose shows it in a named scenario.
+    Scenario,
 }
 
 /// A reference that cannot be shown: what is wrong and how to fix it.
@@ -38,11 +40,15 @@ pub fn lookup<'f>(
     inner: &str,
 ) -> Result<(&'f Figure, Shown, &'f str), ReferenceError> {
     let inner = inner.trim();
-    if let Some(name) = inner.strip_prefix("chart:") {
-        return Err(error(
-            format!("chart `{}` is inside a sentence", name.trim()),
-            "a chart stands in a paragraph of its own: put `{{ chart: name }}` alone, with a blank line before and after it",
-        ));
+    for block in ["chart", "table"] {
+        if let Some(name) = inner.strip_prefix(block).and_then(|r| r.strip_prefix(':')) {
+            return Err(error(
+                format!("{block} `{}` is inside a sentence", name.trim()),
+                format!(
+                    "a {block} stands in a paragraph of its own: put `{{{{ {block}: name }}}}` alone, with a blank line before and after it"
+                ),
+            ));
+        }
     }
     let mut parts = inner.split('|').map(str::trim);
     let name = parts.next().unwrap_or("");
@@ -50,7 +56,7 @@ pub fn lookup<'f>(
     if parts.next().is_some() {
         return Err(error(
             format!("figure reference `{{{{ {inner} }}}}` has more than one filter"),
-            "use one of `{{ name }}`, `{{ name | number }}`, `{{ name | range }}` or `{{ name | plain }}`",
+            "use one of `{{ name }}`, `{{ name | number }}`, `{{ name | range }}`, `{{ name | plain }}` or `{{ name | scenario: scenario_name }}`",
         ));
     }
     if !super::formula::is_name(name) {
@@ -85,10 +91,34 @@ pub fn lookup<'f>(
                 ));
             }
         },
+        Some(filter) if filter.starts_with("scenario") => {
+            let scenario = filter
+                .strip_prefix("scenario")
+                .map(str::trim_start)
+                .and_then(|r| r.strip_prefix(':'))
+                .map(str::trim)
+                .unwrap_or("");
+            if scenario.is_empty() {
+                return Err(error(
+                    format!("`{{{{ {inner} }}}}` names no scenario"),
+                    "write `{{ name | scenario: scenario_name }}` with a scenario declared under `scenarios:`",
+                ));
+            }
+            match figure.in_scenario(scenario) {
+                Some(outcome) => (Shown::Scenario, outcome.display.as_str()),
+                None => {
+                    let help = match figures.suggest_scenario(scenario) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => "declare it under `scenarios:` in data/figures.yaml, or correct the name".to_string(),
+                    };
+                    return Err(error(format!("unknown scenario `{scenario}`"), help));
+                }
+            }
+        }
         Some(other) => {
             return Err(error(
                 format!("unknown figure filter `{other}`"),
-                "the filters are `number` (the number without its unit words), `range` (low to high, over the ranges of its assumptions) and `plain` (text without the link)",
+                "the filters are `number` (the number without its unit words), `range` (low to high, over the ranges of its assumptions), `plain` (text without the link) and `scenario: name` (the value in a named scenario)",
             ));
         }
     };

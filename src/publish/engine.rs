@@ -717,7 +717,12 @@ fn markdown_key(
         key.add(name).add(&keys.figures.get(name.as_str()));
     }
     for name in charts_used {
-        key.add(name).add(&keys.charts.get(name.as_str()));
+        // A table or an inline tornado is computed from the whole model: the key of
+        // everything covers it.
+        match keys.charts.get(name.as_str()) {
+            Some(chart) => key.add(name).add(chart),
+            None => key.add(name).add(&keys.all),
+        };
     }
     for rel in md_links {
         key.add(rel).add(&page_urls.get(rel));
@@ -853,6 +858,12 @@ impl<'a> Keys<'a> {
         }
         for check in figures.checks() {
             all.add(&json(check));
+        }
+        for scenario in figures.scenarios() {
+            all.add(&json(scenario));
+        }
+        for table in figures.tables() {
+            all.add(&json(table));
         }
         Keys {
             figures: figure_keys,

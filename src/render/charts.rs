@@ -7,10 +7,11 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::figures::{
-    Bar, Chart, ChartData, Figure, Figures, Kind, Schedule, format, format_like, format_range_like,
+    Bar, Chart, ChartData, Figure, Figures, Kind, Schedule, Tornado, format, format_like,
+    format_range_like,
 };
 use crate::render::provenance;
-use crate::util::text::escape_html;
+use crate::util::text::{escape_html, lower_first};
 
 const WIDTH: f64 = 680.0;
 
@@ -45,6 +46,11 @@ pub fn chart_html(figures: &Figures, chart: &Chart, root: &str) -> String {
             bars_caption(figures, bars, &mut fig),
             bars_table(figures, unit, bars),
         ),
+        ChartData::Tornado(t) => (
+            "tornado",
+            tornado_caption(figures, t, &mut fig),
+            tornado_table(t),
+        ),
     };
     let caption = chart
         .caption
@@ -65,6 +71,7 @@ pub fn svg(figures: &Figures, chart: &Chart) -> String {
     match &chart.data {
         ChartData::Schedule(s) => schedule_svg(figures, chart, s),
         ChartData::Bars { unit, bars } => bars_svg(figures, chart, unit, bars),
+        ChartData::Tornado(t) => tornado_svg(figures, chart, t),
     }
 }
 
@@ -128,6 +135,25 @@ fn nice_scale(max: f64) -> (f64, f64) {
         .find(|s| *s >= raw)
         .unwrap_or(10.0 * magnitude);
     ((max / step - 1e-9).ceil().max(1.0) * step, step)
+}
+
+/// A scale from a round number at or below `low` to one at or above `high`, in steps of 1, 2,
+/// 2.5 or 5 times a power of ten: (bottom, top, step).
+fn nice_span(low: f64, high: f64) -> (f64, f64, f64) {
+    if !(low.is_finite() && high.is_finite()) || high <= low {
+        let (top, step) = nice_scale(high.abs().max(low.abs()));
+        return (0.0f64.min(low.min(high)), top, step);
+    }
+    let raw = (high - low) / 5.0;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * magnitude);
+    let bottom = (low / step + 1e-9).floor() * step;
+    let top = (high / step - 1e-9).ceil() * step;
+    (bottom, top.max(bottom + step), step)
 }
 
 /// A tick label: the value as the prose would show it, without unit words.
@@ -476,20 +502,6 @@ fn schedule_description(figures: &Figures, s: &Schedule) -> String {
     text
 }
 
-/// A label inside a sentence: only its first letter lowered, so names in it ("xAI", "MW")
-/// keep their case; a first word in capitals ("GPU hours") stays as it is.
-fn lower_first(label: &str) -> String {
-    let first_word = label.split_whitespace().next().unwrap_or("");
-    if first_word.chars().skip(1).any(char::is_uppercase) {
-        return label.to_string();
-    }
-    let mut chars = label.chars();
-    match chars.next() {
-        Some(c) => c.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
 fn schedule_caption(
     figures: &Figures,
     s: &Schedule,
@@ -761,9 +773,221 @@ fn bars_table(figures: &Figures, unit: &str, bars: &[Bar]) -> String {
     html
 }
 
+// ── Tornado ────────────────────────────────────────────────────────────────
+
+const T_LEFT: f64 = 24.0;
+const T_RIGHT: f64 = 656.0;
+const T_TOP: f64 = 64.0;
+const T_ROW: f64 = 60.0;
+const T_BAR: f64 = 22.0;
+const T_AXIS: f64 = 58.0;
+
+fn tornado_svg(figures: &Figures, chart: &Chart, t: &Tornado) -> String {
+    let low = t
+        .bars
+        .iter()
+        .flat_map(|b| [b.at_low, b.at_high])
+        .fold(t.base, f64::min);
+    let high = t
+        .bars
+        .iter()
+        .flat_map(|b| [b.at_low, b.at_high])
+        .fold(t.base, f64::max);
+    let (bottom_value, top_value, step) = nice_span(low, high);
+    let x = |v: f64| T_LEFT + (T_RIGHT - T_LEFT) * (v - bottom_value) / (top_value - bottom_value);
+    let bottom = T_TOP + T_ROW * t.bars.len() as f64;
+    let height = bottom + T_AXIS;
+    let mut out = String::with_capacity(4096);
+    open_svg(&mut out, chart, height, &tornado_description(figures, t));
+    out.push_str("<g class=\"chart-grid\">\n");
+    let ticks = ((top_value - bottom_value) / step).round() as usize;
+    for k in 0..=ticks {
+        let v = bottom_value + step * k as f64;
+        line(&mut out, "chart-gridline", (x(v), T_TOP), (x(v), bottom));
+    }
+    out.push_str("</g>\n<g class=\"chart-axis chart-axis-x\">\n");
+    line(
+        &mut out,
+        "chart-axis-line",
+        (T_LEFT, bottom),
+        (T_RIGHT, bottom),
+    );
+    for k in 0..=ticks {
+        let v = bottom_value + step * k as f64;
+        let anchor = match k {
+            0 => "start",
+            k if k == ticks => "end",
+            _ => "middle",
+        };
+        text(
+            &mut out,
+            "chart-tick",
+            x(v),
+            bottom + 18.0,
+            anchor,
+            &tick(v, &t.unit),
+        );
+    }
+    text(
+        &mut out,
+        "chart-axis-label",
+        (T_LEFT + T_RIGHT) / 2.0,
+        height - 12.0,
+        "middle",
+        &axis_label(&t.unit),
+    );
+    out.push_str("</g>\n");
+    for (i, bar) in t.bars.iter().enumerate() {
+        let row = T_TOP + T_ROW * i as f64;
+        let label = format!("{}: {} to {}", bar.label, bar.low_input, bar.high_input);
+        text(
+            &mut out,
+            "chart-bar-label",
+            T_LEFT,
+            row + 16.0,
+            "start",
+            &label,
+        );
+        // Each half runs from the base to where one end of the assumption takes the estimate.
+        for (end, value, input, shown) in [
+            ("low", bar.at_low, &bar.low_input, &bar.at_low_display),
+            ("high", bar.at_high, &bar.high_input, &bar.at_high_display),
+        ] {
+            let (from, to) = (x(t.base.min(value)), x(t.base.max(value)));
+            let _ = writeln!(
+                out,
+                "<rect class=\"chart-tornado chart-tornado-{end}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title>{}</title></rect>",
+                c(from),
+                c(row + 24.0),
+                c(to - from),
+                c(T_BAR),
+                escape_html(&format!("{} = {input}: {shown}", bar.label)),
+            );
+        }
+    }
+    line(
+        &mut out,
+        "chart-tornado-base",
+        (x(t.base), T_TOP - 6.0),
+        (x(t.base), bottom),
+    );
+    let base_label = format!("Desk's case: {}", t.base_display);
+    let anchor = if x(t.base) < (T_LEFT + T_RIGHT) / 2.0 {
+        "start"
+    } else {
+        "end"
+    };
+    let nudge = if anchor == "start" { 4.0 } else { -4.0 };
+    text(
+        &mut out,
+        "chart-note",
+        x(t.base) + nudge,
+        T_TOP - 12.0,
+        anchor,
+        &base_label,
+    );
+    out.push_str("<g class=\"chart-legend-row\">\n");
+    let lx = swatch(
+        &mut out,
+        "chart-tornado-low",
+        24.0,
+        20.0,
+        "Assumption at the low end of its range",
+    );
+    swatch(&mut out, "chart-tornado-high", lx, 20.0, "at the high end");
+    out.push_str("</g>\n</svg>\n");
+    out
+}
+
+/// A legend entry for a filled shape: a small square of its style, then its name. Returns
+/// where the next entry starts.
+fn swatch(out: &mut String, class: &str, x: f64, y: f64, label: &str) -> f64 {
+    let _ = writeln!(
+        out,
+        "<rect class=\"chart-tornado {class}\" x=\"{}\" y=\"{}\" width=\"12\" height=\"12\"/>",
+        c(x),
+        c(y - 10.0)
+    );
+    text(out, "chart-legend", x + 18.0, y, "start", label);
+    x + 18.0 + label.chars().count() as f64 * 6.4 + 20.0
+}
+
+fn tornado_description(figures: &Figures, t: &Tornado) -> String {
+    let label = figures
+        .get(&t.figure)
+        .map_or(t.figure.as_str(), |f| f.label.as_str());
+    let parts: Vec<String> = t
+        .bars
+        .iter()
+        .map(|b| {
+            format!(
+                "{}: {} gives {}, {} gives {}",
+                b.label, b.low_input, b.at_low_display, b.high_input, b.at_high_display
+            )
+        })
+        .collect();
+    format!(
+        "Tornado chart of {} ({} in the desk's case), with one assumption at a time moved to \
+         each end of its range, widest swing first. {}.",
+        lower_first(label),
+        t.base_display,
+        parts.join("; ")
+    )
+}
+
+fn tornado_caption(figures: &Figures, t: &Tornado, fig: &mut dyn FnMut(&str) -> String) -> String {
+    let mut html = format!(
+        "Each bar moves one assumption from the low to the high end of its range, every other at \
+         the desk's value, and shows where {} goes from its desk's case of {}.",
+        escape_html(&lower_first(
+            &figures
+                .get(&t.figure)
+                .map_or(t.figure.clone(), |f| f.label.clone())
+        )),
+        fig(&t.figure)
+    );
+    if let Some(widest) = t.bars.first() {
+        let _ = write!(
+            html,
+            " The widest swing comes from {} ({}): {} to {}.",
+            escape_html(&lower_first(&widest.label)),
+            fig(&widest.assumption),
+            escape_html(&widest.at_low_display),
+            escape_html(&widest.at_high_display)
+        );
+    }
+    html
+}
+
+fn tornado_table(t: &Tornado) -> String {
+    let mut html = String::from(
+        "<table>\n<thead><tr><th scope=\"col\">Assumption</th><th scope=\"col\">Low end</th><th scope=\"col\">Estimate there</th><th scope=\"col\">High end</th><th scope=\"col\">Estimate there</th></tr></thead>\n<tbody>\n",
+    );
+    for b in &t.bars {
+        let _ = writeln!(
+            html,
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape_html(&b.label),
+            escape_html(&b.low_input),
+            escape_html(&b.at_low_display),
+            escape_html(&b.high_input),
+            escape_html(&b.at_high_display)
+        );
+    }
+    html.push_str("</tbody>\n</table>\n");
+    html
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans_start_and_end_on_round_numbers() {
+        assert_eq!(nice_span(33.2e9, 46.1e9), (30e9, 50e9, 5e9));
+        assert_eq!(nice_span(37.9e9, 49.6e9), (37.5e9, 50e9, 2.5e9));
+        assert_eq!(nice_span(3.0, 12.0), (2.0, 12.0, 2.0));
+    }
 
     #[test]
     fn scales_end_on_round_numbers() {
@@ -778,17 +1002,6 @@ mod tests {
     fn coordinates_never_print_minus_zero() {
         assert_eq!(c(-0.01), "0.0");
         assert_eq!(c(12.345), "12.3");
-    }
-
-    #[test]
-    fn labels_in_a_sentence_keep_the_case_of_names() {
-        assert_eq!(lower_first("Reported floor"), "reported floor");
-        assert_eq!(
-            lower_first("Projected revenue to xAI over the term"),
-            "projected revenue to xAI over the term"
-        );
-        assert_eq!(lower_first("GPU hours leased"), "GPU hours leased");
-        assert_eq!(lower_first(""), "");
     }
 
     #[test]

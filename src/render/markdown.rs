@@ -655,41 +655,103 @@ impl<'c> Renderer<'c> {
         else {
             return None;
         };
-        let inner = text.trim().strip_prefix("{{")?.strip_suffix("}}")?;
-        let name = inner.trim().strip_prefix("chart:")?.trim();
+        let inner = text.trim().strip_prefix("{{")?.strip_suffix("}}")?.trim();
+        // A table keeps its prefix, so that one kind of block paragraph serves both.
+        let name = match inner.strip_prefix("chart:") {
+            Some(name) => name.trim().to_string(),
+            None => format!("table:{}", inner.strip_prefix("table:")?.trim()),
+        };
         let offset = self
             .markdown
             .get(range.clone())
             .and_then(|source| source.find("{{"))
             .map_or(range.start, |i| range.start + i);
-        Some((name.to_string(), offset))
+        Some((name, offset))
     }
 
-    /// A chart's `<figure>`, once per page.
+    /// A chart's `<figure>` (or a table's, for `table:name`), once per page.
     fn chart(&mut self, name: &str, offset: usize) -> Result<String, Problem> {
-        let Some(chart) = self.cx.figures.chart(name) else {
-            let help = match self.cx.figures.suggest_chart(name) {
-                Some(suggestion) => format!("did you mean `{suggestion}`?"),
-                None => "declare it under `charts:` in data/figures.yaml, or correct the name"
-                    .to_string(),
-            };
-            return Err(self
-                .problem_at(offset, format!("unknown chart `{name}`"))
-                .help(help));
-        };
-        if !self.charts_placed.insert(name.to_string()) {
-            return Err(self
-                .problem_at(
-                    offset,
-                    format!("chart `{name}` is placed twice on this page"),
-                )
-                .help("place each chart once per page"));
+        if let Some(table) = name.strip_prefix("table:") {
+            return self.table(table, offset);
         }
+        let inline = name
+            .strip_prefix("tornado(")
+            .and_then(|rest| rest.strip_suffix(')'))
+            .map(str::trim);
+        let made;
+        let chart = match inline {
+            Some(figure) => match self.cx.figures.tornado(figure) {
+                Ok(chart) => {
+                    made = chart;
+                    &made
+                }
+                Err(e) => {
+                    return Err(self
+                        .problem_at(offset, format!("chart `{name}`: {}", e.message))
+                        .help(e.help));
+                }
+            },
+            None => match self.cx.figures.chart(name) {
+                Some(chart) => chart,
+                None => return Err(self.unknown_chart(name, offset)),
+            },
+        };
+        self.place_once(name, offset)?;
         Ok(crate::render::charts::chart_html(
             self.cx.figures,
             chart,
             self.cx.root,
         ))
+    }
+
+    /// A sensitivity table's `<figure>`, once per page.
+    fn table(&mut self, name: &str, offset: usize) -> Result<String, Problem> {
+        let Some(table) = self.cx.figures.table(name) else {
+            let help = match self.cx.figures.suggest_table(name) {
+                Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                None => "declare it under `tables:` in data/figures.yaml, or correct the name"
+                    .to_string(),
+            };
+            return Err(self
+                .problem_at(offset, format!("unknown table `{name}`"))
+                .help(help));
+        };
+        self.place_once(&format!("table:{name}"), offset)?;
+        Ok(crate::render::tables::table_html(
+            self.cx.figures,
+            table,
+            self.cx.root,
+        ))
+    }
+
+    /// Records a chart or table as placed; a second placement on one page is a problem.
+    fn place_once(&mut self, name: &str, offset: usize) -> Result<(), Problem> {
+        if !self.charts_placed.insert(name.to_string()) {
+            let what = if name.starts_with("table:") {
+                "table"
+            } else {
+                "chart"
+            };
+            let shown = name.strip_prefix("table:").unwrap_or(name);
+            return Err(self
+                .problem_at(
+                    offset,
+                    format!("{what} `{shown}` is placed twice on this page"),
+                )
+                .help(format!("place each {what} once per page")));
+        }
+        Ok(())
+    }
+
+    fn unknown_chart(&self, name: &str, offset: usize) -> Problem {
+        let help = match self.cx.figures.suggest_chart(name) {
+            Some(suggestion) => format!("did you mean `{suggestion}`?"),
+            None => "declare it under `charts:` in data/figures.yaml, write \
+                     `{{ chart: tornado(figure_name) }}` for what moves an estimate, or correct the name"
+                .to_string(),
+        };
+        self.problem_at(offset, format!("unknown chart `{name}`"))
+            .help(help)
     }
 
     /// A link to another page's Markdown file becomes a link to that page.

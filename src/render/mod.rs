@@ -10,6 +10,7 @@ pub mod markdown;
 pub mod page;
 pub mod provenance;
 pub mod report;
+pub mod tables;
 
 /// One file of the built site.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -66,6 +66,20 @@ pub fn slugify(text: &str) -> String {
     }
 }
 
+/// A label inside a sentence: only its first letter lowered, so names in it ("xAI", "MW")
+/// keep their case; a first word in capitals ("GPU hours") stays as it is.
+pub fn lower_first(label: &str) -> String {
+    let first_word = label.split_whitespace().next().unwrap_or("");
+    if first_word.chars().skip(1).any(char::is_uppercase) {
+        return label.to_string();
+    }
+    let mut chars = label.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +100,16 @@ mod tests {
             escape_html("<a href='x'>&"),
             "&lt;a href=&#39;x&#39;&gt;&amp;"
         );
+    }
+
+    #[test]
+    fn labels_in_a_sentence_keep_the_case_of_names() {
+        assert_eq!(lower_first("Reported floor"), "reported floor");
+        assert_eq!(
+            lower_first("Projected revenue to xAI over the term"),
+            "projected revenue to xAI over the term"
+        );
+        assert_eq!(lower_first("GPU hours leased"), "GPU hours leased");
+        assert_eq!(lower_first(""), "");
     }
 }

@@ -157,6 +157,31 @@ pub fn load(root: &Path) -> Result<Figures, Problems> {
     }
 }
 
+/// The figures as they are in the scenario `name`; an unknown name is a problem with the
+/// closest declared one.
+pub fn in_scenario(root: &Path, figures: &Figures, name: &str) -> Result<Figures, Problems> {
+    figures.in_scenario(name).ok_or_else(|| {
+        let path = display_path(root, &root.join(FIGURES_FILE));
+        let help = match figures.suggest_scenario(name) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None if figures.scenarios().next().is_none() => {
+                "declare scenarios under `scenarios:` in data/figures.yaml".to_string()
+            }
+            None => format!(
+                "the scenarios are: {}",
+                figures
+                    .scenarios()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        Problem::new(path, format!("unknown scenario `{name}`"))
+            .help(help)
+            .into()
+    })
+}
+
 /// The figures, sources and checks as rows.
 pub fn table(figures: &Figures) -> FigureTable {
     FigureTable {

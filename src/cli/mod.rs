@@ -102,6 +102,9 @@ pub enum Command {
         /// table for reading, json or csv for tools
         #[arg(long, value_enum, default_value_t)]
         format: crate::cli::figure_table::Format,
+        /// Show every figure as it is in this scenario of `scenarios:`
+        #[arg(long, value_name = "NAME")]
+        scenario: Option<String>,
     },
     /// Preview the site: serve it, rebuild on every save and reload the open pages
     Serve {
@@ -215,8 +218,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Figures { root, format } => {
-            let figures = crate::cli::figure_table::load(&root)?;
+        Command::Figures {
+            root,
+            format,
+            scenario,
+        } => {
+            let mut figures = crate::cli::figure_table::load(&root)?;
+            if let Some(name) = scenario {
+                figures = crate::cli::figure_table::in_scenario(&root, &figures, &name)?;
+            }
             print!("{}", crate::cli::figure_table::render(&figures, format));
             Ok(ExitCode::SUCCESS)
         }

@@ -265,6 +265,28 @@ impl Figures {
         crate::util::error::did_you_mean(name, self.scenarios.iter().map(|s| s.name.as_str()))
     }
 
+    /// The figures as they are in the scenario called `name`: each figure's value and display
+    /// are the scenario's; ranges, sources and checks stay as they are (every check holds in
+    /// every scenario, or the figures would not have loaded). None for an unknown scenario.
+    pub fn in_scenario(&self, name: &str) -> Option<Figures> {
+        self.scenario(name)?;
+        let mut copy = self.clone();
+        for figure in &mut copy.figures {
+            let Some(outcome) = figure.in_scenario(name).cloned() else {
+                continue;
+            };
+            if outcome.value != figure.value {
+                figure.unrounded = units::Declared::parse(&figure.unit).ok().and_then(|unit| {
+                    format::unrounded(outcome.value, &unit, &figure.unit, figure.rounding)
+                });
+            }
+            figure.value = outcome.value;
+            figure.display = outcome.display;
+            figure.number = outcome.number;
+        }
+        Some(copy)
+    }
+
     /// Sensitivity tables in declaration order.
     pub fn tables(&self) -> impl Iterator<Item = &Table> {
         self.tables.iter()

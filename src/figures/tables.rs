@@ -166,7 +166,9 @@ fn table(
         steps,
         false,
     );
-    let ((i, figure), rows, columns) = (figure?, rows??, columns?);
+    let ((i, figure), Ok(Some(rows)), Ok(columns)) = (figure?, rows, columns) else {
+        return None;
+    };
     if let Some(columns) = &columns
         && columns.figure == rows.figure
     {
@@ -248,8 +250,8 @@ fn table(
 }
 
 /// The side `key` (`rows:` or `columns:`): an assumption with a range that `figure` rests
-/// on, and the values it takes. `Some(None)` when the field has a problem (reported), None
-/// when an optional field is absent.
+/// on, and the values it takes. `Ok(None)` when an optional side is absent, `Err` when the
+/// field has a problem (reported).
 #[allow(clippy::too_many_arguments)]
 fn axis(
     loader: &mut Loader,
@@ -260,7 +262,7 @@ fn axis(
     figure: Option<&(usize, String)>,
     steps: Option<usize>,
     required: bool,
-) -> Option<Option<Axis>> {
+) -> Result<Option<Axis>, ()> {
     let model = &calculator.model;
     let Some(name) = loader.text_field(at, fields, key) else {
         if required && !fields.contains_key(key) {
@@ -269,29 +271,29 @@ fn axis(
                 format!("has no `{key}:`"),
                 format!("add `{key}:` with an assumption that has a `range:`"),
             );
-            return Some(None);
+            return Err(());
         }
         return if fields.contains_key(key) {
-            Some(None)
+            Err(())
         } else {
-            None
+            Ok(None)
         };
     };
     let i = match calculator.assumption(&name) {
         Ok(i) => i,
         Err(e) => {
             loader.report(at, format!("`{key}:` names {}", e.message), e.help);
-            return Some(None);
+            return Err(());
         }
     };
-    let spec = model.specs.get(i)?;
+    let spec = model.specs.get(i).ok_or(())?;
     let Some((low, high)) = spec.range().map(|(l, h)| (l.number(), h.number())) else {
         loader.report(
             at,
             format!("`{key}: {name}` has no `range:`"),
             "give the assumption `range: [low, high]`, or choose one that has a range",
         );
-        return Some(None);
+        return Err(());
     };
     if let Some((f, figure_name)) = figure
         && !model.rests_on(*f).contains(&name)
@@ -304,7 +306,7 @@ fn axis(
                 model.rests_on(*f).iter().cloned().collect::<Vec<_>>().join(", ")
             ),
         );
-        return Some(None);
+        return Err(());
     }
     let base = spec.literal.as_ref().map_or(low, |q| q.number());
     let date = spec.unit == Some(super::units::Declared::Date);
@@ -327,7 +329,7 @@ fn axis(
         .unwrap_or(0);
     let displays = values.iter().map(|&v| calculator.show(i, v)).collect();
     debug_assert!(spec.kind == Some(Kind::Assumption));
-    Some(Some(Axis {
+    Ok(Some(Axis {
         figure: name,
         label: spec.label.clone(),
         values,

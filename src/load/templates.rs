@@ -67,6 +67,7 @@ pub const CONTEXT: &[&str] = &[
     "figure_list",
     "sources",
     "checks",
+    "scenarios",
     "charts",
     "feed",
     "generator",
@@ -641,7 +642,7 @@ fn template_help(message: &str) -> String {
         || lower.contains("not found in context")
         || lower.contains("not defined")
     {
-        "check the spelling against the variables the build passes (site, root, page, pages, nav, figures, figure_list, sources, checks, charts, feed); guard optional values with `{% if value %}`".to_string()
+        "check the spelling against the variables the build passes (site, root, page, pages, nav, figures, figure_list, sources, checks, scenarios, charts, feed); guard optional values with `{% if value %}`".to_string()
     } else if lower.contains("filter") || lower.contains("function") {
         "see the Tera 2 documentation for the filters and functions that exist".to_string()
     } else {

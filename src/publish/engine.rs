@@ -760,9 +760,16 @@ fn output_key(
                     .nav
                     .add_to(&mut key, &|field| dependencies.names(field));
             }
-            if ["figures", "figure_list", "sources", "checks", "charts"]
-                .iter()
-                .any(|name| uses(name))
+            if [
+                "figures",
+                "figure_list",
+                "sources",
+                "checks",
+                "scenarios",
+                "charts",
+            ]
+            .iter()
+            .any(|name| uses(name))
             {
                 key.add(&keys.all);
             }

@@ -353,6 +353,7 @@ pub(crate) fn shared_context_with(
     context.insert("figure_list", &site.figures.iter().collect::<Vec<_>>());
     context.insert("sources", &site.figures.sources().collect::<Vec<_>>());
     context.insert("checks", &site.figures.checks().collect::<Vec<_>>());
+    context.insert("scenarios", &site.figures.scenarios().collect::<Vec<_>>());
     context.insert(
         "generator",
         &format!("briefing {}", env!("CARGO_PKG_VERSION")),

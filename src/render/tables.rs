@@ -122,9 +122,10 @@ pub fn table_html(figures: &Figures, table: &Table, root: &str) -> String {
     for (i, failing) in table.failing.iter().enumerate() {
         let _ = write!(
             html,
-            " <span class=\"sens-failing\">{} Where marked, the check <code>{}</code> fails; \
-             it protects: “{}”</span>",
+            " <span class=\"sens-failing\">{} Where marked, the check <code>{}</code> \
+             (<code>{}</code>) fails; it protects: “{}”</span>",
             mark(i),
+            escape_html(&failing.id),
             escape_html(&failing.formula),
             escape_html(&failing.protects)
         );

@@ -23,6 +23,7 @@ mod publish;
 mod report;
 mod rounding;
 mod safety;
+mod sensitivity;
 mod serve;
 mod shipped;
 mod templates;

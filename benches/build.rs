@@ -67,6 +67,10 @@ fn main() {
         &measure(root, runs, Kind::Cold),
     ));
     lines.push(report(
+        &format!("fresh clone, {pages} pages, shared highlight cache warm"),
+        &measure(root, runs, Kind::FreshClone),
+    ));
+    lines.push(report(
         &format!("warm build, {pages} pages, nothing changed"),
         &measure(root, runs, Kind::Warm),
     ));
@@ -121,9 +125,25 @@ fn large_inputs(runs: usize, mut lines: Vec<String>) {
 
 #[derive(Clone, Copy)]
 enum Kind {
+    /// No `public/`, no `.briefing-cache/` and an empty shared highlight cache.
     Cold,
+    /// No `public/` and no `.briefing-cache/` (a fresh clone of the site), with the shared
+    /// highlight cache that an earlier build of it filled.
+    FreshClone,
     Warm,
     OneChanged,
+}
+
+/// The shared highlight cache of every build the benchmark runs, so that none reads or
+/// fills the user's own.
+fn shared_cache() -> &'static Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().expect("temp dir"))
+        .path()
+}
+
+fn clear(dir: &Path) {
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 struct Run {
@@ -135,14 +155,19 @@ struct Run {
 fn measure(root: &Path, runs: usize, kind: Kind) -> Vec<Run> {
     let mut result = Vec::new();
     if !matches!(kind, Kind::Cold) {
-        // The warm runs start from a finished build and its cache.
+        // The warm runs start from a finished build and its caches.
         time_build(root, &[], None);
     }
     for run in 0..runs {
         match kind {
             Kind::Cold => {
-                let _ = std::fs::remove_dir_all(root.join("public"));
-                let _ = std::fs::remove_dir_all(root.join(".briefing-cache"));
+                clear(&root.join("public"));
+                clear(&root.join(".briefing-cache"));
+                clear(shared_cache());
+            }
+            Kind::FreshClone => {
+                clear(&root.join("public"));
+                clear(&root.join(".briefing-cache"));
             }
             Kind::Warm => {}
             Kind::OneChanged => {
@@ -209,6 +234,7 @@ fn time_build(root: &Path, args: &[&str], output: Option<&Path>) -> Run {
         PathBuf::from,
     );
     let mut command = Command::new(binary);
+    command.env("BRIEFING_CACHE_DIR", shared_cache());
     command.arg("build").arg("--root").arg(root);
     if let Some(output) = output {
         command.arg("--output").arg(output);

@@ -52,6 +52,9 @@ pub enum Command {
         /// Write into an output folder that holds files no build wrote (they are kept)
         #[arg(long)]
         force: bool,
+        /// The highlight cache shared by every site [default: $BRIEFING_CACHE_DIR, else the platform's cache folder; `off` for none]
+        #[arg(long, value_name = "DIR")]
+        cache_dir: Option<PathBuf>,
     },
     /// Write the whole briefing as one self-contained HTML file, and a PDF with --pdf
     Report {
@@ -70,6 +73,9 @@ pub enum Command {
         /// Include pages marked `draft: true`
         #[arg(long)]
         drafts: bool,
+        /// The highlight cache shared by every site [default: $BRIEFING_CACHE_DIR, else the platform's cache folder; `off` for none]
+        #[arg(long, value_name = "DIR")]
+        cache_dir: Option<PathBuf>,
     },
     /// Do everything build does and check every link, anchor and image; write nothing
     Check {
@@ -85,6 +91,9 @@ pub enum Command {
         /// List every external link and where it is (they are never fetched)
         #[arg(long)]
         external: bool,
+        /// The highlight cache shared by every site [default: $BRIEFING_CACHE_DIR, else the platform's cache folder; `off` for none]
+        #[arg(long, value_name = "DIR")]
+        cache_dir: Option<PathBuf>,
     },
     /// Write a new briefing site into DIR from the built-in starter
     Init {
@@ -123,6 +132,9 @@ pub enum Command {
         /// Include pages marked `draft: true`
         #[arg(long)]
         drafts: bool,
+        /// The highlight cache shared by every site [default: $BRIEFING_CACHE_DIR, else the platform's cache folder; `off` for none]
+        #[arg(long, value_name = "DIR")]
+        cache_dir: Option<PathBuf>,
     },
 }
 
@@ -136,6 +148,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             allow_broken_links,
             no_cache,
             force,
+            cache_dir,
         } => {
             let output = output.unwrap_or_else(|| root.join("public"));
             let publish = crate::publish::Options {
@@ -147,6 +160,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 drafts,
                 base_url,
                 no_cache,
+                shared_cache: crate::publish::shared::locate(cache_dir.as_deref()),
             };
             let summary = crate::build_with(
                 &root,
@@ -157,9 +171,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )?;
             print_warnings(&summary.warnings);
             println!(
-                "Built {} pages ({} rendered, the rest unchanged; {} files, {} KiB) into {} in {} ms",
+                "Built {} pages ({} rendered, the rest unchanged; {} code block{} highlighted; {} files, {} KiB) into {} in {} ms",
                 summary.pages,
                 summary.rendered,
+                summary.highlighted,
+                if summary.highlighted == 1 { "" } else { "s" },
                 summary.files,
                 summary.bytes.div_ceil(1024),
                 output.display(),
@@ -173,12 +189,21 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             pdf,
             chromium,
             drafts,
-        } => report(&root, output, pdf, chromium.as_deref(), drafts),
+            cache_dir,
+        } => report(
+            &root,
+            output,
+            pdf,
+            chromium.as_deref(),
+            drafts,
+            cache_dir.as_deref(),
+        ),
         Command::Check {
             root,
             drafts,
             base_url,
             external,
+            cache_dir,
         } => {
             let load = LoadOptions {
                 drafts,
@@ -194,6 +219,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let highlights = crate::publish::cache::Highlights::read_only(
                 &root.join(crate::publish::cache::DIR_NAME),
+            )
+            .with_shared(
+                crate::publish::shared::locate(cache_dir.as_deref())
+                    .map(|dir| crate::publish::shared::Shared::read_only(&dir)),
             );
             let published = crate::publish::prepare_with(&site, &publish, &highlights)?;
             print_warnings(&published.warnings);
@@ -249,12 +278,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             bind,
             open,
             drafts,
+            cache_dir,
         } => crate::cli::serve::run(
             crate::cli::serve::ServeOptions {
                 root,
                 bind,
                 port,
                 drafts,
+                shared_cache: crate::publish::shared::locate(cache_dir.as_deref()),
                 ..crate::cli::serve::ServeOptions::default()
             },
             open,
@@ -276,6 +307,7 @@ fn report(
     pdf: Option<PathBuf>,
     chromium: Option<&Path>,
     drafts: bool,
+    cache_dir: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let site = Site::load(
@@ -291,7 +323,11 @@ fn report(
         .map(|_| crate::publish::pdf::find_chromium(chromium))
         .transpose()?;
     let highlights =
-        crate::publish::cache::Highlights::read_only(&root.join(crate::publish::cache::DIR_NAME));
+        crate::publish::cache::Highlights::read_only(&root.join(crate::publish::cache::DIR_NAME))
+            .with_shared(
+                crate::publish::shared::locate(cache_dir)
+                    .map(|d| crate::publish::shared::Shared::open(&d)),
+            );
     let first = report::render(&site, None, &highlights)?;
     for warning in &first.warnings {
         eprintln!("warning: {warning}");

@@ -24,8 +24,11 @@ pub struct LoadOptions {
     pub drafts: bool,
     /// Replaces `base_url` of briefing.yaml (for a preview or a staging host).
     pub base_url: Option<String>,
-    /// Start from an empty build cache instead of `.briefing-cache/`.
+    /// Start from an empty build cache instead of `.briefing-cache/`, and leave the shared
+    /// highlight cache alone.
     pub no_cache: bool,
+    /// The folder of the highlight cache every site of the user shares, if one is used.
+    pub shared_cache: Option<PathBuf>,
 }
 
 /// A file copied as is into the output.

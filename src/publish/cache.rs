@@ -80,6 +80,10 @@ pub struct Highlights {
     /// The index is damaged: it is rewritten even if nothing else changed, so the
     /// warning is not repeated by every build.
     index_damaged: bool,
+    /// The highlight cache every site of the user shares, asked after this one.
+    shared: Option<super::shared::Shared>,
+    /// Blocks highlighted this build (found in neither cache).
+    highlighted: std::sync::atomic::AtomicUsize,
 }
 
 impl HighlightCache for Highlights {
@@ -88,7 +92,11 @@ impl HighlightCache for Highlights {
     }
 
     fn store(&self, key: u128, known: bool, html: &str) {
+        self.highlighted.fetch_add(1, Ordering::Relaxed);
         self.put(key, known, html);
+        if let Some(shared) = &self.shared {
+            shared.put(key, known, html);
+        }
     }
 
     fn keep(&self, keys: &[u128]) {
@@ -108,6 +116,18 @@ impl Highlights {
         highlights.keep_fresh = false;
         highlights.dir = Some(dir.to_path_buf());
         highlights
+    }
+
+    /// This cache, backed by the shared one: a block missing here is looked for there, and
+    /// a block highlighted is stored in both.
+    pub fn with_shared(mut self, shared: Option<super::shared::Shared>) -> Highlights {
+        self.shared = shared;
+        self
+    }
+
+    /// Code blocks highlighted this build, because neither cache had them.
+    pub fn highlighted(&self) -> usize {
+        self.highlighted.load(Ordering::Relaxed)
     }
 
     /// The cache in `dir`, never written: fresh blocks stay in memory for the life of
@@ -153,6 +173,16 @@ impl Highlights {
                 Err(reason) => self.report_damage(reason),
             }
         }
+        if let Some(block) = self.find_fresh(key) {
+            return Some(block);
+        }
+        let block = self.shared.as_ref()?.get(key)?;
+        // Kept here too, so this site's next build finds it without the shared cache.
+        self.put(key, block.known, &block.html);
+        Some(block)
+    }
+
+    fn find_fresh(&self, key: u128) -> Option<Block> {
         let fresh = self.fresh.lock().ok()?;
         let (entry, html) = fresh.get(&key)?;
         let html = match html {
@@ -243,6 +273,9 @@ impl Highlights {
     /// Write the index of the blocks this build used (read, kept or made). When most of
     /// the data file is blocks no page uses any more, it is rewritten without them.
     pub fn save(&self) -> std::io::Result<()> {
+        if let Some(shared) = &self.shared {
+            shared.evict();
+        }
         if self.keep_fresh {
             return Ok(());
         }

@@ -10,6 +10,7 @@ pub mod disk;
 pub mod engine;
 pub mod links;
 pub mod pdf;
+pub mod shared;
 pub mod sink;
 
 use std::path::Path;
@@ -113,6 +114,8 @@ pub struct BuildSummary {
     pub warnings: Vec<Problem>,
     /// Links to other sites, listed, never fetched.
     pub external_links: usize,
+    /// Code blocks highlighted this build: found in neither the site's nor the shared cache.
+    pub highlighted: usize,
 }
 
 /// Load the site in `root`, render it, check its links and write it to `output`. On
@@ -155,6 +158,7 @@ pub fn build_with(
         cache::Highlights::none()
     } else {
         cache::Highlights::open(&cache_dir)
+            .with_shared(options.shared_cache.as_deref().map(shared::Shared::open))
     };
     let sink = disk::DiskSink::new(output, write)?;
     // On any problem the sink is dropped unused: the output folder stays as it was.
@@ -179,6 +183,7 @@ pub fn build_with(
         elapsed: started.elapsed(),
         warnings: Vec::new(),
         external_links: outcome.links.external.len(),
+        highlighted: highlights.highlighted(),
     };
     warnings.extend(outcome.broken);
     // Freeing a large site takes a tenth of a second that nobody needs to wait for: a

@@ -63,6 +63,7 @@ fn failed_build_leaves_public_byte_for_byte() {
 fn output_and_root_flags() {
     let site = SiteTest::from_dir("basic");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_briefing"))
+        .env("BRIEFING_CACHE_DIR", "off")
         .args(["build", "--root"])
         .arg(site.root())
         .arg("--output")

@@ -19,6 +19,7 @@ fn offline(dir: &Path, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_briefing"))
     };
     command
+        .env("BRIEFING_CACHE_DIR", "off")
         .args(args)
         .current_dir(dir)
         .output()

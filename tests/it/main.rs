@@ -25,5 +25,6 @@ mod rounding;
 mod safety;
 mod sensitivity;
 mod serve;
+mod shared_cache;
 mod shipped;
 mod templates;

@@ -244,6 +244,7 @@ fn pdf_has_the_pages_and_the_title() {
 fn pdf_without_a_browser_says_how_to_get_one() {
     let site = SiteTest::from_dir("basic");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_briefing"))
+        .env("BRIEFING_CACHE_DIR", "off")
         .args(["report", "--pdf", "x.pdf"])
         .current_dir(site.root())
         .env("PATH", "/nonexistent")

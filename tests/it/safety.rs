@@ -39,6 +39,7 @@ fn the_site_folder_and_its_sources_are_refused_as_output() {
     let parent = site.root().parent().unwrap();
     let name = site.root().file_name().unwrap().to_str().unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_briefing"))
+        .env("BRIEFING_CACHE_DIR", "off")
         .args(["build", "--root", name, "-o", name])
         .current_dir(parent)
         .output()

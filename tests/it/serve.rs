@@ -694,6 +694,7 @@ impl ServeProcess {
     /// With `PATH` set, to choose which browser opener the process finds.
     fn spawn_with_path(site: &SiteTest, args: &[&str], path: &std::ffi::OsStr) -> ServeProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_briefing"))
+            .env("BRIEFING_CACHE_DIR", "off")
             .arg("serve")
             .args(args)
             .env("PATH", path)

@@ -125,10 +125,12 @@ impl SiteTest {
         out
     }
 
-    /// Run the `briefing` binary with `args` in the site's folder.
+    /// Run the `briefing` binary with `args` in the site's folder. The shared highlight
+    /// cache is off unless `args` name one, so no test reads or fills the user's.
     pub fn cli(&self, args: &[&str]) -> std::process::Output {
         Command::new(env!("CARGO_BIN_EXE_briefing"))
             .args(args)
+            .env("BRIEFING_CACHE_DIR", "off")
             .current_dir(self.root())
             .output()
             .expect("run briefing")

@@ -45,6 +45,8 @@ pub struct ServeOptions {
     /// never comes, a reader that stopped reading); the event stream sends a comment more
     /// often than that.
     pub idle_timeout: Duration,
+    /// The highlight cache every site of the user shares, if one is used.
+    pub shared_cache: Option<PathBuf>,
 }
 
 /// Long enough for any real client on a slow link, short enough that a client holding
@@ -61,6 +63,7 @@ impl Default for ServeOptions {
             drafts: false,
             header_timeout: HEADER_TIMEOUT,
             idle_timeout: IDLE_TIMEOUT,
+            shared_cache: None,
         }
     }
 }
@@ -216,9 +219,17 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<ServerHandle> {
                 listed: Some(Arc::default()),
                 ..crate::publish::cache::PageRecords::default()
             },
-            highlights: Arc::new(crate::publish::cache::Highlights::read_only(
-                &root.join(crate::publish::cache::DIR_NAME),
-            )),
+            highlights: Arc::new(
+                crate::publish::cache::Highlights::read_only(
+                    &root.join(crate::publish::cache::DIR_NAME),
+                )
+                .with_shared(
+                    options
+                        .shared_cache
+                        .as_deref()
+                        .map(crate::publish::shared::Shared::open),
+                ),
+            ),
         }),
     });
 

@@ -52,6 +52,9 @@ pub enum Command {
         /// Write into an output folder that holds files no build wrote (they are kept)
         #[arg(long)]
         force: bool,
+        /// Print nothing but warnings and errors (no progress, no summary)
+        #[arg(long, short)]
+        quiet: bool,
         /// The highlight cache shared by every site [default: $BRIEFING_CACHE_DIR, else the platform's cache folder; `off` for none]
         #[arg(long, value_name = "DIR")]
         cache_dir: Option<PathBuf>,
@@ -148,12 +151,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             allow_broken_links,
             no_cache,
             force,
+            quiet,
             cache_dir,
         } => {
             let output = output.unwrap_or_else(|| root.join("public"));
+            let progress =
+                std::sync::Arc::new(crate::publish::progress::Progress::on_terminal(quiet));
             let publish = crate::publish::Options {
                 allow_broken_links,
                 output_dir: crate::util::files::display_path(&root, &output),
+                progress: Some(std::sync::Arc::clone(&progress)),
                 ..crate::publish::Options::default()
             };
             let load = LoadOptions {
@@ -168,8 +175,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 &load,
                 &publish,
                 crate::publish::disk::WriteOptions { force },
-            )?;
+            );
+            // The progress line is cleared before anything else is printed.
+            progress.finish();
+            let summary = summary?;
             print_warnings(&summary.warnings);
+            if quiet {
+                return Ok(ExitCode::SUCCESS);
+            }
             println!(
                 "Built {} pages ({} rendered, the rest unchanged; {} code block{} highlighted; {} files, {} KiB) into {} in {} ms",
                 summary.pages,

@@ -83,6 +83,8 @@ pub struct Options {
     pub output_dir: PathBuf,
     /// Find where each external link is written; else they are only counted and listed.
     pub locate_external_links: bool,
+    /// Where the steps and pages done are shown (a terminal), if anywhere.
+    pub progress: Option<Arc<crate::publish::progress::Progress>>,
 }
 
 impl Default for Options {
@@ -93,6 +95,7 @@ impl Default for Options {
             allow_broken_links: false,
             output_dir: PathBuf::from("public"),
             locate_external_links: false,
+            progress: None,
         }
     }
 }
@@ -161,6 +164,7 @@ pub fn run(
     let pages_removed = !previous_records.is_empty();
     let build = Build::new(site, options, sink, highlights);
     let mut timings = Timings::default();
+    build.step("Reading pages", site.pages.len());
 
     let (metas, records) = build.pass_one(previous)?;
     let listings = build.listings(&metas);
@@ -170,6 +174,7 @@ pub fn run(
     let assets = crate::publish::assets::assets(site, options.fingerprint, &build.url)?;
     let global = build.global_key(&assets);
     timings.step("assets");
+    build.step("Rendering pages", site.pages.len());
     let pages = build.pass_two(records, &metas, &listings, &shared, &assets, global)?;
     timings.step("pass two (pages)");
     let others = build.other_outputs(&shared, &listings, &assets)?;
@@ -198,6 +203,7 @@ pub fn run(
     timings.step("other outputs");
 
     if options.check_links {
+        build.step("Checking links", 0);
         let mut report = build.check_links(
             &check_files,
             &shared,
@@ -264,6 +270,18 @@ struct Others {
 }
 
 impl<'a> Build<'a> {
+    fn step(&self, name: &'static str, total: usize) {
+        if let Some(progress) = &self.options.progress {
+            progress.step(name, total);
+        }
+    }
+
+    fn tick(&self) {
+        if let Some(progress) = &self.options.progress {
+            progress.tick();
+        }
+    }
+
     fn new(
         site: &'a Site,
         options: &'a Options,
@@ -297,7 +315,11 @@ impl<'a> Build<'a> {
             .pages
             .par_iter()
             .zip(previous)
-            .map(|(page, record)| self.meta(page, record, whole))
+            .map(|(page, record)| {
+                let meta = self.meta(page, record, whole);
+                self.tick();
+                meta
+            })
             .collect();
         Ok(Problems::gather(metas)?
             .into_iter()
@@ -394,7 +416,7 @@ impl<'a> Build<'a> {
             .zip(records)
             .enumerate()
             .map(|(index, (page, (record, rendered)))| {
-                self.page(
+                let done = self.page(
                     index,
                     page,
                     &metas[index],
@@ -404,7 +426,9 @@ impl<'a> Build<'a> {
                     shared,
                     assets,
                     global,
-                )
+                );
+                self.tick();
+                done
             })
             .collect();
         let mut done = Pages {

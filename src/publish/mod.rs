@@ -10,6 +10,7 @@ pub mod disk;
 pub mod engine;
 pub mod links;
 pub mod pdf;
+pub mod progress;
 pub mod shared;
 pub mod sink;
 
@@ -82,6 +83,12 @@ pub fn prepare_with(
     })
 }
 
+fn step(options: &Options, name: &'static str) {
+    if let Some(progress) = &options.progress {
+        progress.step(name, 0);
+    }
+}
+
 /// What is worth fixing before publishing but does not stop a build.
 pub fn warnings(site: &Site) -> Vec<Problem> {
     let mut warnings = Vec::new();
@@ -145,6 +152,7 @@ pub fn build_with(
     let started = Instant::now();
     // Before anything is read: a build must never be able to empty the site itself.
     disk::check_output_dir(root, output)?;
+    step(publish, "Loading");
     let mut timings = engine::Timings::default();
     let site = Site::load(root, options)?;
     timings.step("load");
@@ -164,9 +172,11 @@ pub fn build_with(
     // On any problem the sink is dropped unused: the output folder stays as it was.
     let outcome = engine::run(&site, publish, &sink, &highlights, previous)?;
     timings.step("engine");
+    step(publish, "Writing");
     sink.commit()?;
     timings.step("commit");
     if !options.no_cache {
+        step(publish, "Saving the cache");
         // The site is built: a cache that cannot be written costs the next build time only.
         let _ = highlights.save();
         if outcome.records_changed {

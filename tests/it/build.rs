@@ -112,3 +112,60 @@ fn help_and_version() {
     let version = site.cli(&["--version"]);
     assert!(String::from_utf8_lossy(&version.stdout).starts_with("briefing "));
 }
+
+/// `briefing build` run in a pseudo-terminal (util-linux `script`), as a user at a
+/// terminal runs it; None where `script` is missing.
+fn build_on_a_terminal(site: &SiteTest, extra: &str) -> Option<String> {
+    let command = format!("{} build {extra}", env!("CARGO_BIN_EXE_briefing"));
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("BRIEFING_CACHE_DIR", "off")
+        .env("BRIEFING_PROGRESS_AFTER_MS", "0")
+        .current_dir(site.root())
+        .output()
+        .ok()?;
+    assert!(out.status.success(), "{out:?}");
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn progress_shows_on_a_terminal_only() {
+    let site = SiteTest::from_dir("basic");
+    let Some(terminal) = build_on_a_terminal(&site, "") else {
+        eprintln!("note: no `script` here to make a terminal; the terminal half is skipped");
+        return;
+    };
+    // Shown from the start (the one-second wait is set to zero), then cleared.
+    assert!(terminal.contains("\r\x1b[2K"), "{terminal:?}");
+    assert!(
+        ["Loading", "Reading pages", "Rendering pages", "Writing"]
+            .iter()
+            .any(|step| terminal.contains(step)),
+        "{terminal:?}"
+    );
+    assert!(terminal.contains("Built 4 pages"), "{terminal:?}");
+
+    let quiet = build_on_a_terminal(&site, "--quiet").unwrap();
+    assert!(quiet.trim().is_empty(), "nothing at all: {quiet:?}");
+
+    // Piped, as in CI or `briefing build > log`: the summary line alone.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_briefing"))
+        .arg("build")
+        .env("BRIEFING_CACHE_DIR", "off")
+        .env("BRIEFING_PROGRESS_AFTER_MS", "0")
+        .current_dir(site.root())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        out.stderr.is_empty(),
+        "{:?}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().count(), 1, "{stdout:?}");
+    assert!(
+        !stdout.contains('\r') && !stdout.contains('\x1b'),
+        "{stdout:?}"
+    );
+}

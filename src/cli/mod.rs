@@ -184,9 +184,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             println!(
-                "Built {} pages ({} rendered, the rest unchanged; {} code block{} highlighted; {} files, {} KiB) into {} in {} ms",
+                "Built {} pages ({} rendered{}, the rest unchanged; {} code block{} highlighted; {} files, {} KiB) into {} in {} ms",
                 summary.pages,
                 summary.rendered,
+                if summary.restored > 0 {
+                    format!(", {} from the shared cache", summary.restored)
+                } else {
+                    String::new()
+                },
                 summary.highlighted,
                 if summary.highlighted == 1 { "" } else { "s" },
                 summary.files,

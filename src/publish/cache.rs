@@ -626,7 +626,7 @@ impl PageRecords {
 
 /// Which binary wrote a cache: its version, size and modification time, so a rebuilt
 /// binary (a new syntect, a changed renderer) never reads an old cache.
-fn binary_stamp() -> String {
+pub(crate) fn binary_stamp() -> String {
     static STAMP: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         let exe = std::env::current_exe()
             .and_then(std::fs::metadata)

@@ -85,6 +85,8 @@ pub struct Options {
     pub locate_external_links: bool,
     /// Where the steps and pages done are shown (a terminal), if anywhere.
     pub progress: Option<Arc<crate::publish::progress::Progress>>,
+    /// Pages this binary built for any site, to write instead of rendering them again.
+    pub shared_pages: Option<Arc<crate::publish::shared::SharedPages>>,
 }
 
 impl Default for Options {
@@ -96,6 +98,7 @@ impl Default for Options {
             output_dir: PathBuf::from("public"),
             locate_external_links: false,
             progress: None,
+            shared_pages: None,
         }
     }
 }
@@ -108,6 +111,8 @@ pub struct Outcome {
     pub bytes: u64,
     /// Pages rendered this build; the others were kept from the previous one.
     pub rendered: usize,
+    /// Pages written from the shared cache (built before, by this binary, for any site).
+    pub restored: usize,
     pub links: Report,
     /// Broken links when `allow_broken_links`.
     pub broken: Vec<Problem>,
@@ -181,6 +186,7 @@ pub fn run(
 
     let mut outcome = Outcome {
         rendered: pages.rendered,
+        restored: build.restored.load(std::sync::atomic::Ordering::Relaxed),
         bytes: pages.bytes + others.bytes,
         ..Outcome::default()
     };
@@ -224,7 +230,7 @@ pub fn run(
     }
     timings.step("link check");
     drop(check_files);
-    outcome.records_changed = outcome.rendered > 0 || pages_removed;
+    outcome.records_changed = outcome.rendered > 0 || outcome.restored > 0 || pages_removed;
     outcome.records.listed = listed_memo;
     outcome.records.records = site
         .pages
@@ -246,6 +252,7 @@ struct Build<'a> {
     keys: Keys<'a>,
     url: SiteUrl,
     charts: crate::render::charts::ByRoot,
+    restored: std::sync::atomic::AtomicUsize,
 }
 
 /// The context every page template shares, and hashes of its listings.
@@ -300,6 +307,7 @@ impl<'a> Build<'a> {
                 &site.figures,
                 site.pages.iter().map(Page::root),
             ),
+            restored: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -472,10 +480,28 @@ impl<'a> Build<'a> {
         let path = page.output_path();
         if let Some(record) = record
             && record.output_key == output_key
-            && self.sink.keep(&path, &record.output)
         {
-            self.highlights.keep(&record.blocks);
-            return Ok((record, false));
+            if self.sink.keep(&path, &record.output) {
+                self.highlights.keep(&record.blocks);
+                return Ok((record, false));
+            }
+            // Not in the output folder (a fresh clone): the same page of an earlier build.
+            if let Some(bytes) = self
+                .options
+                .shared_pages
+                .as_ref()
+                .and_then(|shared| shared.output(page, output_key))
+            {
+                let output = self.put(&path, bytes)?;
+                self.highlights.keep(&record.blocks);
+                self.restored
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let record = PageRecord {
+                    output,
+                    ..PageRecord::clone(&record)
+                };
+                return Ok((Arc::new(record), false));
+            }
         }
         let rendered = match rendered {
             Some(rendered) => rendered,
@@ -491,23 +517,25 @@ impl<'a> Build<'a> {
         )
         .map_err(Problems::one)?;
         let (bytes, file_links) = finish(&path, html, assets, &self.url);
+        let stored = self.options.shared_pages.as_ref().map(|_| bytes.clone());
         let output = self.put(&path, bytes)?;
-        Ok((
-            Arc::new(PageRecord {
-                markdown_key: meta.markdown_key,
-                summary: meta.summary.clone(),
-                listed_summary: meta.listed_summary.clone(),
-                word_count: meta.word_count,
-                figures_used: rendered.figures_used,
-                charts_used: rendered.charts_used,
-                md_links: rendered.md_links,
-                blocks: rendered.blocks,
-                output_key,
-                output,
-                links: file_links,
-            }),
-            true,
-        ))
+        let record = Arc::new(PageRecord {
+            markdown_key: meta.markdown_key,
+            summary: meta.summary.clone(),
+            listed_summary: meta.listed_summary.clone(),
+            word_count: meta.word_count,
+            figures_used: rendered.figures_used,
+            charts_used: rendered.charts_used,
+            md_links: rendered.md_links,
+            blocks: rendered.blocks,
+            output_key,
+            output,
+            links: file_links,
+        });
+        if let (Some(shared), Some(bytes)) = (&self.options.shared_pages, stored) {
+            shared.store(page, &record, &bytes);
+        }
+        Ok((record, true))
     }
 
     fn put(

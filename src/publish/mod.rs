@@ -83,6 +83,21 @@ pub fn prepare_with(
     })
 }
 
+/// The records of pages the site's own cache lacks (a fresh clone), from the shared cache:
+/// each is checked by the build like a record of its own.
+fn from_shared(site: &Site, previous: &mut cache::PageRecords, shared: &shared::SharedPages) {
+    use rayon::prelude::*;
+    let found: Vec<(String, cache::PageRecord)> = site
+        .pages
+        .par_iter()
+        .filter(|page| !previous.records.contains_key(&page.rel))
+        .filter_map(|page| Some((page.rel.clone(), shared.record(page)?)))
+        .collect();
+    for (rel, record) in found {
+        previous.records.insert(rel, std::sync::Arc::new(record));
+    }
+}
+
 fn step(options: &Options, name: &'static str) {
     if let Some(progress) = &options.progress {
         progress.step(name, 0);
@@ -114,6 +129,8 @@ pub struct BuildSummary {
     pub pages: usize,
     /// Pages rendered this build; the others were unchanged and kept from the last.
     pub rendered: usize,
+    /// Pages written from the shared cache: built before, by this binary, for any site.
+    pub restored: usize,
     pub files: usize,
     pub bytes: usize,
     pub elapsed: Duration,
@@ -157,10 +174,22 @@ pub fn build_with(
     let site = Site::load(root, options)?;
     timings.step("load");
     let cache_dir = root.join(cache::DIR_NAME);
-    let previous = if options.no_cache {
+    let mut previous = if options.no_cache {
         cache::PageRecords::default()
     } else {
         cache::PageRecords::load(&cache_dir)
+    };
+    let shared_pages = options
+        .shared_cache
+        .as_deref()
+        .filter(|_| !options.no_cache)
+        .map(|dir| std::sync::Arc::new(shared::SharedPages::open(dir)));
+    if let Some(shared) = &shared_pages {
+        from_shared(&site, &mut previous, shared);
+    }
+    let publish = &Options {
+        shared_pages: shared_pages.clone(),
+        ..publish.clone()
     };
     let highlights = if options.no_cache {
         cache::Highlights::none()
@@ -182,12 +211,16 @@ pub fn build_with(
         if outcome.records_changed {
             let _ = outcome.records.save(&cache_dir);
         }
+        if let Some(shared) = &shared_pages {
+            shared.evict();
+        }
         timings.step("save cache");
     }
     let mut warnings = warnings(&site);
     let summary = BuildSummary {
         pages: site.pages.len(),
         rendered: outcome.rendered,
+        restored: outcome.restored,
         files: outcome.files,
         bytes: outcome.bytes as usize,
         elapsed: started.elapsed(),

@@ -1,5 +1,6 @@
-//! Loading and saving: the highlight cache every site of a user shares, in the platform's
-//! cache folder, so that a fresh clone or a second site with the same code builds warm.
+//! Loading and saving: the cache every site of a user shares, in the platform's cache
+//! folder, so that a fresh clone or a second site with the same code builds warm: the
+//! highlighted code blocks ([`Shared`]) and the pages built by this binary ([`SharedPages`]).
 //!
 //! A block's file is named by a hash of what its HTML is made from — the format of this
 //! cache, syntect's version (which fixes its grammars) and the language and code — never by
@@ -57,6 +58,7 @@ fn limit() -> u64 {
 
 /// The shared highlight cache of one build.
 pub struct Shared {
+    root: PathBuf,
     dir: PathBuf,
     limit: u64,
     stored: AtomicUsize,
@@ -74,6 +76,7 @@ impl Shared {
     /// The cache in `dir` (created when the first entry is written).
     pub fn open(dir: &Path) -> Shared {
         Shared {
+            root: dir.to_path_buf(),
             dir: dir.join("highlight-v1"),
             limit: limit(),
             stored: AtomicUsize::new(0),
@@ -162,36 +165,32 @@ impl Shared {
     }
 
     fn write(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-        let parent = path.parent().unwrap_or(&self.dir);
-        std::fs::create_dir_all(parent)?;
-        let temp = parent.join(format!(
+        let temp = path.with_file_name(format!(
             ".tmp-{}-{}",
             std::process::id(),
             self.next_temp.fetch_add(1, Ordering::Relaxed)
         ));
-        let written = File::create(&temp).and_then(|mut file| file.write_all(bytes));
-        // The rename is atomic: a reader sees the old entry, no entry, or the new one.
-        match written.and_then(|()| std::fs::rename(&temp, path)) {
-            Ok(()) => Ok(()),
-            Err(err) => {
-                let _ = std::fs::remove_file(&temp);
-                Err(err)
-            }
-        }
+        write_atomically(path, temp, bytes)
     }
 
-    /// After a build that stored blocks: when the folder is over its bound, remove the
-    /// least recently used entries until it is under nine tenths of it.
+    /// After a build that stored blocks: see [`evict`].
     pub fn evict(&self) {
-        if self.stored.load(Ordering::Relaxed) == 0 {
-            return;
+        if self.stored.load(Ordering::Relaxed) > 0 {
+            evict(&self.root, self.limit);
         }
+    }
+}
+
+/// When the shared cache in `root` is over `limit` bytes, remove the least recently used
+/// entries (of every kind) until it is under nine tenths of it.
+fn evict(root: &Path, limit: u64) {
+    {
         let mut entries = Vec::new();
         let mut total = 0u64;
         let now = SystemTime::now();
-        for entry in walkdir::WalkDir::new(&self.dir)
-            .min_depth(2)
-            .max_depth(2)
+        for entry in walkdir::WalkDir::new(root)
+            .min_depth(3)
+            .max_depth(3)
             .into_iter()
             .filter_map(Result::ok)
         {
@@ -209,11 +208,11 @@ impl Shared {
             total += meta.len();
             entries.push((modified, meta.len(), entry.into_path()));
         }
-        if total <= self.limit {
+        if total <= limit {
             return;
         }
         entries.sort();
-        let target = self.limit / 10 * 9;
+        let target = limit / 10 * 9;
         for (_, len, path) in entries {
             if total <= target {
                 break;
@@ -284,6 +283,197 @@ fn touch(file: &File) {
         .unwrap_or(false);
     if old {
         let _ = file.set_modified(now);
+    }
+}
+
+/// Pages this binary built, for any site: a page whose source is the same is found by
+/// that, then checked like a record of the site's own cache (its Markdown key, then its
+/// output key), and its bytes are written instead of rendering it again.
+pub struct SharedPages {
+    root: PathBuf,
+    dir: PathBuf,
+    stamp: String,
+    limit: u64,
+    read_only: bool,
+    stored: AtomicUsize,
+    next_temp: AtomicU64,
+    damage_reported: AtomicBool,
+}
+
+/// An entry: magic, the lengths and CRC-32s of the record and of the output, the output key
+/// it was made with, then the record (postcard) and the output.
+const PAGE_MAGIC: &[u8; 4] = b"BPC1";
+const PAGE_HEADER: usize = 4 + 8 + 4 + 8 + 4 + 16;
+
+impl SharedPages {
+    pub fn open(dir: &Path) -> SharedPages {
+        SharedPages {
+            root: dir.to_path_buf(),
+            dir: dir.join("pages-v1"),
+            stamp: super::cache::binary_stamp(),
+            limit: limit(),
+            read_only: false,
+            stored: AtomicUsize::new(0),
+            next_temp: AtomicU64::new(0),
+            damage_reported: AtomicBool::new(false),
+        }
+    }
+
+    /// Where the entry of `page` is: named by this binary and the page's source.
+    fn path(&self, page: &crate::load::content::Page) -> PathBuf {
+        let key = crate::util::hash::Key::new()
+            .add(&self.stamp)
+            .add(&page.rel)
+            .add(&page.url)
+            .add(&page.body)
+            .add(&format!("{:?}", page.front))
+            .finish();
+        let name = format!("{key:032x}");
+        self.dir.join(&name[..2]).join(&name[2..])
+    }
+
+    /// The record of an earlier build of a page with this source, if there is one.
+    pub fn record(&self, page: &crate::load::content::Page) -> Option<super::cache::PageRecord> {
+        let path = self.path(page);
+        let mut file = File::open(&path).ok()?;
+        let mut header = [0u8; PAGE_HEADER];
+        file.read_exact(&mut header).ok()?;
+        let (record_len, record_crc, ..) = self.header(&path, &header)?;
+        let size = file.metadata().ok()?.len();
+        if record_len > size {
+            self.damaged(&path);
+            return None;
+        }
+        let mut record = vec![0u8; usize::try_from(record_len).ok()?];
+        file.read_exact(&mut record).ok()?;
+        if crc32fast::hash(&record) != record_crc {
+            self.damaged(&path);
+            return None;
+        }
+        touch(&file);
+        postcard::from_bytes(&record).ok()
+    }
+
+    /// The bytes of the page built with `output_key`, if the entry holds them.
+    pub fn output(&self, page: &crate::load::content::Page, output_key: u128) -> Option<Vec<u8>> {
+        let path = self.path(page);
+        let file = File::open(&path).ok()?;
+        let mut header = [0u8; PAGE_HEADER];
+        std::os::unix::fs::FileExt::read_exact_at(&file, &mut header, 0).ok()?;
+        let (record_len, _, output_len, output_crc, key) = self.header(&path, &header)?;
+        if key != output_key {
+            return None;
+        }
+        let size = file.metadata().ok()?.len();
+        if PAGE_HEADER as u64 + record_len + output_len != size {
+            self.damaged(&path);
+            return None;
+        }
+        let mut output = vec![0u8; usize::try_from(output_len).ok()?];
+        std::os::unix::fs::FileExt::read_exact_at(
+            &file,
+            &mut output,
+            PAGE_HEADER as u64 + record_len,
+        )
+        .ok()?;
+        if crc32fast::hash(&output) != output_crc {
+            self.damaged(&path);
+            return None;
+        }
+        Some(output)
+    }
+
+    fn header(
+        &self,
+        path: &Path,
+        header: &[u8; PAGE_HEADER],
+    ) -> Option<(u64, u32, u64, u32, u128)> {
+        let u64_at = |at: usize| Some(u64::from_le_bytes(header.get(at..at + 8)?.try_into().ok()?));
+        let u32_at = |at: usize| Some(u32::from_le_bytes(header.get(at..at + 4)?.try_into().ok()?));
+        let key = u128::from_le_bytes(header.get(28..44)?.try_into().ok()?);
+        if header.get(..4) != Some(PAGE_MAGIC.as_slice()) {
+            self.damaged(path);
+            return None;
+        }
+        Some((u64_at(4)?, u32_at(12)?, u64_at(16)?, u32_at(24)?, key))
+    }
+
+    fn damaged(&self, path: &Path) {
+        if !self.damage_reported.swap(true, Ordering::Relaxed) {
+            eprintln!(
+                "warning: {}: a shared cached page is damaged; it is rendered again",
+                path.display()
+            );
+        }
+        if !self.read_only {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
+    /// Keep a page just rendered, for the next build of a page with the same source.
+    pub fn store(
+        &self,
+        page: &crate::load::content::Page,
+        record: &super::cache::PageRecord,
+        output: &[u8],
+    ) {
+        if self.read_only {
+            return;
+        }
+        let Ok(record_bytes) = postcard::to_stdvec(record) else {
+            return;
+        };
+        let mut bytes = Vec::with_capacity(PAGE_HEADER + record_bytes.len() + output.len());
+        bytes.extend_from_slice(PAGE_MAGIC);
+        bytes.extend_from_slice(&(record_bytes.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&crc32fast::hash(&record_bytes).to_le_bytes());
+        bytes.extend_from_slice(&(output.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&crc32fast::hash(output).to_le_bytes());
+        bytes.extend_from_slice(&record.output_key.to_le_bytes());
+        bytes.extend_from_slice(&record_bytes);
+        bytes.extend_from_slice(output);
+        let path = self.path(page);
+        let temp = || {
+            path.with_file_name(format!(
+                ".tmp-{}-{}",
+                std::process::id(),
+                self.next_temp.fetch_add(1, Ordering::Relaxed)
+            ))
+        };
+        if write_atomically(&path, temp(), &bytes).is_ok() {
+            self.stored.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// After a build that stored pages: see [`evict`].
+    pub fn evict(&self) {
+        if self.stored.load(Ordering::Relaxed) > 0 {
+            evict(&self.root, self.limit);
+        }
+    }
+}
+
+impl std::fmt::Debug for SharedPages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedPages")
+            .field("dir", &self.dir)
+            .finish()
+    }
+}
+
+/// Write `bytes` to `temp`, then rename it to `path`: a reader sees the old entry, none,
+/// or the new one, never a part.
+fn write_atomically(path: &Path, temp: PathBuf, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let written = File::create(&temp).and_then(|mut file| file.write_all(bytes));
+    match written.and_then(|()| std::fs::rename(&temp, path)) {
+        Ok(()) => Ok(()),
+        Err(err) => {
+            let _ = std::fs::remove_file(&temp);
+            Err(err)
+        }
     }
 }
 

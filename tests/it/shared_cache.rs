@@ -41,15 +41,19 @@ fn cold_tree(site: &SiteTest) -> std::collections::BTreeMap<std::path::PathBuf, 
 
 /// A copy of the site's sources alone, as a fresh clone has them.
 fn fresh_clone(site: &SiteTest) -> tempfile::TempDir {
+    fresh_clone_of(site.root())
+}
+
+fn fresh_clone_of(root: &Path) -> tempfile::TempDir {
     let clone = tempfile::tempdir().unwrap();
     for folder in ["content", "data", "templates", "static"] {
-        let from = site.path(folder);
+        let from = root.join(folder);
         if from.is_dir() {
             copy_tree(&from, &clone.path().join(folder));
         }
     }
     std::fs::copy(
-        site.path("briefing.yaml"),
+        root.join("briefing.yaml"),
         clone.path().join("briefing.yaml"),
     )
     .unwrap();
@@ -74,9 +78,30 @@ fn a_fresh_clone_with_the_shared_cache_highlights_nothing() {
         "every block came from the shared cache"
     );
     assert_eq!(
+        (second.rendered, second.restored),
+        (0, second.pages),
+        "every page too: the same sources, built by the same binary"
+    );
+    assert_eq!(
         snapshot_tree(&clone.path().join("public")),
         cold_tree(&site)
     );
+    // The clone's own cache now holds them: its next build keeps every page.
+    let next = build(clone.path(), shared.path());
+    assert_eq!((next.rendered, next.restored), (0, 0));
+
+    // A page changed in a clone is rendered; its code still comes from the shared cache.
+    let alpha = std::fs::read_to_string(clone.path().join("content/alpha.md")).unwrap();
+    std::fs::write(
+        clone.path().join("content/alpha.md"),
+        alpha.replace("Alpha pays", "Alpha now pays"),
+    )
+    .unwrap();
+    let fresh = fresh_clone_of(clone.path());
+    let edited = build(fresh.path(), shared.path());
+    assert!(edited.rendered >= 1, "{edited:?}");
+    assert_eq!(edited.highlighted, 0);
+    assert!(edited.restored > 0, "{edited:?}");
 
     // Another site that shares one block with the first highlights only the others.
     let other = SiteTest::from_dir("basic");
@@ -146,25 +171,30 @@ fn two_builds_at_once_sharing_the_cache_write_the_same_bytes_as_no_cache() {
 fn a_damaged_shared_cache_warns_once_and_changes_no_byte() {
     let shared = tempfile::tempdir().unwrap();
     let site = code_site(3);
-    build(site.root(), shared.path());
+    // By the binary the damaged build runs: pages are shared between builds of one binary.
+    site.cli_ok(&["build", "--cache-dir", shared.path().to_str().unwrap()]);
     let expected = cold_tree(&site);
-    // Flip a byte in every entry, cut one short, and leave a stray file beside them.
+    // Flip a byte in every entry (code blocks and pages), and cut one of each short.
     let mut entries = 0;
-    for entry in walkdir::WalkDir::new(shared.path()).min_depth(3) {
-        let entry = entry.unwrap();
-        if !entry.file_type().is_file() {
-            continue;
+    for kind in ["highlight-v1", "pages-v1"] {
+        let files: Vec<_> = walkdir::WalkDir::new(shared.path().join(kind))
+            .min_depth(2)
+            .into_iter()
+            .map(Result::unwrap)
+            .filter(|e| e.file_type().is_file())
+            .collect();
+        for (i, entry) in files.iter().enumerate() {
+            let mut bytes = std::fs::read(entry.path()).unwrap();
+            let at = bytes.len() / 2;
+            bytes[at] ^= 0x20;
+            if i == 0 {
+                bytes.truncate(3);
+            }
+            std::fs::write(entry.path(), &bytes).unwrap();
+            entries += 1;
         }
-        let mut bytes = std::fs::read(entry.path()).unwrap();
-        let at = bytes.len() / 2;
-        bytes[at] ^= 0x20;
-        if entries == 0 {
-            bytes.truncate(3);
-        }
-        std::fs::write(entry.path(), &bytes).unwrap();
-        entries += 1;
     }
-    assert_eq!(entries, 11);
+    assert_eq!(entries, 11 + 7, "11 blocks, 7 pages");
     let clone = fresh_clone(&site);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_briefing"))
         .args(["build", "--cache-dir", shared.path().to_str().unwrap()])
@@ -173,17 +203,40 @@ fn a_damaged_shared_cache_warns_once_and_changes_no_byte() {
         .unwrap();
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(stderr.lines().count(), 1, "one warning: {stderr}");
-    assert!(stderr.starts_with("warning: "), "{stderr}");
+    assert_eq!(
+        stderr.lines().count(),
+        2,
+        "one warning of each kind: {stderr}"
+    );
+    assert!(
+        stderr.lines().all(|l| l.starts_with("warning: ")),
+        "{stderr}"
+    );
     assert!(stderr.contains("shared cached code block"), "{stderr}");
+    assert!(stderr.contains("shared cached page"), "{stderr}");
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("11 code blocks highlighted"),
         "every damaged block is highlighted again"
     );
     assert_eq!(snapshot_tree(&clone.path().join("public")), expected);
-    // The damaged entries were replaced: the next fresh clone highlights nothing.
+    // The damaged entries were replaced: the next fresh clone highlights and renders nothing.
     let again = fresh_clone(&site);
-    assert_eq!(build(again.path(), shared.path()).highlighted, 0);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_briefing"))
+        .args(["build", "--cache-dir", shared.path().to_str().unwrap()])
+        .current_dir(again.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("(0 rendered, 7 from the shared cache"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("0 code blocks highlighted"), "{stdout}");
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

@@ -144,7 +144,9 @@ pub(super) fn compile(figures: &Figures, calculator: &Calculator) -> Option<Plan
             }
             _ => (None, None),
         };
-        let range = spec.range().map(|(low, high)| [low.number(), high.number()]);
+        let range = spec
+            .range()
+            .map(|(low, high)| [low.number(), high.number()]);
         list.push(PlanFigure {
             name: figure.name.clone(),
             label: figure.label.clone(),
@@ -424,7 +426,8 @@ mod tests {
     }
 
     fn same_as_eval(text: &str) {
-        let figures = crate::figures::load(std::path::Path::new("figures.yaml"), text).expect("loads");
+        let figures =
+            crate::figures::load(std::path::Path::new("figures.yaml"), text).expect("loads");
         let plan = figures.plan().expect("compiles");
         let mut sets: Vec<Vec<(String, f64)>> = vec![Vec::new()];
         for f in &plan.figures {
@@ -444,8 +447,12 @@ mod tests {
     #[test]
     fn the_plan_gives_evals_numbers_bit_for_bit() {
         same_as_eval(include_str!("../../data/figures.yaml"));
-        same_as_eval(include_str!("../../tests/fixtures/rounding/data/figures.yaml"));
-        same_as_eval(include_str!("../../tests/fixtures/figures/data/figures.yaml"));
+        same_as_eval(include_str!(
+            "../../tests/fixtures/rounding/data/figures.yaml"
+        ));
+        same_as_eval(include_str!(
+            "../../tests/fixtures/figures/data/figures.yaml"
+        ));
     }
 
     #[test]
@@ -455,7 +462,8 @@ mod tests {
                     c: { value: \"2026-06\", unit: date, why: w }\n  \
                     d: { formula: c + 2 year, unit: date }\n\
                     sources:\n  s: { title: T }\n";
-        let figures = crate::figures::load(std::path::Path::new("figures.yaml"), text).expect("loads");
+        let figures =
+            crate::figures::load(std::path::Path::new("figures.yaml"), text).expect("loads");
         let plan = figures.plan().expect("compiles");
         assert_eq!(
             plan.figures[1].plan.as_ref().unwrap().to_string(),

@@ -26,3 +26,4 @@ mod safety;
 mod serve;
 mod shipped;
 mod templates;
+mod whatif;

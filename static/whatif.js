@@ -231,6 +231,203 @@
     return { outcomes: out, values: v, failing: failing(model, v).map(function (c) { return c.id; }) };
   }
 
+  // ---- The panel: progressive enhancement of a page that shows estimates.
+  function monthText(v) {
+    var m = roundAway(v);
+    return String(Math.floor(m / 12)).padStart(4, "0") + "-" + String(m % 12 + 1).padStart(2, "0");
+  }
+  function readValue(f, text) {
+    var d = /^(\d{4})-(\d{2})$/.exec(text);
+    return f.date ? (d ? +d[1] * 12 + +d[2] - 1 : NaN) : parseFloat(text);
+  }
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text != null) e.textContent = text;
+    return e;
+  }
+  function step(f) {
+    if (f.date || !f.range) return f.date ? "1" : "any";
+    var s = Math.pow(10, Math.floor(Math.log10(f.range[1] - f.range[0])) - 1);
+    var whole = [f.value, f.range[0], f.range[1]].every(function (x) { return x % 1 === 0; });
+    return String(whole ? Math.max(1, s) : s);
+  }
+  function kindName(f) { return f.kind === "derived" && f.estimate ? "Estimate" : f.kind[0].toUpperCase() + f.kind.slice(1); }
+
+  function Panel(model) {
+    this.model = model;
+    this.index = {};
+    model.figures.forEach(function (f, i) { this.index[f.name] = i; }, this);
+    this.spans = Array.prototype.slice.call(document.querySelectorAll(".fig[data-fig]"))
+      .filter(function (s) { return s.dataset.show === "display" || s.dataset.show === "number"; });
+    this.spans.forEach(function (s) {
+      var link = s.querySelector(".fig-link");
+      s.whatif = { link: link, text: link.textContent, title: link.title,
+        inputs: s.querySelector(".fig-tip-inputs"), basis: s.querySelector(".fig-tip-basis") };
+      ["inputs", "basis"].forEach(function (k) { if (s.whatif[k]) s.whatif[k + "Text"] = s.whatif[k].textContent; });
+    });
+    this.charts = Array.prototype.slice.call(document.querySelectorAll("figure.chart[id^='chart-']"));
+    this.charts.forEach(function (c) { var svg = c.querySelector("svg"); c.whatif = svg && svg.outerHTML; });
+    var seen = {};
+    this.spans.forEach(function (s) {
+      var f = this.figure(s.dataset.fig);
+      (f ? f.assumptions : []).forEach(function (a) { seen[a] = true; });
+    }, this);
+    this.assumptions = model.figures.filter(function (f) { return seen[f.name] && f.kind === "assumption"; });
+    this.set = {};
+  }
+  Panel.prototype.figure = function (name) { return this.model.figures[this.index[name]]; };
+  Panel.prototype.build = function () {
+    var self = this;
+    var toggle = el("button", { type: "button", "class": "whatif-toggle", "aria-expanded": "false", "aria-controls": "whatif-panel" }, "What if?");
+    var panel = el("section", { id: "whatif-panel", "class": "whatif", "aria-labelledby": "whatif-heading", hidden: "" });
+    panel.appendChild(el("h2", { id: "whatif-heading" }, "What if?"));
+    panel.appendChild(el("p", { "class": "whatif-intro" }, "Try other values for the assumptions this page rests on. Every figure and chart on the page follows, computed as the build computes them; figures shown for a named scenario or as a range stay as they are."));
+    this.rows = this.assumptions.map(function (f) { return self.row(f, panel); });
+    this.checks = panel.appendChild(el("div", { "class": "whatif-checks" }));
+    this.status = panel.appendChild(el("p", { "class": "whatif-status", role: "status", "aria-live": "polite" }));
+    var reset = panel.appendChild(el("button", { type: "button", "class": "whatif-reset" }, "Reset to the desk's values"));
+    reset.addEventListener("click", function () { self.set = {}; self.update(true); });
+    toggle.addEventListener("click", function () {
+      var open = panel.hidden;
+      panel.hidden = !open;
+      toggle.setAttribute("aria-expanded", String(open));
+      if (open) { var first = panel.querySelector("input"); if (first) first.focus(); }
+    });
+    var where = document.querySelector(".page-header") || document.querySelector("main > *");
+    var box = el("div", { "class": "whatif-box" });
+    box.appendChild(toggle);
+    box.appendChild(panel);
+    where.parentNode.insertBefore(box, where.nextSibling);
+    this.toggle = toggle;
+    this.panel = panel;
+  };
+  Panel.prototype.row = function (f, panel) {
+    var self = this, id = "whatif-" + f.name;
+    var row = panel.appendChild(el("div", { "class": "whatif-row" }));
+    row.appendChild(el("label", { "for": id, "class": "whatif-label" }, f.label));
+    var bounds = f.range ? { min: f.date ? monthText(f.range[0]) : String(f.range[0]), max: f.date ? monthText(f.range[1]) : String(f.range[1]) } : {};
+    var box = el("input", Object.assign({ id: id, type: f.date ? "month" : "number", step: step(f), value: f.date ? monthText(f.value) : String(f.value) }, bounds));
+    var slider = f.range ? el("input", { type: "range", "class": "whatif-slider", "aria-label": f.label + " (slider)",
+      min: String(f.date ? roundAway(f.range[0]) : f.range[0]), max: String(f.date ? roundAway(f.range[1]) : f.range[1]),
+      step: step(f), value: String(f.value) }) : null;
+    if (slider) row.appendChild(slider);
+    row.appendChild(box);
+    var out = row.appendChild(el("output", { "for": id, "class": "whatif-value" }));
+    var desk = show(f, f.value).display;
+    var range = f.range ? "; range " + rangeText(show(f, f.range[0]).display, show(f, f.range[1]).display) : "";
+    row.appendChild(el("span", { "class": "whatif-desk" }, "Desk's value: " + desk + range));
+    function take(value) {
+      if (!isFinite(value)) return;
+      if (f.range) value = Math.min(f.range[1], Math.max(f.range[0], value));
+      if (value === f.value) delete self.set[f.name]; else self.set[f.name] = value;
+      self.update(true);
+    }
+    box.addEventListener("change", function () { take(readValue(f, box.value)); });
+    if (slider) slider.addEventListener("input", function () { take(parseFloat(slider.value)); });
+    return { figure: f, box: box, slider: slider, out: out };
+  };
+  Panel.prototype.update = function (record) {
+    var self = this, result;
+    try { result = evaluate(this.model, this.set); } catch (e) {
+      this.status.textContent = "These values cannot be computed: " + e.message + ".";
+      return;
+    }
+    var o = result.outcomes, changed = 0, empty = !Object.keys(this.set).length;
+    this.rows.forEach(function (r) {
+      var v = r.figure.name in self.set ? self.set[r.figure.name] : r.figure.value;
+      r.out.textContent = o[r.figure.name].display;
+      if (document.activeElement !== r.box) r.box.value = r.figure.date ? monthText(v) : String(v);
+      if (r.slider && document.activeElement !== r.slider) r.slider.value = String(v);
+      r.box.closest(".whatif-row").classList.toggle("whatif-moved", r.figure.name in self.set);
+    });
+    this.spans.forEach(function (s) {
+      var w = s.whatif, f = self.figure(s.dataset.fig);
+      if (!f) return;
+      var text = empty ? w.text : o[f.name][s.dataset.show];
+      w.link.textContent = text;
+      s.classList.toggle("whatif-changed", text !== w.text);
+      if (text !== w.text) changed++;
+      if (f.kind !== "derived") return;
+      var inputs = f.inputs.filter(function (n) { return n in o; })
+        .map(function (n) { return n + " = " + o[n].display; }).join("; ");
+      var basis = f.assumptions.filter(function (n) { return n in o; })
+        .map(function (n) { return self.figure(n).label + " (" + o[n].display + ")"; }).join(", ");
+      if (w.inputs) w.inputs.textContent = empty ? w.inputsText : inputs;
+      if (w.basis) w.basis.textContent = empty ? w.basisText : "Rests on " + (f.assumptions.length === 1 ? "the assumption" : "the assumptions") + ": " + basis;
+      w.link.title = empty ? w.title : kindName(f) + ": " + f.label + (f.formula ? " = " + f.formula : "") +
+        (inputs ? " (" + inputs + ")" : "") + (f.estimate ? ". Rests on: " + basis : "") +
+        (f.range_display ? ". Range: " + f.range_display : "");
+    });
+    this.charts.forEach(function (c) {
+      var svg = c.querySelector("svg");
+      if (!svg || !c.whatif) return;
+      var drawn = empty ? c.whatif : drawChart(self, c.id.slice(6), result);
+      if (drawn) svg.outerHTML = drawn;
+    });
+    this.showChecks(result.failing);
+    this.status.textContent = empty ? "The desk's values: every figure is as published."
+      : changed + (changed === 1 ? " figure" : " figures") + " on this page changed." +
+        (result.failing.length ? " " + result.failing.length + " of the briefing's checks fail." : "");
+    if (record) this.record();
+  };
+  Panel.prototype.showChecks = function (failing) {
+    var box = this.checks, model = this.model;
+    box.textContent = "";
+    if (!failing.length) {
+      if (model.checks.length) box.appendChild(el("p", {}, "Every check of the briefing holds with these values."));
+      return;
+    }
+    box.appendChild(el("p", { "class": "whatif-fail-head" }, "With these values, these claims of the briefing no longer hold:"));
+    var list = box.appendChild(el("ul", {}));
+    model.checks.filter(function (c) { return failing.indexOf(c.id) >= 0; }).forEach(function (c) {
+      var item = list.appendChild(el("li", { "class": "whatif-fail" }));
+      item.appendChild(el("code", {}, c.id));
+      item.appendChild(document.createTextNode(" (" + c.formula + ") protects: “" + c.protects + "”"));
+    });
+  };
+  // ?whatif=name:value,name:value (a date as YYYY-MM): the URL says what the reader set.
+  Panel.prototype.record = function () {
+    var self = this;
+    var text = Object.keys(this.set).map(function (n) {
+      var f = self.figure(n);
+      return n + ":" + (f.date ? monthText(self.set[n]) : String(self.set[n]));
+    }).join(",");
+    var rest = location.search.replace(/^\?/, "").split("&").filter(function (p) { return p && p.indexOf("whatif=") !== 0; });
+    if (text) rest.push("whatif=" + text);
+    var url = location.pathname + (rest.length ? "?" + rest.join("&") : "") + location.hash;
+    try { history.replaceState(history.state, "", url); } catch (e) { /* a browser may refuse on file:// */ }
+  };
+  Panel.prototype.restore = function () {
+    var self = this, m = /[?&]whatif=([^&#]*)/.exec(location.search);
+    if (!m) return false;
+    decodeURIComponent(m[1]).split(",").forEach(function (pair) {
+      var at = pair.indexOf(":"), f = self.figure(pair.slice(0, at));
+      if (!f || f.kind !== "assumption") return;
+      var v = readValue(f, pair.slice(at + 1));
+      if (!isFinite(v)) return;
+      if (f.range) v = Math.min(f.range[1], Math.max(f.range[0], v));
+      if (v !== f.value) self.set[f.name] = v;
+    });
+    return Object.keys(this.set).length > 0;
+  };
+
+  function start() {
+    var holder = document.getElementById("briefing-model");
+    if (!holder) return;
+    var panel = new Panel(JSON.parse(holder.textContent));
+    if (!panel.assumptions.length) return;
+    panel.build();
+    if (panel.restore()) {
+      panel.panel.hidden = false;
+      panel.toggle.setAttribute("aria-expanded", "true");
+    }
+    panel.update(false);
+  }
+  function drawChart() { return null; }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+
   window.briefingWhatIf = {
     evaluate: evaluate, show: show, formatDeclared: formatDeclared, formatRange: formatRange,
     rangeText: rangeText, fixed: fixed, expo: expo, writtenDigits: writtenDigits

@@ -358,3 +358,118 @@ fn published_data_is_stable_and_matches_the_cli() {
     assert!(figures_page.contains("href=\"../figures.json\""), "linked");
     assert!(figures_page.contains("href=\"../figures.csv\""), "linked");
 }
+
+/// What the page shows: every live figure's text, the fixed ones' (scenario, range), a
+/// chart's SVG and the URL's query.
+fn page_state(tab: &Tab) -> Json {
+    let text = eval(
+        tab,
+        "JSON.stringify({
+           live: [...document.querySelectorAll('.fig[data-show=display] > .fig-link, .fig[data-show=number] > .fig-link')].map(a => a.textContent),
+           fixed: [...document.querySelectorAll('.fig[data-show=scenario] > .fig-link, .fig[data-show=range] > .fig-link')].map(a => a.textContent),
+           tips: [...document.querySelectorAll('.fig-tip-inputs')].map(t => t.textContent),
+           chart: (document.querySelector('#chart-cumulative_payments svg') || {}).outerHTML,
+           tornado: (document.querySelector('#chart-what_moves_the_modelled_total svg') || {}).outerHTML,
+           search: location.search,
+           status: (document.querySelector('.whatif-status') || {}).textContent,
+         })",
+    );
+    serde_json::from_str(text.as_str().unwrap()).unwrap()
+}
+
+fn set_input(tab: &Tab, id: &str, value: &str) {
+    eval(
+        tab,
+        &format!(
+            "(() => {{ const i = document.getElementById('{id}'); i.value = '{value}';
+               i.dispatchEvent(new Event('change', {{ bubbles: true }})); return i.value; }})()"
+        ),
+    );
+}
+
+#[test]
+fn the_panel_changes_the_page_and_puts_it_back() {
+    let Some(browser) = crate::browser::launch() else {
+        return;
+    };
+    let site = SiteTest::shipped();
+    site.cli_ok(&["build"]);
+    let url = format!("file://{}", site.path("public/deal/index.html").display());
+    let tab = browser.new_tab().unwrap();
+    tab.navigate_to(&url)
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    let panel_hidden = "document.getElementById('whatif-panel').hidden";
+    assert_eq!(eval(&tab, panel_hidden), json!(true), "closed at first");
+    let before = page_state(&tab);
+    assert!(before["live"].as_array().unwrap().len() > 20, "{before}");
+
+    tab.find_element(".whatif-toggle").unwrap().click().unwrap();
+    assert_eq!(eval(&tab, panel_hidden), json!(false), "the button opens it");
+    let labels = eval(
+        &tab,
+        "[...document.querySelectorAll('.whatif-row label')].map(l => l.textContent + '=' + !!document.getElementById(l.htmlFor)).join('|')",
+    );
+    assert!(
+        labels.as_str().unwrap().contains("Length of the discounted start=true"),
+        "each input is labelled: {labels}"
+    );
+
+    set_input(&tab, "whatif-ramp_months", "12");
+    let changed = page_state(&tab);
+    assert_ne!(changed["live"], before["live"], "figures follow");
+    assert_eq!(changed["fixed"], before["fixed"], "scenario and range figures stay");
+    assert_ne!(changed["tips"], before["tips"], "tooltips show the new inputs");
+    assert_ne!(changed["chart"], before["chart"], "the schedule is drawn again");
+    assert_eq!(changed["search"], json!("?whatif=ramp_months:12"));
+    assert!(
+        changed["status"].as_str().unwrap().contains("changed"),
+        "{changed}"
+    );
+    // The script's texts are Rust's for the same value.
+    let figures = figures_of(site.root());
+    let want = figures
+        .evaluate(&[("ramp_months".to_string(), 12.0)])
+        .unwrap();
+    let projected = eval(
+        &tab,
+        "document.querySelector('.fig[data-fig=projected_total][data-show=display] > .fig-link').textContent",
+    );
+    assert_eq!(
+        projected.as_str(),
+        Some(want.get("projected_total").unwrap().display.as_str())
+    );
+
+    tab.find_element(".whatif-reset").unwrap().click().unwrap();
+    let reset = page_state(&tab);
+    for key in ["live", "fixed", "tips", "chart", "tornado"] {
+        assert_eq!(reset[key], before[key], "reset restores {key}");
+    }
+    assert_eq!(reset["search"], json!(""));
+
+    // A shared URL opens with its values applied.
+    tab.navigate_to(&format!("{url}?whatif=ramp_months:12"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    let shared = page_state(&tab);
+    assert_eq!(shared["live"], changed["live"]);
+    assert_eq!(shared["chart"], changed["chart"]);
+    assert_eq!(eval(&tab, panel_hidden), json!(false), "opened to show why");
+}
+
+#[test]
+fn pages_without_estimates_get_no_script() {
+    let site = SiteTest::shipped();
+    let built = site.build();
+    let deal = built.file("deal/index.html");
+    assert!(deal.contains("<script type=\"application/json\" id=\"briefing-model\">"));
+    assert!(deal.contains("whatif."), "the script is linked");
+    let figures_page = built.file("figures/index.html");
+    assert!(!figures_page.contains("briefing-model"));
+    let alpha = SiteTest::from_dir("basic").build();
+    for (path, html) in alpha.html() {
+        assert!(!html.contains("whatif"), "{path}");
+    }
+}

@@ -231,6 +231,170 @@
     return { outcomes: out, values: v, failing: failing(model, v).map(function (c) { return c.id; }) };
   }
 
+  // ---- Charts, drawn again as src/render/charts.rs draws them (same layout, not same bytes).
+  function c1(v) { var t = fixed(v, 1); return t === "-0.0" ? "0.0" : t; }
+  function esc(t) { return String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;"); }
+  function niceStep(raw) {
+    var mag = Math.pow(10, Math.floor(Math.log10(raw)));
+    var found = [1, 2, 2.5, 5, 10].map(function (m) { return m * mag; }).filter(function (s) { return s >= raw; })[0];
+    return found || 10 * mag;
+  }
+  function niceScale(max) {
+    if (!(max > 0) || !isFinite(max)) return [1, 0.2];
+    var st = niceStep(max / 5);
+    return [Math.max(1, Math.ceil(max / st - 1e-9)) * st, st];
+  }
+  function niceSpan(low, high) {
+    if (!(isFinite(low) && isFinite(high)) || high <= low) {
+      var s = niceScale(Math.max(Math.abs(high), Math.abs(low)));
+      return [Math.min(0, low, high), s[0], s[1]];
+    }
+    var st = niceStep((high - low) / 5), b = Math.floor(low / st + 1e-9) * st;
+    return [b, Math.max(Math.ceil(high / st - 1e-9) * st, b + st), st];
+  }
+  function Svg(name, title, height, desc) {
+    this.out = "<svg class=\"chart-svg\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 680.0 " + c1(height) +
+      "\" role=\"img\" aria-labelledby=\"chart-" + esc(name) + "-title chart-" + esc(name) + "-desc\">\n<title id=\"chart-" +
+      esc(name) + "-title\">" + esc(title) + "</title>\n<desc id=\"chart-" + esc(name) + "-desc\">" + esc(desc) + "</desc>\n";
+  }
+  Svg.prototype.raw = function (t) { this.out += t; return this; };
+  Svg.prototype.text = function (cls, x, y, anchor, t) {
+    return this.raw("<text class=\"" + cls + "\" x=\"" + c1(x) + "\" y=\"" + c1(y) + "\" text-anchor=\"" + anchor + "\">" + esc(t) + "</text>\n");
+  };
+  Svg.prototype.line = function (cls, x1, y1, x2, y2) {
+    return this.raw("<line class=\"" + cls + "\" x1=\"" + c1(x1) + "\" y1=\"" + c1(y1) + "\" x2=\"" + c1(x2) + "\" y2=\"" + c1(y2) + "\"/>\n");
+  };
+  Svg.prototype.rect = function (cls, x, y, w, h, tip) {
+    return this.raw("<rect class=\"" + cls + "\" x=\"" + c1(x) + "\" y=\"" + c1(y) + "\" width=\"" + c1(w) + "\" height=\"" + c1(h) + "\">" +
+      (tip ? "<title>" + esc(tip) + "</title>" : "") + "</rect>\n");
+  };
+  var USD = { atoms: [["USD", 1]], unit: "USD" };
+  function tick(v, like) { try { return formatDeclared(v, like, 3).number; } catch (e) { return String(v); } }
+  function usd(v) { return formatDeclared(v, USD, 3).display; }
+  function xTicks(svg, x, from, step, ticks, bottom, like, height) {
+    svg.raw("</g>\n<g class=\"chart-axis chart-axis-x\">\n").line("chart-axis-line", 24, bottom, 656, bottom);
+    for (var k = 0; k <= ticks; k++) {
+      svg.text("chart-tick", x(from + step * k), bottom + 18, k === 0 ? "start" : k === ticks ? "end" : "middle", tick(from + step * k, like));
+    }
+    svg.text("chart-axis-label", 340, height - 12, "middle", like.unit).raw("</g>\n");
+  }
+  function schedule(p, ch, v) {
+    var read = function (r, dflt) { return r ? v[p.index[r.figure]] * r.factor : dflt; };
+    var full = read(ch.rate), first = v[p.index[ch.start]], months = v[p.index[ch.end]] - first + 1;
+    var ramp = read(ch.ramp_months, 0), share = read(ch.ramp_start, 1), ref = read(ch.reference, null);
+    if (!(months >= 1 && months <= 1200) || Math.abs(ramp % 1) > 1e-9 || ramp < 0 || ramp > months || !(share >= 0 && share <= 1)) return null;
+    months = Math.round(months); ramp = Math.round(ramp);
+    var cum = [], sum = 0;
+    for (var i = 0; i < months; i++) { sum += i < ramp ? full * (share + (1 - share) * i / ramp) : full; cum.push(sum); }
+    var fullTotal = full * months, sc = niceScale(Math.max(fullTotal, sum, ref || 0)), top = sc[0];
+    var x = function (i) { return 100 + 556 * i / Math.max(1, months); };
+    var y = function (val) { return 300 - 252 * val / top; };
+    var name = function (m) { return dateText(m); };
+    var pct = formatDeclared(share * 100, { atoms: [] }, 3).number;
+    var desc = "Line chart of cumulative payments, month by month, from " + name(first) + " to " + name(first + months - 1) + " (" + months + " months)." +
+      (ramp > 0 ? " Payments start at " + pct + "% of the full rate of " + usd(full) + " a month and rise in equal steps to it over " + ramp + " months."
+        : " Every month is paid at " + usd(full) + " a month.") +
+      " The payments add up to " + usd(sum) + ", against " + usd(fullTotal) + " had every month been paid at the full rate.";
+    var svg = new Svg(ch.name, ch.title, 360, desc), ticks = Math.round(top / sc[1]), k;
+    svg.raw("<g class=\"chart-grid\">\n");
+    for (k = 0; k <= ticks; k++) svg.line("chart-gridline", 100, y(sc[1] * k), 656, y(sc[1] * k));
+    svg.raw("</g>\n<g class=\"chart-axis chart-axis-y\">\n");
+    for (k = 0; k <= ticks; k++) svg.text("chart-tick", 92, y(sc[1] * k) + 4, "end", tick(sc[1] * k, USD));
+    svg.raw("<text class=\"chart-axis-label\" transform=\"translate(16 174.0) rotate(-90)\" text-anchor=\"middle\">Cumulative payments (US dollars)</text>\n</g>\n");
+    svg.raw("<g class=\"chart-axis chart-axis-x\">\n").line("chart-axis-line", 100, 300, 656, 300);
+    for (i = 0; i < months; i++) {
+      var m = Math.round(first + i), cal = ((m % 12) + 12) % 12;
+      if (cal === 0 || (months <= 60 && cal === 6)) {
+        svg.line("chart-tick-mark", x(i), 300, x(i), 305).text("chart-tick", x(i), 320, "middle", MONTHS[cal].slice(0, 3) + " " + Math.floor(m / 12));
+      }
+    }
+    svg.text("chart-axis-label", 378, 350, "middle", "Month of the term, " + name(first) + " to " + name(first + months - 1)).raw("</g>\n");
+    if (ramp > 0) {
+      svg.rect("chart-ramp", x(0), 48, x(ramp) - x(0), 252);
+      svg.text("chart-note", x(ramp) + 6, 62, "start", "Ramp (assumption): " + ramp + " months from " + pct + "% of the full rate");
+    }
+    if (ref != null) svg.line("chart-reference", 100, y(ref), 656, y(ref));
+    svg.line("chart-line chart-line-full", x(0), y(0), x(months), y(fullTotal));
+    var d = "M" + c1(x(0)) + " " + c1(y(0));
+    cum.forEach(function (val, j) { d += " L" + c1(x(j + 1)) + " " + c1(y(val)); });
+    svg.raw("<path class=\"chart-line chart-line-main\" d=\"" + d + "\"/>\n<circle class=\"chart-point\" cx=\"" + c1(x(months)) + "\" cy=\"" + c1(y(sum)) + "\" r=\"4\"/>\n");
+    var lx = 24;
+    [["chart-line-main", ramp > 0 ? "With the ramp" : "Payments"], ["chart-line-full", "Every month at the full rate"]]
+      .concat(ch.reference ? [["chart-reference", p.figure(ch.reference.figure).label]] : [])
+      .forEach(function (e) {
+        svg.line("chart-legend-line " + e[0], lx, 16, lx + 26, 16).text("chart-legend", lx + 32, 20, "start", e[1]);
+        lx += 32 + e[1].length * 6.4 + 20;
+      });
+    return svg.raw("</svg>").out;
+  }
+  function bars(p, ch, v) {
+    var like = { atoms: ch.atoms, unit: ch.unit };
+    var vals = ch.bars.map(function (b) { return v[p.index[b.reading.figure]] * b.reading.factor; });
+    var sc = niceScale(ch.bars.reduce(function (m, b, i) { return Math.max(m, b.high == null ? vals[i] : Math.max(b.high, vals[i])); }, 0));
+    var x = function (val) { return 24 + 632 * val / sc[0]; }, bottom = 12 + 56 * vals.length, ticks = Math.round(sc[0] / sc[1]);
+    var svg = new Svg(ch.name, ch.title, bottom + 58, "Bar chart of " + ch.title.toLowerCase() + ", in " + ch.unit + ".");
+    svg.raw("<g class=\"chart-grid\">\n");
+    for (var k = 0; k <= ticks; k++) svg.line("chart-gridline", x(sc[1] * k), 12, x(sc[1] * k), bottom);
+    xTicks(svg, x, 0, sc[1], ticks, bottom, like, bottom + 58);
+    ch.bars.forEach(function (b, i) {
+      var f = p.figure(b.reading.figure), row = 12 + 56 * i;
+      var shown = formatRounded(vals[i], Object.assign({}, f, like), rounding(f, v[p.index[f.name]])).display;
+      svg.text("chart-bar-label", 24, row + 16, "start", f.label + ": " + shown + (f.estimate ? " (estimate)" : ""));
+      svg.rect("chart-bar chart-bar-" + f.kind + (f.estimate ? " chart-bar-estimate" : ""), x(0), row + 24, x(vals[i]) - x(0), 22, f.label + ": " + shown);
+      if (b.low != null && b.high != null) {
+        var mid = row + 35;
+        svg.raw("<g class=\"chart-whisker\">\n").line("chart-whisker-line", x(b.low), mid, x(b.high), mid)
+          .line("chart-whisker-line", x(b.low), mid - 6, x(b.low), mid + 6).line("chart-whisker-line", x(b.high), mid - 6, x(b.high), mid + 6).raw("</g>\n");
+      }
+    });
+    return svg.raw("</svg>").out;
+  }
+  function tornado(p, name, title, figure, set) {
+    var f = p.figure(figure);
+    if (!f) return null;
+    var base = evaluate(p.model, set).outcomes[figure];
+    var rows = f.assumptions.map(p.figure, p).filter(function (a) { return a.range; }).map(function (a) {
+      var ends = a.range.map(function (end) {
+        var s = Object.assign({}, set); s[a.name] = end;
+        return evaluate(p.model, s).outcomes[figure];
+      });
+      return { a: a, ends: ends };
+    }).sort(function (r, s) { return Math.abs(s.ends[1].value - s.ends[0].value) - Math.abs(r.ends[1].value - r.ends[0].value); });
+    var all = [base.value].concat.apply([base.value], rows.map(function (r) { return [r.ends[0].value, r.ends[1].value]; }));
+    var span = niceSpan(Math.min.apply(null, all), Math.max.apply(null, all));
+    var x = function (val) { return 24 + 632 * (val - span[0]) / (span[1] - span[0]); };
+    var bottom = 64 + 60 * rows.length, ticks = Math.round((span[1] - span[0]) / span[2]);
+    var svg = new Svg(name, title, bottom + 58, "Tornado chart of " + f.label.toLowerCase() + ": " + base.display + " with the values chosen in the what-if panel.");
+    svg.raw("<g class=\"chart-grid\">\n");
+    for (var k = 0; k <= ticks; k++) svg.line("chart-gridline", x(span[0] + span[2] * k), 64, x(span[0] + span[2] * k), bottom);
+    xTicks(svg, x, span[0], span[2], ticks, bottom, f, bottom + 58);
+    rows.forEach(function (r, i) {
+      var row = 64 + 60 * i, inputs = r.a.range.map(function (e) { return show(r.a, e).display; });
+      svg.text("chart-bar-label", 24, row + 16, "start", r.a.label + ": " + inputs[0] + " to " + inputs[1]);
+      ["low", "high"].forEach(function (end, j) {
+        var val = r.ends[j].value, from = x(Math.min(base.value, val)), to = x(Math.max(base.value, val));
+        svg.rect("chart-tornado chart-tornado-" + end, from, row + 24, to - from, 22, r.a.label + " = " + inputs[j] + ": " + r.ends[j].display);
+      });
+    });
+    svg.line("chart-tornado-base", x(base.value), 58, x(base.value), bottom);
+    var left = x(base.value) < 340;
+    svg.text("chart-note", x(base.value) + (left ? 4 : -4), 52, left ? "start" : "end", "What-if case: " + base.display);
+    return svg.raw("</svg>").out;
+  }
+  // The SVG of the chart called `name` with the panel's values, or null to keep it as it is.
+  function drawChart(panel, name, result) {
+    var p = { model: panel.model, index: panel.index, figure: function (n) { return panel.figure(n); } };
+    var inline = /^tornado\((.*)\)$/.exec(name);
+    var ch = panel.model.charts.filter(function (c) { return c.name === name; })[0];
+    try {
+      if (inline) return tornado(p, name, "What moves it: " + (p.figure(inline[1]) || {}).label, inline[1], panel.set);
+      if (!ch) return null;
+      if (ch.kind === "schedule") return schedule(p, ch, result.values);
+      if (ch.kind === "bars") return bars(p, ch, result.values);
+      return tornado(p, name, ch.title, ch.figure, panel.set);
+    } catch (e) { return null; }
+  }
+
   // ---- The panel: progressive enhancement of a page that shows estimates.
   function monthText(v) {
     var m = roundAway(v);
@@ -424,7 +588,6 @@
     }
     panel.update(false);
   }
-  function drawChart() { return null; }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 

@@ -105,6 +105,8 @@ pub enum PlanChart {
         name: String,
         title: String,
         unit: String,
+        /// The chart's unit's atoms, as [`PlanFigure::atoms`].
+        atoms: Vec<(String, i32)>,
         /// Each bar in the chart's unit, with its range at the desk's values.
         bars: Vec<PlanBar>,
     },
@@ -271,6 +273,7 @@ fn chart(figures: &Figures, chart: &super::Chart) -> Option<PlanChart> {
             name,
             title,
             unit: unit.clone(),
+            atoms: atoms(&Declared::parse(unit).ok()?),
             bars: bars
                 .iter()
                 .map(|b| {

@@ -406,22 +406,38 @@ fn the_panel_changes_the_page_and_puts_it_back() {
     assert!(before["live"].as_array().unwrap().len() > 20, "{before}");
 
     tab.find_element(".whatif-toggle").unwrap().click().unwrap();
-    assert_eq!(eval(&tab, panel_hidden), json!(false), "the button opens it");
+    assert_eq!(
+        eval(&tab, panel_hidden),
+        json!(false),
+        "the button opens it"
+    );
     let labels = eval(
         &tab,
         "[...document.querySelectorAll('.whatif-row label')].map(l => l.textContent + '=' + !!document.getElementById(l.htmlFor)).join('|')",
     );
     assert!(
-        labels.as_str().unwrap().contains("Length of the discounted start=true"),
+        labels
+            .as_str()
+            .unwrap()
+            .contains("Length of the discounted start=true"),
         "each input is labelled: {labels}"
     );
 
     set_input(&tab, "whatif-ramp_months", "12");
     let changed = page_state(&tab);
     assert_ne!(changed["live"], before["live"], "figures follow");
-    assert_eq!(changed["fixed"], before["fixed"], "scenario and range figures stay");
-    assert_ne!(changed["tips"], before["tips"], "tooltips show the new inputs");
-    assert_ne!(changed["chart"], before["chart"], "the schedule is drawn again");
+    assert_eq!(
+        changed["fixed"], before["fixed"],
+        "scenario and range figures stay"
+    );
+    assert_ne!(
+        changed["tips"], before["tips"],
+        "tooltips show the new inputs"
+    );
+    assert_ne!(
+        changed["chart"], before["chart"],
+        "the schedule is drawn again"
+    );
     assert_eq!(changed["search"], json!("?whatif=ramp_months:12"));
     assert!(
         changed["status"].as_str().unwrap().contains("changed"),

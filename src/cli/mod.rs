@@ -239,8 +239,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 &root.join(crate::publish::cache::DIR_NAME),
             )
             .with_shared(
-                crate::publish::shared::locate(cache_dir.as_deref())
-                    .map(|dir| crate::publish::shared::Shared::read_only(&dir)),
+                crate::publish::shared::locate(cache_dir.as_deref()).map(|dir| {
+                    std::sync::Arc::new(crate::publish::shared::Shared::read_only(&dir)) as _
+                }),
             );
             let published = crate::publish::prepare_with(&site, &publish, &highlights)?;
             print_warnings(&published.warnings);
@@ -344,7 +345,7 @@ fn report(
         crate::publish::cache::Highlights::read_only(&root.join(crate::publish::cache::DIR_NAME))
             .with_shared(
                 crate::publish::shared::locate(cache_dir)
-                    .map(|d| crate::publish::shared::Shared::open(&d)),
+                    .map(|d| std::sync::Arc::new(crate::publish::shared::Shared::open(&d)) as _),
             );
     let first = report::render(&site, None, &highlights)?;
     for warning in &first.warnings {

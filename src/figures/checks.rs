@@ -22,7 +22,7 @@ e.g. `formula: full_rate_value >= reported_total`";
 
 /// Figures closer than this (relative) are equal: a sum of months and a product can differ
 /// in the last bits.
-const TOLERANCE: f64 = 1e-9;
+pub(super) const TOLERANCE: f64 = 1e-9;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Operator {
@@ -239,6 +239,11 @@ fn test(
 impl Claim {
     /// Whether the claim holds with the figures' values from `lookup`; None when a side
     /// cannot be evaluated.
+    /// The two sides and the comparison between them, for [`super::plan`] to compile.
+    pub(super) fn parts(&self) -> (&Expr, &'static str, &Expr) {
+        (&self.left.0, self.operator.symbol(), &self.right.0)
+    }
+
     pub(super) fn holds(&self, lookup: &dyn Fn(&str) -> Option<Quantity>) -> Option<bool> {
         compare(self, lookup).ok().map(|(_, _, holds)| holds)
     }

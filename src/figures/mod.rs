@@ -16,6 +16,7 @@ mod formula;
 mod load;
 mod model;
 mod number;
+mod plan;
 mod ranges;
 mod scenarios;
 mod series;
@@ -35,6 +36,7 @@ pub use format::{
     format_range_like, format_value, long_date, range_text, written_digits,
 };
 pub use load::load;
+pub use plan::{Plan, PlanBar, PlanChart, PlanCheck, PlanFigure, Reading};
 pub use scenarios::{Evaluation, Outcome, RunError, Scenario, ScenarioValue, Setting};
 pub use series::{Bar, Chart, ChartData, Schedule, Tornado, TornadoBar};
 pub use tables::{Axis, Cell, FailingCheck, Table};
@@ -312,6 +314,11 @@ impl Figures {
                 help: "declare figures in data/figures.yaml".to_string(),
             }),
         }
+    }
+
+    /// The model compiled for a browser to run again ([`Plan`]); None without figures.
+    pub fn plan(&self) -> Option<Plan> {
+        plan::compile(self, self.calculator.as_deref()?)
     }
 
     /// The tornado chart of `figure`, as `{{ chart: tornado(figure) }}` places it.

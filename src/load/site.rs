@@ -16,6 +16,7 @@ pub const FIGURES_FILE: &str = "data/figures.yaml";
 pub const BUILT_IN_STATIC: &[(&str, &[u8])] = &[
     ("style.css", include_bytes!("../../static/style.css")),
     ("favicon.svg", include_bytes!("../../static/favicon.svg")),
+    ("whatif.js", include_bytes!("../../static/whatif.js")),
 ];
 
 #[derive(Debug, Clone, Default)]

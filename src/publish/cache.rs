@@ -81,7 +81,7 @@ pub struct Highlights {
     /// warning is not repeated by every build.
     index_damaged: bool,
     /// The highlight cache every site of the user shares, asked after this one.
-    shared: Option<super::shared::Shared>,
+    shared: Option<std::sync::Arc<dyn HighlightCache + Send>>,
     /// Blocks highlighted this build (found in neither cache).
     highlighted: std::sync::atomic::AtomicUsize,
 }
@@ -95,7 +95,7 @@ impl HighlightCache for Highlights {
         self.highlighted.fetch_add(1, Ordering::Relaxed);
         self.put(key, known, html);
         if let Some(shared) = &self.shared {
-            shared.put(key, known, html);
+            shared.store(key, known, html);
         }
     }
 
@@ -120,7 +120,10 @@ impl Highlights {
 
     /// This cache, backed by the shared one: a block missing here is looked for there, and
     /// a block highlighted is stored in both.
-    pub fn with_shared(mut self, shared: Option<super::shared::Shared>) -> Highlights {
+    pub fn with_shared(
+        mut self,
+        shared: Option<std::sync::Arc<dyn HighlightCache + Send>>,
+    ) -> Highlights {
         self.shared = shared;
         self
     }
@@ -176,7 +179,7 @@ impl Highlights {
         if let Some(block) = self.find_fresh(key) {
             return Some(block);
         }
-        let block = self.shared.as_ref()?.get(key)?;
+        let block = self.shared.as_ref()?.lookup(key)?;
         // Kept here too, so this site's next build finds it without the shared cache.
         self.put(key, block.known, &block.html);
         Some(block)
@@ -273,9 +276,6 @@ impl Highlights {
     /// Write the index of the blocks this build used (read, kept or made). When most of
     /// the data file is blocks no page uses any more, it is rewritten without them.
     pub fn save(&self) -> std::io::Result<()> {
-        if let Some(shared) = &self.shared {
-            shared.evict();
-        }
         if self.keep_fresh {
             return Ok(());
         }

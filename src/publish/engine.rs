@@ -768,6 +768,13 @@ fn markdown_key(
     for name in figures_used {
         key.add(name).add(&keys.figures.get(name.as_str()));
     }
+    // A page showing an estimate embeds the whole model for its what-if panel.
+    if figures_used
+        .iter()
+        .any(|name| keys.estimates.contains(name.as_str()))
+    {
+        key.add(&keys.all);
+    }
     for name in charts_used {
         // A table or an inline tornado is computed from the whole model: the key of
         // everything covers it.
@@ -846,6 +853,8 @@ struct Keys<'a> {
     charts: HashMap<&'a str, u128>,
     /// Of all figures, sources, checks and charts, for templates that list them.
     all: u128,
+    /// The figures that are estimates: a page showing one embeds the model.
+    estimates: std::collections::HashSet<&'a str>,
 }
 
 impl<'a> Keys<'a> {
@@ -928,6 +937,11 @@ impl<'a> Keys<'a> {
             figures: figure_keys,
             charts: chart_keys,
             all: all.finish(),
+            estimates: figures
+                .iter()
+                .filter(|f| f.estimate)
+                .map(|f| f.name.as_str())
+                .collect(),
         }
     }
 }

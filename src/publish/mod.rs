@@ -191,11 +191,15 @@ pub fn build_with(
         shared_pages: shared_pages.clone(),
         ..publish.clone()
     };
+    let shared_blocks = options
+        .shared_cache
+        .as_deref()
+        .filter(|_| !options.no_cache)
+        .map(|dir| std::sync::Arc::new(shared::Shared::open(dir)));
     let highlights = if options.no_cache {
         cache::Highlights::none()
     } else {
-        cache::Highlights::open(&cache_dir)
-            .with_shared(options.shared_cache.as_deref().map(shared::Shared::open))
+        cache::Highlights::open(&cache_dir).with_shared(shared::as_highlight_cache(&shared_blocks))
     };
     let sink = disk::DiskSink::new(output, write)?;
     // On any problem the sink is dropped unused: the output folder stays as it was.
@@ -210,6 +214,9 @@ pub fn build_with(
         let _ = highlights.save();
         if outcome.records_changed {
             let _ = outcome.records.save(&cache_dir);
+        }
+        if let Some(shared) = &shared_blocks {
+            shared.evict();
         }
         if let Some(shared) = &shared_pages {
             shared.evict();

@@ -56,6 +56,15 @@ fn limit() -> u64 {
         .saturating_mul(1024 * 1024)
 }
 
+/// `shared` as the second cache a site's own highlight cache asks.
+pub fn as_highlight_cache(
+    shared: &Option<std::sync::Arc<Shared>>,
+) -> Option<std::sync::Arc<dyn crate::render::highlight::HighlightCache + Send>> {
+    shared
+        .clone()
+        .map(|s| s as std::sync::Arc<dyn crate::render::highlight::HighlightCache + Send>)
+}
+
 /// The shared highlight cache of one build.
 pub struct Shared {
     root: PathBuf,
@@ -178,6 +187,16 @@ impl Shared {
         if self.stored.load(Ordering::Relaxed) > 0 {
             evict(&self.root, self.limit);
         }
+    }
+}
+
+impl crate::render::highlight::HighlightCache for Shared {
+    fn lookup(&self, key: u128) -> Option<Block> {
+        self.get(key)
+    }
+
+    fn store(&self, key: u128, known: bool, html: &str) {
+        self.put(key, known, html);
     }
 }
 

@@ -27,7 +27,7 @@ pub fn chart_html(figures: &Figures, chart: &Chart, root: &str) -> String {
                 provenance::figure_html(
                     figures,
                     figure,
-                    &figure.display,
+                    (&figure.display, "display"),
                     root,
                     &format!("{id}-tip-{tips}"),
                 )

@@ -1,5 +1,6 @@
 //! Rendering: the documents a public host needs beside the pages: `sitemap.xml`,
-//! `robots.txt`, the Atom feed, the 404 page, and each page's schema.org JSON-LD.
+//! `robots.txt`, the Atom feed, the 404 page, the figures as data (`figures.json`,
+//! `figures.csv`), and each page's schema.org JSON-LD.
 
 use std::fmt::Write as _;
 
@@ -67,6 +68,20 @@ pub fn documents(
             path: "404.html".to_string(),
             bytes: crate::util::html::fill_root(html, &root).into_bytes(),
         });
+    }
+    for (path, text) in [
+        (
+            crate::render::data::JSON_FILE,
+            crate::render::data::json as fn(&_) -> String,
+        ),
+        (crate::render::data::CSV_FILE, crate::render::data::csv),
+    ] {
+        if !taken(path) {
+            outputs.push(Output {
+                path: path.to_string(),
+                bytes: text(&site.figures).into_bytes(),
+            });
+        }
     }
     if url.base_url.is_empty() {
         return Ok(outputs);

@@ -633,10 +633,16 @@ impl<'c> Renderer<'c> {
             return Ok(escape_html(text));
         }
         self.tips += 1;
+        let show = match shown {
+            Shown::Number => "number",
+            Shown::Range => "range",
+            Shown::Scenario => "scenario",
+            Shown::Display | Shown::Plain => "display",
+        };
         let html = provenance::figure_html(
             self.cx.figures,
             figure,
-            text,
+            (text, show),
             self.cx.root,
             &format!("fig-tip-{}", self.tips),
         );

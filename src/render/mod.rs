@@ -4,6 +4,7 @@
 //! ([`documents`]) and the whole briefing as one file ([`report`]).
 
 pub mod charts;
+pub mod data;
 pub mod documents;
 pub mod highlight;
 pub mod markdown;

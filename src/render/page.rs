@@ -163,7 +163,19 @@ fn page_value(site: &Site, rendered: &RenderedPage) -> Value {
     map.insert("toc".into(), Value::from_serializable(&rendered.toc));
     let json_ld = crate::render::documents::page_json_ld(site, rendered.page);
     map.insert("json_ld".into(), Value::safe_string(&json_ld));
+    map.insert(
+        "whatif".into(),
+        shows_estimate(site, &rendered.figures_used).into(),
+    );
     Value::from(map)
+}
+
+/// Whether a page shows an estimate, and so gets the what-if panel (`whatif.js`).
+pub(crate) fn shows_estimate(site: &Site, figures_used: &[String]) -> bool {
+    figures_used
+        .iter()
+        .filter_map(|name| site.figures.get(name))
+        .any(|f| f.estimate)
 }
 
 /// A page as listings on other pages show it: its summary's links start from the site root.
@@ -354,6 +366,9 @@ pub(crate) fn shared_context_with(
     context.insert("sources", &site.figures.sources().collect::<Vec<_>>());
     context.insert("checks", &site.figures.checks().collect::<Vec<_>>());
     context.insert("scenarios", &site.figures.scenarios().collect::<Vec<_>>());
+    // Once per build: every page with `page.whatif` embeds the same model.
+    let model = crate::render::data::page_model(&site.figures).unwrap_or_default();
+    context.insert_value("whatif_model", Value::safe_string(&model));
     context.insert(
         "generator",
         &format!("briefing {}", env!("CARGO_PKG_VERSION")),

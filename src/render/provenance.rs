@@ -19,11 +19,12 @@ pub fn kind_name(figure: &Figure) -> &'static str {
 
 /// The figure shown as `text` (its display, its number or its range): a link to its row of
 /// the figures page with a `title`, followed by "est." on an estimate and by the tooltip,
-/// whose `id` is `tip_id` (unique in the page).
+/// whose `id` is `tip_id` (unique in the page). `data-fig` and `data-show` (`display`,
+/// `number`, `range` or `scenario`) tell the what-if script what to put there.
 pub fn figure_html(
     figures: &Figures,
     figure: &Figure,
-    text: &str,
+    (text, show): (&str, &str),
     root: &str,
     tip_id: &str,
 ) -> String {
@@ -35,12 +36,13 @@ pub fn figure_html(
         ""
     };
     format!(
-        "<span class=\"fig fig-{kind}{estimate}\"><a class=\"fig-link\" href=\"{root}{FIGURES_URL}#fig-{name}\" \
+        "<span class=\"fig fig-{kind}{estimate}\" data-fig=\"{name}\" data-show=\"{show}\"><a class=\"fig-link\" href=\"{root}{FIGURES_URL}#fig-{name}\" \
          title=\"{title}\" aria-describedby=\"{tip_id}\">{text}</a>{mark}<span class=\"fig-tip\" role=\"tooltip\" \
          id=\"{tip_id}\">{tip}</span></span>",
         name = escape_html(&figure.name),
         title = escape_html(&provenance(figures, figure)),
         tip_id = escape_html(tip_id),
+        show = escape_html(show),
         text = escape_html(text),
         tip = tooltip(figures, figure),
     )

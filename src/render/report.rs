@@ -104,6 +104,8 @@ pub fn render(
         .render_block("figures.html", "content", &{
             let mut appendix_context = context.clone();
             appendix_context.insert_value("page", figures_page_value(site));
+            // Its links are resolved from the figures page's URL, as on the site.
+            appendix_context.insert("root", "../");
             appendix_context
         })
         .map_err(|problem| {

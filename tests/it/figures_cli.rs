@@ -72,7 +72,8 @@ fn csv_has_a_header_and_a_row_per_figure() {
     let lines: Vec<&str> = csv.split("\r\n").collect();
     assert_eq!(
         lines[0],
-        "name,label,kind,value,unit,display,low,high,formula,inputs,assumptions,source,why"
+        "name,label,kind,value,unit,display,low,high,formula,inputs,assumptions,source,why,\
+         estimate,qualifier,range,quote,note,number"
     );
     assert_eq!(
         lines.len(),
@@ -80,9 +81,9 @@ fn csv_has_a_header_and_a_row_per_figure() {
         "header, 13 figures, and the final line break"
     );
     assert!(lines.contains(
-        &"annual,Annual rate,derived,24000000,USD/year,$24 million a year,,,payment,payment,,,"
+        &"annual,Annual rate,derived,24000000,USD/year,$24 million a year,,,payment,payment,,,,false,,,,,$24 million"
     ));
-    assert!(lines.contains(&"months,Length of term,estimate,24,month,24 months,22,27,\"months_between(start, end) + 1 month\",start end,start,,"));
+    assert!(lines.contains(&"months,Length of term,estimate,24,month,24 months,22,27,\"months_between(start, end) + 1 month\",start end,start,,,true,,22 to 27 months,,,24 months"));
 }
 
 #[test]

@@ -28,3 +28,4 @@ mod serve;
 mod shared_cache;
 mod shipped;
 mod templates;
+mod whatif;

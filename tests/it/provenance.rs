@@ -23,7 +23,9 @@ fn each_kind_of_figure_carries_its_provenance() {
 
     let reported = figure_markup(&html, "payment");
     assert!(
-        reported.starts_with("<span class=\"fig fig-reported\">"),
+        reported.starts_with(
+            "<span class=\"fig fig-reported\" data-fig=\"payment\" data-show=\"display\">"
+        ),
         "{reported}"
     );
     assert!(
@@ -45,7 +47,9 @@ fn each_kind_of_figure_carries_its_provenance() {
 
     let assumption = figure_markup(&html, "start");
     assert!(
-        assumption.starts_with("<span class=\"fig fig-assumption\">"),
+        assumption.starts_with(
+            "<span class=\"fig fig-assumption\" data-fig=\"start\" data-show=\"display\">"
+        ),
         "{assumption}"
     );
     assert!(
@@ -63,7 +67,9 @@ fn each_kind_of_figure_carries_its_provenance() {
 
     let derived = figure_markup(&html, "annual");
     assert!(
-        derived.starts_with("<span class=\"fig fig-derived\">"),
+        derived.starts_with(
+            "<span class=\"fig fig-derived\" data-fig=\"annual\" data-show=\"display\">"
+        ),
         "{derived}"
     );
     assert!(derived.contains(">Derived</span> Annual rate"), "{derived}");
@@ -76,7 +82,7 @@ fn each_kind_of_figure_carries_its_provenance() {
 
     let estimate = figure_markup(&html, "months");
     assert!(
-        estimate.starts_with("<span class=\"fig fig-derived fig-estimate\">"),
+        estimate.starts_with("<span class=\"fig fig-derived fig-estimate\" data-fig=\"months\" data-show=\"display\">"),
         "{estimate}"
     );
     assert!(

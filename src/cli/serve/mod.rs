@@ -227,7 +227,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<ServerHandle> {
                     options
                         .shared_cache
                         .as_deref()
-                        .map(crate::publish::shared::Shared::open),
+                        .map(|d| std::sync::Arc::new(crate::publish::shared::Shared::open(d)) as _),
                 ),
             ),
         }),

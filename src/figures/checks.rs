@@ -237,13 +237,13 @@ fn test(
 }
 
 impl Claim {
-    /// Whether the claim holds with the figures' values from `lookup`; None when a side
-    /// cannot be evaluated.
-    /// The two sides and the comparison between them, for [`super::plan`] to compile.
+    /// The two sides and the comparison between them, for the browser's plan to compile.
     pub(super) fn parts(&self) -> (&Expr, &'static str, &Expr) {
         (&self.left.0, self.operator.symbol(), &self.right.0)
     }
 
+    /// Whether the claim holds with the figures' values from `lookup`; None when a side
+    /// cannot be evaluated.
     pub(super) fn holds(&self, lookup: &dyn Fn(&str) -> Option<Quantity>) -> Option<bool> {
         compare(self, lookup).ok().map(|(_, _, holds)| holds)
     }

@@ -61,6 +61,29 @@ impl Loader<'_> {
         );
     }
 
+    /// Whether the entry at `at` is new (not in `seen`, which it joins) and its name one that
+    /// pages can refer to; each problem is reported. `usable` says what a name may be.
+    pub(super) fn new_name(
+        &mut self,
+        at: &At,
+        seen: &mut std::collections::HashSet<String>,
+        usable: &str,
+    ) -> bool {
+        if !seen.insert(at.name.to_string()) {
+            self.report(
+                at,
+                "is declared more than once",
+                "keep one declaration, or rename one of them",
+            );
+            return false;
+        }
+        if !super::formula::is_name(at.name) {
+            self.report(at, "is not a usable name", usable);
+            return false;
+        }
+        true
+    }
+
     /// The entry's fields, after reporting any key that is not in `known`, and the known keys
     /// those typos were probably meant to be (so "missing `value:`" is not reported on top
     /// of "unknown field `vlaue`").

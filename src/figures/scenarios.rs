@@ -2,7 +2,7 @@
 //! of `scenarios:`, and any set of values a sensitivity table, a tornado chart or a reader's
 //! what-if asks for — each figure formatted by the same rounding policy as its base value.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -247,24 +247,15 @@ pub(super) fn load(
     checks: &[super::Check],
 ) -> Vec<Scenario> {
     let mut scenarios = Vec::new();
-    let mut seen = BTreeSet::new();
+    let mut seen = std::collections::HashSet::new();
     for (name, entry) in raw {
         let at = loader.at("scenarios", "scenario", name);
-        if !seen.insert(name.as_str()) {
-            loader.report(
-                &at,
-                "is declared more than once",
-                "keep one declaration, or rename one of them",
-            );
-            continue;
-        }
-        if !super::formula::is_name(name) {
-            loader.report(
-                &at,
-                "is not a usable name",
-                "a scenario name has letters, digits and `_` and starts with a letter, e.g. \
+        if !loader.new_name(
+            &at,
+            &mut seen,
+            "a scenario name has letters, digits and `_` and starts with a letter, e.g. \
                  `slow_ramp`, so that pages can refer to it",
-            );
+        ) {
             continue;
         }
         let Some(scenario) = read(loader, &at, entry, calculator) else {

@@ -258,22 +258,10 @@ pub(super) fn load(
     calculator: &Calculator,
 ) -> Vec<Chart> {
     let mut charts: Vec<Chart> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for (name, entry) in raw {
         let at = loader.at("charts", "chart", name);
-        if charts.iter().any(|c| &c.name == name) {
-            loader.report(
-                &at,
-                "is declared more than once",
-                "keep one declaration, or rename one of them",
-            );
-            continue;
-        }
-        if !super::formula::is_name(name) {
-            loader.report(
-                &at,
-                "is not a usable name",
-                "a chart name has letters, digits and `_` and starts with a letter, so that pages can place it",
-            );
+        if !loader.new_name(&at, &mut seen, "a chart name has letters, digits and `_` and starts with a letter, so that pages can place it") {
             continue;
         }
         let Some((fields, _)) = loader.fields(&at, entry, &CHART_KEYS) else {

@@ -72,23 +72,15 @@ pub(super) fn load(
     checks: &[Check],
 ) -> Vec<Table> {
     let mut tables: Vec<Table> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for (name, entry) in raw {
         let at = loader.at("tables", "table", name);
-        if tables.iter().any(|t| &t.name == name) {
-            loader.report(
-                &at,
-                "is declared more than once",
-                "keep one declaration, or rename one of them",
-            );
-            continue;
-        }
-        if !super::formula::is_name(name) {
-            loader.report(
-                &at,
-                "is not a usable name",
-                "a table name has letters, digits and `_` and starts with a letter, so that pages \
+        if !loader.new_name(
+            &at,
+            &mut seen,
+            "a table name has letters, digits and `_` and starts with a letter, so that pages \
                  can place it with `{{ table: name }}`",
-            );
+        ) {
             continue;
         }
         if let Some(table) = table(loader, &at, entry, calculator, checks) {

@@ -56,6 +56,16 @@ impl Dependencies {
     }
 }
 
+/// The variables made from `data/figures.yaml`: a template that reads one depends on all of it.
+pub const FIGURE_VARIABLES: &[&str] = &[
+    "figures",
+    "figure_list",
+    "sources",
+    "checks",
+    "scenarios",
+    "charts",
+];
+
 /// The variables every page template is given.
 pub const CONTEXT: &[&str] = &[
     "site",

@@ -819,16 +819,9 @@ fn output_key(
                     .nav
                     .add_to(&mut key, &|field| dependencies.names(field));
             }
-            if [
-                "figures",
-                "figure_list",
-                "sources",
-                "checks",
-                "scenarios",
-                "charts",
-            ]
-            .iter()
-            .any(|name| uses(name))
+            if crate::load::templates::FIGURE_VARIABLES
+                .iter()
+                .any(|name| uses(name))
             {
                 key.add(&keys.all);
             }

@@ -557,6 +557,71 @@ fn schedule_table(s: &Schedule) -> String {
     html
 }
 
+// ── Bars and tornadoes: values across ──────────────────────────────────────
+
+/// A scale of values across the chart: `from` to `to` in steps of `step`, drawn between
+/// `left` and `right`.
+struct Across {
+    from: f64,
+    to: f64,
+    step: f64,
+    left: f64,
+    right: f64,
+}
+
+impl Across {
+    fn x(&self, v: f64) -> f64 {
+        self.left + (self.right - self.left) * (v - self.from) / (self.to - self.from)
+    }
+
+    /// Grid lines from `top` to `bottom`, the axis with a label at each step, and the
+    /// unit in words under it (the chart is `height` high).
+    fn draw(&self, out: &mut String, top: f64, bottom: f64, height: f64, unit: &str) {
+        let ticks = ((self.to - self.from) / self.step).round() as usize;
+        let at = |k: usize| self.from + self.step * k as f64;
+        out.push_str("<g class=\"chart-grid\">\n");
+        for k in 0..=ticks {
+            line(
+                out,
+                "chart-gridline",
+                (self.x(at(k)), top),
+                (self.x(at(k)), bottom),
+            );
+        }
+        out.push_str("</g>\n<g class=\"chart-axis chart-axis-x\">\n");
+        line(
+            out,
+            "chart-axis-line",
+            (self.left, bottom),
+            (self.right, bottom),
+        );
+        for k in 0..=ticks {
+            let anchor = match k {
+                0 => "start",
+                k if k == ticks => "end",
+                _ => "middle",
+            };
+            text(
+                out,
+                "chart-tick",
+                self.x(at(k)),
+                bottom + 18.0,
+                anchor,
+                &tick(at(k), unit),
+            );
+        }
+        text(
+            out,
+            "chart-axis-label",
+            (self.left + self.right) / 2.0,
+            height - 12.0,
+            "middle",
+            &axis_label(unit),
+        );
+        out.push_str("</g>\n");
+    }
+}
+
 // ── Bars ───────────────────────────────────────────────────────────────────
 
 const B_LEFT: f64 = 24.0;
@@ -572,7 +637,14 @@ fn bars_svg(figures: &Figures, chart: &Chart, unit: &str, bars: &[Bar]) -> Strin
         .map(|b| b.high.unwrap_or(b.value).max(b.value))
         .fold(0.0, f64::max);
     let (top, step) = nice_scale(max);
-    let x = |v: f64| B_LEFT + (B_RIGHT - B_LEFT) * v / top;
+    let scale = Across {
+        from: 0.0,
+        to: top,
+        step,
+        left: B_LEFT,
+        right: B_RIGHT,
+    };
+    let x = |v: f64| scale.x(v);
     let bottom = B_TOP + B_ROW * bars.len() as f64;
     let height = bottom + B_AXIS;
 
@@ -583,46 +655,7 @@ fn bars_svg(figures: &Figures, chart: &Chart, unit: &str, bars: &[Bar]) -> Strin
         height,
         &bars_description(figures, unit, bars),
     );
-    out.push_str("<g class=\"chart-grid\">\n");
-    let ticks = (top / step).round() as usize;
-    for k in 0..=ticks {
-        let v = step * k as f64;
-        line(&mut out, "chart-gridline", (x(v), B_TOP), (x(v), bottom));
-    }
-    out.push_str("</g>\n<g class=\"chart-axis chart-axis-x\">\n");
-    line(
-        &mut out,
-        "chart-axis-line",
-        (B_LEFT, bottom),
-        (B_RIGHT, bottom),
-    );
-    for k in 0..=ticks {
-        let v = step * k as f64;
-        let anchor = if k == 0 {
-            "start"
-        } else if k == ticks {
-            "end"
-        } else {
-            "middle"
-        };
-        text(
-            &mut out,
-            "chart-tick",
-            x(v),
-            bottom + 18.0,
-            anchor,
-            &tick(v, unit),
-        );
-    }
-    text(
-        &mut out,
-        "chart-axis-label",
-        (B_LEFT + B_RIGHT) / 2.0,
-        height - 12.0,
-        "middle",
-        &axis_label(unit),
-    );
-    out.push_str("</g>\n");
+    scale.draw(&mut out, B_TOP, bottom, height, unit);
 
     for (i, bar) in bars.iter().enumerate() {
         let Some(figure) = figures.get(&bar.figure) else {
@@ -793,50 +826,20 @@ fn tornado_svg(figures: &Figures, chart: &Chart, t: &Tornado) -> String {
         .iter()
         .flat_map(|b| [b.at_low, b.at_high])
         .fold(t.base, f64::max);
-    let (bottom_value, top_value, step) = nice_span(low, high);
-    let x = |v: f64| T_LEFT + (T_RIGHT - T_LEFT) * (v - bottom_value) / (top_value - bottom_value);
+    let (from, to, step) = nice_span(low, high);
+    let scale = Across {
+        from,
+        to,
+        step,
+        left: T_LEFT,
+        right: T_RIGHT,
+    };
+    let x = |v: f64| scale.x(v);
     let bottom = T_TOP + T_ROW * t.bars.len() as f64;
     let height = bottom + T_AXIS;
     let mut out = String::with_capacity(4096);
     open_svg(&mut out, chart, height, &tornado_description(figures, t));
-    out.push_str("<g class=\"chart-grid\">\n");
-    let ticks = ((top_value - bottom_value) / step).round() as usize;
-    for k in 0..=ticks {
-        let v = bottom_value + step * k as f64;
-        line(&mut out, "chart-gridline", (x(v), T_TOP), (x(v), bottom));
-    }
-    out.push_str("</g>\n<g class=\"chart-axis chart-axis-x\">\n");
-    line(
-        &mut out,
-        "chart-axis-line",
-        (T_LEFT, bottom),
-        (T_RIGHT, bottom),
-    );
-    for k in 0..=ticks {
-        let v = bottom_value + step * k as f64;
-        let anchor = match k {
-            0 => "start",
-            k if k == ticks => "end",
-            _ => "middle",
-        };
-        text(
-            &mut out,
-            "chart-tick",
-            x(v),
-            bottom + 18.0,
-            anchor,
-            &tick(v, &t.unit),
-        );
-    }
-    text(
-        &mut out,
-        "chart-axis-label",
-        (T_LEFT + T_RIGHT) / 2.0,
-        height - 12.0,
-        "middle",
-        &axis_label(&t.unit),
-    );
-    out.push_str("</g>\n");
+    scale.draw(&mut out, T_TOP, bottom, height, &t.unit);
     for (i, bar) in t.bars.iter().enumerate() {
         let row = T_TOP + T_ROW * i as f64;
         let label = format!("{}: {} to {}", bar.label, bar.low_input, bar.high_input);

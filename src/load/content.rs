@@ -43,8 +43,9 @@ pub struct Page {
     pub rel: String,
     pub front: FrontMatter,
     pub title: String,
-    /// The Markdown after the front matter.
-    pub body: String,
+    /// The Markdown after the front matter; shared, so that the preview's copy of an
+    /// unchanged page costs no copy of its text.
+    pub body: std::sync::Arc<str>,
     /// 1-based line of the file where `body` starts.
     pub body_line: usize,
     /// URL relative to the site root, `""` for home, `deal/` for `deal.md`.
@@ -235,7 +236,7 @@ pub fn parse_page(path: &Path, rel: &str, text: &str) -> Result<Page, Problem> {
         rel: rel.to_string(),
         front,
         title,
-        body,
+        body: body.into(),
         body_line,
         url,
         is_home,
@@ -423,7 +424,7 @@ mod tests {
         let p = page("deal.md", "---\ntitle: The deal\nweight: 10\n---\nBody\n").unwrap();
         assert_eq!(p.title, "The deal");
         assert_eq!(p.weight(), 10);
-        assert_eq!(p.body, "Body\n");
+        assert_eq!(&*p.body, "Body\n");
         assert_eq!(p.body_line, 5);
         assert_eq!(p.url, "deal/");
         assert_eq!(p.root(), "../");

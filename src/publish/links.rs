@@ -458,7 +458,7 @@ impl Places {
         let raw = self.raw.get_or_init(|| {
             let lines = LineIndex::new(&page.body);
             let mut raw = HashMap::new();
-            let body = page.body.as_str();
+            let body = &*page.body;
             for attribute in ["href=", "src="] {
                 for (at, _) in body.match_indices(attribute) {
                     let rest = &body[at + attribute.len()..];

@@ -173,13 +173,16 @@ pub fn load_pages(
     Ok(pages)
 }
 
+/// Home first, then by weight, title (ignoring case) and path. The keys are made once per
+/// page, not once per comparison: a preview sorts every page on every save.
 pub fn sort_pages(pages: &mut [Page]) {
-    pages.sort_by(|a, b| {
-        b.is_home
-            .cmp(&a.is_home)
-            .then(a.weight().cmp(&b.weight()))
-            .then_with(|| a.title.to_lowercase().cmp(&b.title.to_lowercase()))
-            .then_with(|| a.rel.cmp(&b.rel))
+    pages.sort_by_cached_key(|p| {
+        (
+            !p.is_home,
+            p.weight(),
+            p.title.to_lowercase(),
+            p.rel.clone(),
+        )
     });
 }
 

@@ -489,6 +489,15 @@ fn walk_listing(
             if matches!(punct(i.wrapping_sub(1)), Some('.')) && i > 0 {
                 continue; // a field that happens to share the name
             }
+            // `{% if pages %}`, `{% if not nav and pages %}`: a test of emptiness reads
+            // no field.
+            if matches!(
+                word(i.wrapping_sub(1)),
+                Some("if" | "elif" | "not" | "and" | "or")
+            ) && (tag.get(i + 1).is_none() || matches!(word(i + 1), Some("and" | "or")))
+            {
+                continue;
+            }
             match (punct(i + 1), word(i + 2)) {
                 (Some('.'), Some(_)) => {}
                 (Some('|'), Some("length")) => {}
@@ -769,6 +778,8 @@ mod tests {
             "{% for n in names %}{{ figures[n].display }}{% endfor %}{% for p in nav %}{{ p.url }}{% endfor %}",
             "{{ pages | length }} {{ site.pages }}",
             "{% for p in pages %}{% if p.url == page.url %}{{ p.title | upper }}{% endif %}{% endfor %}",
+            "{% if pages %}<ul>{% for p in pages %}{{ p.title }}{% endfor %}</ul>{% endif %}",
+            "{% if not nav and pages %}{{ site.title }}{% endif %}",
         ] {
             assert!(!reads(text, "summary"), "{text}");
         }

@@ -585,6 +585,7 @@ impl OutputStamp {
 struct PagesFile {
     records: HashMap<String, Arc<PageRecord>>,
     check: crate::publish::links::CheckMemo,
+    others: Vec<OtherGroup>,
 }
 
 /// The page records of the previous build, keyed by the page's path inside `content/`,
@@ -596,6 +597,18 @@ pub struct PageRecords {
     /// Pages as listings show them, kept in memory by the preview between builds (a build
     /// that runs once gains nothing from keeping a second copy of every listed page).
     pub listed: Option<Arc<crate::render::page::ListedMemo>>,
+    /// The outputs besides the pages (the figures page; the 404 page, sitemap, feed and
+    /// published data), each group with the key of what it was made from.
+    pub others: Vec<OtherGroup>,
+}
+
+/// Outputs made together from one key: kept, like a page, while the key and the files hold.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OtherGroup {
+    pub name: String,
+    pub key: u128,
+    /// Each file: its path, its stamp and its links (for the link check).
+    pub files: Vec<(String, OutputStamp, crate::publish::links::FileLinks)>,
 }
 
 impl PageRecords {
@@ -606,6 +619,7 @@ impl PageRecords {
                 records: file.records,
                 check: file.check,
                 listed: None,
+                others: file.others,
             })
             .unwrap_or_default()
     }
@@ -615,10 +629,12 @@ impl PageRecords {
         struct PagesFileRef<'a> {
             records: &'a HashMap<String, Arc<PageRecord>>,
             check: &'a crate::publish::links::CheckMemo,
+            others: &'a [OtherGroup],
         }
         let file = PagesFileRef {
             records: &self.records,
             check: &self.check,
+            others: &self.others,
         };
         write_records(&dir.join(PAGES_FILE), &file)
     }

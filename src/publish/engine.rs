@@ -19,10 +19,9 @@ use rayon::prelude::*;
 use crate::figures::Figures;
 use crate::load::content::Page;
 use crate::load::site::Site;
-use crate::publish::cache::{PageRecord, PageRecords};
+use crate::publish::cache::{OtherGroup, PageRecord, PageRecords};
 use crate::publish::links::{self, CheckFile, FileLinks, Report};
 use crate::publish::sink::Sink;
-use crate::render::Output;
 use crate::render::highlight::HighlightCache;
 use crate::render::page::{self as build, Listing, RenderedPage};
 use crate::util::error::{Problem, Problems};
@@ -159,6 +158,7 @@ pub fn run(
         records: mut previous_records,
         check: check_memo,
         listed: listed_memo,
+        others: others_memo,
     } = previous;
     let previous: Vec<Option<Arc<PageRecord>>> = site
         .pages
@@ -182,7 +182,8 @@ pub fn run(
     build.step("Rendering pages", site.pages.len());
     let pages = build.pass_two(records, &metas, &listings, &shared, &assets, global)?;
     timings.step("pass two (pages)");
-    let others = build.other_outputs(&shared, &listings, &assets)?;
+    let (others, others_memo) =
+        build.other_outputs(&shared, &listings, &assets, global, &others_memo)?;
 
     let mut outcome = Outcome {
         rendered: pages.rendered,
@@ -230,7 +231,9 @@ pub fn run(
     }
     timings.step("link check");
     drop(check_files);
-    outcome.records_changed = outcome.rendered > 0 || outcome.restored > 0 || pages_removed;
+    outcome.records_changed =
+        outcome.rendered > 0 || outcome.restored > 0 || pages_removed || others.rendered;
+    outcome.records.others = others_memo;
     outcome.records.listed = listed_memo;
     outcome.records.records = site
         .pages
@@ -274,6 +277,8 @@ struct Others {
     texts: HashMap<String, String>,
     links: Vec<(String, FileLinks)>,
     bytes: u64,
+    /// Some group was made again (else the memo of them is unchanged).
+    rendered: bool,
 }
 
 impl<'a> Build<'a> {
@@ -550,58 +555,103 @@ impl<'a> Build<'a> {
 
     /// The outputs besides the pages (small: rendered every build, written only when they
     /// changed): the figures page, the documents beside the pages, the assets.
+    /// The outputs besides the pages, in two groups made from a key each: the figures
+    /// page, and the documents (404 page, published data, sitemap, feed, robots.txt). A
+    /// group whose key and files still hold is kept, as a page is.
     fn other_outputs(
         &self,
         shared: &Shared,
         listings: &[Listing],
         assets: &crate::publish::assets::Assets,
-    ) -> Result<Others, Problems> {
+        global: u128,
+        memo: &[OtherGroup],
+    ) -> Result<(Others, Vec<OtherGroup>), Problems> {
         let site = self.site;
-        let mut outputs: Vec<Output> = Vec::new();
-        outputs.push(
-            build::render_figures_page(site, &shared.context, &self.charts)
-                .map_err(Problems::one)?,
-        );
-        let sections: Vec<crate::render::documents::Section> = listings
-            .iter()
-            .map(|l| crate::render::documents::Section {
-                page: l.page,
-                summary: l.summary,
-            })
-            .collect();
         let taken: HashSet<&str> = assets
             .outputs
             .iter()
             .map(|(original, _)| original.as_str())
             .collect();
-        outputs.extend(crate::render::documents::documents(
-            site,
-            &shared.context,
-            &sections,
-            &|path| taken.contains(path),
-        )?);
+        let mut others = Others {
+            texts: HashMap::new(),
+            links: Vec::new(),
+            bytes: 0,
+            rendered: false,
+        };
+        let mut groups = Vec::with_capacity(2);
+        for name in ["figures page", "documents"] {
+            let key = match name {
+                "figures page" => self.figures_page_key(shared, global),
+                _ => self.documents_key(shared, listings, global),
+            };
+            if let Some(group) = memo.iter().find(|g| g.name == name && g.key == key)
+                && group
+                    .files
+                    .iter()
+                    .all(|(path, stamp, _)| self.sink.keep(path, stamp))
+            {
+                for (path, stamp, links) in &group.files {
+                    others.bytes += stamp.len;
+                    others.links.push((path.clone(), links.clone()));
+                }
+                groups.push(group.clone());
+                continue;
+            }
+            let outputs = match name {
+                "figures page" => vec![
+                    build::render_figures_page(site, &shared.context, &self.charts)
+                        .map_err(Problems::one)?,
+                ],
+                _ => {
+                    let sections: Vec<crate::render::documents::Section> = listings
+                        .iter()
+                        .map(|l| crate::render::documents::Section {
+                            page: l.page,
+                            summary: l.summary,
+                        })
+                        .collect();
+                    crate::render::documents::documents(
+                        site,
+                        &shared.context,
+                        &sections,
+                        &|path| taken.contains(path),
+                    )?
+                }
+            };
+            let clashes: Vec<Problem> = outputs
+                .iter()
+                .filter(|o| taken.contains(o.path.as_str()))
+                .map(|o| crate::publish::assets::clash(&o.path))
+                .collect();
+            if !clashes.is_empty() {
+                return Err(Problems(clashes));
+            }
+            others.rendered = true;
+            let mut files = Vec::with_capacity(outputs.len());
+            for output in outputs {
+                let text = String::from_utf8_lossy(&output.bytes).into_owned();
+                let (bytes, file_links) = finish(&output.path, text.clone(), assets, &self.url);
+                others.texts.insert(output.path.clone(), text);
+                let stamp = self.put(&output.path, bytes)?;
+                others.bytes += stamp.len;
+                others.links.push((output.path.clone(), file_links.clone()));
+                files.push((output.path, stamp, file_links));
+            }
+            groups.push(OtherGroup {
+                name: name.to_string(),
+                key,
+                files,
+            });
+        }
         let clashes: Vec<Problem> = site
             .pages
             .iter()
             .map(Page::output_path)
-            .chain(outputs.iter().map(|o| o.path.clone()))
             .filter(|path| taken.contains(path.as_str()))
             .map(|path| crate::publish::assets::clash(&path))
             .collect();
         if !clashes.is_empty() {
             return Err(Problems(clashes));
-        }
-        let mut others = Others {
-            texts: HashMap::new(),
-            links: Vec::new(),
-            bytes: 0,
-        };
-        for output in outputs {
-            let text = String::from_utf8_lossy(&output.bytes).into_owned();
-            let (bytes, file_links) = finish(&output.path, text.clone(), assets, &self.url);
-            others.texts.insert(output.path.clone(), text);
-            others.bytes += self.put(&output.path, bytes)?.len;
-            others.links.push((output.path, file_links));
         }
         for (original, asset) in &assets.outputs {
             others.bytes += self.put(&asset.path, asset.bytes.clone())?.len;
@@ -610,7 +660,48 @@ impl<'a> Build<'a> {
                 .links
                 .push((original.clone(), FileLinks::of(&scan(original, &text))));
         }
-        Ok(others)
+        Ok((others, groups))
+    }
+
+    /// What the figures page is made from: its template and what that reads.
+    fn figures_page_key(&self, shared: &Shared, global: u128) -> u128 {
+        let mut key = Key::new();
+        key.add("figures page").add(&global);
+        template_key(
+            self.site,
+            "figures.html",
+            &self.keys,
+            &shared.listing_keys,
+            &mut key,
+        );
+        key.finish()
+    }
+
+    /// What the documents are made from: the 404 page's template and what it reads, the
+    /// figures (published data), and of every page what a sitemap or a feed shows (its
+    /// front matter, and its summary where it has a date).
+    fn documents_key(&self, shared: &Shared, listings: &[Listing], global: u128) -> u128 {
+        let mut key = Key::new();
+        key.add("documents").add(&global).add(&self.keys.all);
+        template_key(
+            self.site,
+            "404.html",
+            &self.keys,
+            &shared.listing_keys,
+            &mut key,
+        );
+        for listing in listings {
+            let page = listing.page;
+            key.add(&page.rel)
+                .add(&page.url)
+                .add(&page.title)
+                .add(&page.is_home)
+                .add(&format!("{:?}", page.front));
+            if page.front.date.is_some() {
+                key.add(listing.summary);
+            }
+        }
+        key.finish()
     }
 
     /// Every internal link, anchor and image of `files`; a file's text (before renaming)
@@ -639,7 +730,15 @@ impl<'a> Build<'a> {
             if let Some(text) = texts.get(path) {
                 return text.clone();
             }
-            String::from_utf8_lossy(&assets.original(path)).into_owned()
+            let original = assets.original(path);
+            if !original.is_empty() {
+                return String::from_utf8_lossy(&original).into_owned();
+            }
+            // A document kept from the last build: its bytes as they were written.
+            self.sink
+                .read(path)
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+                .unwrap_or_default()
         };
         links::check(
             self.site,
@@ -789,6 +888,43 @@ fn markdown_key(
     key.finish()
 }
 
+/// Adds to `key` what the template `name` reads besides its page: its own text and the
+/// templates it reaches, the fields of `pages` and `nav` it names, and all figures when it
+/// names any figure variable.
+fn template_key(
+    site: &Site,
+    name: &str,
+    keys: &Keys,
+    listing_keys: &build::ListingKeys,
+    key: &mut Key,
+) {
+    match site.templates.dependencies(name) {
+        Some(dependencies) => {
+            key.add(&dependencies.key);
+            let uses = |name: &str| dependencies.uses.contains(name);
+            if uses("pages") {
+                listing_keys
+                    .pages
+                    .add_to(key, &|field| dependencies.names(field));
+            }
+            if uses("nav") {
+                listing_keys
+                    .nav
+                    .add_to(key, &|field| dependencies.names(field));
+            }
+            if crate::load::templates::FIGURE_VARIABLES
+                .iter()
+                .any(|name| uses(name))
+            {
+                key.add(&keys.all);
+            }
+        }
+        None => {
+            key.add("no such template");
+        }
+    }
+}
+
 /// Hash of everything a page's output is made from.
 #[allow(clippy::too_many_arguments)]
 fn output_key(
@@ -805,31 +941,7 @@ fn output_key(
     key.add(&global)
         .add(&meta.markdown_key)
         .add(page.template());
-    match site.templates.dependencies(page.template()) {
-        Some(dependencies) => {
-            key.add(&dependencies.key);
-            let uses = |name: &str| dependencies.uses.contains(name);
-            if uses("pages") {
-                listing_keys
-                    .pages
-                    .add_to(&mut key, &|field| dependencies.names(field));
-            }
-            if uses("nav") {
-                listing_keys
-                    .nav
-                    .add_to(&mut key, &|field| dependencies.names(field));
-            }
-            if crate::load::templates::FIGURE_VARIABLES
-                .iter()
-                .any(|name| uses(name))
-            {
-                key.add(&keys.all);
-            }
-        }
-        None => {
-            key.add("no such template");
-        }
-    }
+    template_key(site, page.template(), keys, listing_keys, &mut key);
     // page.previous and page.next.
     for neighbour in [index.checked_sub(1), Some(index + 1)] {
         match neighbour.and_then(|i| listings.get(i)) {

@@ -62,6 +62,19 @@ fn warm_builds_match_cold_builds_after_every_kind_of_change() {
     );
     assert_warm_equals_cold(&site, "content changed");
 
+    // A dated page's summary is in the feed; a nested page is in no navigation, so a
+    // change to its summary alone is what makes the documents again.
+    site.write(
+        "content/notes/dated.md",
+        "---\ntitle: Dated\ndate: 2026-11-28\n---\nA first paragraph for the feed.\n",
+    );
+    assert_warm_equals_cold(&site, "dated page added");
+    site.write(
+        "content/notes/dated.md",
+        "---\ntitle: Dated\ndate: 2026-11-28\n---\nAnother first paragraph for the feed.\n",
+    );
+    assert_warm_equals_cold(&site, "summary in the feed changed");
+
     let figures = std::fs::read_to_string(site.path("data/figures.yaml")).unwrap();
     site.write(
         "data/figures.yaml",

@@ -42,6 +42,9 @@ pub struct Page {
     /// Path inside `content/`, with `/` separators: `deal.md`, `markets/_index.md`.
     pub rel: String,
     pub front: FrontMatter,
+    /// A hash of `front` (as parsed, figure references in it resolved), made once: cache
+    /// keys use it instead of formatting the front matter of every page on every build.
+    pub front_key: u128,
     pub title: String,
     /// The Markdown after the front matter; shared, so that the preview's copy of an
     /// unchanged page costs no copy of its text.
@@ -237,6 +240,7 @@ pub fn parse_page(path: &Path, rel: &str, text: &str) -> Result<Page, Problem> {
     Ok(Page {
         path: path.to_path_buf(),
         rel: rel.to_string(),
+        front_key: front_key(&front),
         front,
         title,
         body: body.into(),
@@ -384,10 +388,19 @@ pub fn resolve_figures(page: &mut Page, figures: &crate::figures::Figures) -> Ve
         page.body_line
     };
     resolve(&mut page.title, "title", title_line);
-    if let Some(description) = &mut page.front.description {
+    if let Some(description) = &mut page.front.description
+        && description.contains("{{")
+    {
         resolve(description, "description", page.description_line);
+        page.front_key = front_key(&page.front);
     }
     problems
+}
+
+fn front_key(front: &FrontMatter) -> u128 {
+    crate::util::hash::Key::new()
+        .add(&format!("{front:?}"))
+        .finish()
 }
 
 fn check_unique_urls(pages: &[Page]) -> Vec<Problem> {

@@ -696,7 +696,7 @@ impl<'a> Build<'a> {
                 .add(&page.url)
                 .add(&page.title)
                 .add(&page.is_home)
-                .add(&format!("{:?}", page.front));
+                .add(&page.front_key);
             if page.front.date.is_some() {
                 key.add(listing.summary);
             }
@@ -863,7 +863,7 @@ fn markdown_key(
         .add(&page.summary_line)
         .add(&page.template_line)
         .add(&page.is_home)
-        .add(&format!("{:?}", page.front));
+        .add(&page.front_key);
     for name in figures_used {
         key.add(name).add(&keys.figures.get(name.as_str()));
     }

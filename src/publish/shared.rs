@@ -345,7 +345,7 @@ impl SharedPages {
             .add(&page.rel)
             .add(&page.url)
             .add(&page.body)
-            .add(&format!("{:?}", page.front))
+            .add(&page.front_key)
             .finish();
         let name = format!("{key:032x}");
         self.dir.join(&name[..2]).join(&name[2..])

@@ -232,7 +232,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let publish = crate::publish::Options {
                 allow_broken_links: false,
                 output_dir: PathBuf::from("public"),
-                locate_external_links: external,
+                external_links: if external {
+                    crate::publish::links::External::Locate
+                } else {
+                    crate::publish::links::External::List
+                },
                 ..crate::publish::Options::default()
             };
             let highlights = crate::publish::cache::Highlights::read_only(

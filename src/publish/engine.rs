@@ -80,8 +80,9 @@ pub struct Options {
     pub allow_broken_links: bool,
     /// The output folder as messages show it.
     pub output_dir: PathBuf,
-    /// Find where each external link is written; else they are only counted and listed.
-    pub locate_external_links: bool,
+    /// Links to other sites: located where they are written (`check --external`), listed
+    /// by output file (the build's count), or left out (the preview).
+    pub external_links: links::External,
     /// Where the steps and pages done are shown (a terminal), if anywhere.
     pub progress: Option<Arc<crate::publish::progress::Progress>>,
     /// Pages this binary built for any site, to write instead of rendering them again.
@@ -95,7 +96,7 @@ impl Default for Options {
             check_links: true,
             allow_broken_links: false,
             output_dir: PathBuf::from("public"),
-            locate_external_links: false,
+            external_links: links::External::List,
             progress: None,
             shared_pages: None,
         }
@@ -745,7 +746,7 @@ impl<'a> Build<'a> {
             files,
             &text_of,
             &self.options.output_dir,
-            self.options.locate_external_links,
+            self.options.external_links,
             memo,
         )
     }

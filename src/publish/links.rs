@@ -142,7 +142,7 @@ pub fn check(
     files: &[CheckFile],
     text_of: &(dyn Fn(usize) -> String + Sync),
     output_dir: &Path,
-    locate_external: bool,
+    external: External,
     memo: &CheckMemo,
 ) -> Report {
     let mut report = Report::default();
@@ -150,7 +150,7 @@ pub fn check(
     let mut placer = Placer {
         site,
         output_dir,
-        locate_external,
+        external,
         origins: Origins::new(site),
         from_templates: BTreeMap::new(),
         located: HashSet::new(),
@@ -160,7 +160,8 @@ pub fn check(
     };
     for (number, (file, found)) in files.iter().zip(found).enumerate() {
         placer.report.internal += found.internal;
-        if !found.external.is_empty() || !found.broken.is_empty() {
+        let listed = external != External::Skip && !found.external.is_empty();
+        if listed || !found.broken.is_empty() {
             placer.place(file, found, &|| text_of(number));
         }
     }
@@ -241,7 +242,7 @@ impl<'a> Origins<'a> {
             Origin::Static(path.to_string())
         } else if let Some(page) = self.pages.get(path) {
             Origin::Page(page)
-        } else if path == format!("{FIGURES_URL}index.html") {
+        } else if path.strip_suffix("index.html") == Some(FIGURES_URL) {
             Origin::Template("figures.html")
         } else if path == "404.html" {
             Origin::Template("404.html")
@@ -251,11 +252,22 @@ impl<'a> Origins<'a> {
     }
 }
 
+/// What the check does with links to other sites (never fetched).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum External {
+    /// Leave them out of the report (a preview, which does not show them).
+    Skip,
+    /// List each with the output file it is in.
+    List,
+    /// List each with the line of the file the user wrote (`check --external`).
+    Locate,
+}
+
 /// Places problems and external links at the line of the file the user wrote.
 struct Placer<'a> {
     site: &'a Site,
     output_dir: &'a Path,
-    locate_external: bool,
+    external: External,
     origins: Origins<'a>,
     /// Template links repeat on every page: one report per target, naming how many pages.
     from_templates: BTreeMap<(String, Kind, String), (Problem, usize)>,
@@ -277,7 +289,7 @@ impl Placer<'_> {
         let origin = self.origins.of(&output.path);
         // Where each link of a page is written in its Markdown, found once per page.
         let places = match &origin {
-            Origin::Page(page) if self.locate_external || !found.broken.is_empty() => {
+            Origin::Page(page) if self.external == External::Locate || !found.broken.is_empty() => {
                 Places::new(self.locator.sites(page))
             }
             _ => Places::default(),
@@ -286,9 +298,14 @@ impl Placer<'_> {
             let (line, column) = lines().line_col(offset);
             (self.output_dir.join(&output.path), line, column)
         };
-        for i in found.external {
+        let external = if self.external == External::Skip {
+            Vec::new()
+        } else {
+            found.external
+        };
+        for i in external {
             let reference = &output.links.refs[i];
-            let location = if self.locate_external {
+            let location = if self.external == External::Locate {
                 match &origin {
                     Origin::Page(page) => places.first(page, &reference.href),
                     _ => None,

@@ -364,6 +364,8 @@ fn render_site(shared: &Shared) -> Result<(usize, usize, Files), Problems> {
     // shows what will be published and a broken link shows as a problem.
     let options = crate::publish::Options {
         output_dir: root.join("public"),
+        // The preview shows broken links, never the list of links to other sites.
+        external_links: crate::publish::links::External::Skip,
         ..crate::publish::Options::default()
     };
     let previous = shared

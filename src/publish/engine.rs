@@ -581,10 +581,14 @@ impl<'a> Build<'a> {
         };
         let mut groups = Vec::with_capacity(2);
         for name in ["figures page", "documents"] {
+            // A static file of the same path replaces a document (or clashes with it).
+            let mut static_paths: Vec<&str> = taken.iter().copied().collect();
+            static_paths.sort_unstable();
             let key = match name {
                 "figures page" => self.figures_page_key(shared, global),
                 _ => self.documents_key(shared, listings, global),
             };
+            let key = Key::new().add(&key).add(&static_paths).finish();
             if let Some(group) = memo.iter().find(|g| g.name == name && g.key == key)
                 && group
                     .files

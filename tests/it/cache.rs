@@ -96,6 +96,12 @@ fn warm_builds_match_cold_builds_after_every_kind_of_change() {
     );
     assert_warm_equals_cold(&site, "static file changed");
 
+    // A static file of a document's name replaces the document.
+    site.write("static/robots.txt", "User-agent: *\nDisallow: /\n");
+    assert_warm_equals_cold(&site, "static file replaces a document");
+    site.remove("static/robots.txt");
+    assert_warm_equals_cold(&site, "the document is made again");
+
     let config = std::fs::read_to_string(site.path("briefing.yaml")).unwrap();
     site.write(
         "briefing.yaml",

@@ -147,34 +147,33 @@ impl Calculator {
     /// The spec index of the assumption called `name`.
     pub(super) fn assumption(&self, name: &str) -> Result<usize, RunError> {
         let model = &self.model;
-        match model.index_of(name).and_then(|i| Some((i, model.specs.get(i)?))) {
-            Some((i, spec)) if spec.kind == Some(Kind::Assumption) => Ok(i),
-            Some((_, spec)) => Err(RunError {
-                message: format!(
-                    "`{name}` is {}, not an assumption",
-                    match spec.kind {
-                        Some(Kind::Reported) => "a reported figure",
-                        _ => "a derived figure",
-                    }
-                ),
-                help: "only an assumption (a figure with `why:`) can take other values; a \
-                       reported figure is what its source says, a derived one follows from its formula"
-                    .to_string(),
-            }),
-            None => Err(not_assumption(name)),
-        }
-    .map_err(|mut e| {
-            if model.index_of(name).is_none() {
-                let assumptions = model
-                    .specs
-                    .iter()
-                    .filter(|s| s.kind == Some(Kind::Assumption))
-                    .map(Spec::name);
-                if let Some(s) = did_you_mean(name, assumptions) {
-                    e.help = format!("did you mean `{s}`?");
-                }
+        let Some((i, spec)) = model
+            .index_of(name)
+            .and_then(|i| Some((i, model.specs.get(i)?)))
+        else {
+            let assumptions = model
+                .specs
+                .iter()
+                .filter(|s| s.kind == Some(Kind::Assumption))
+                .map(Spec::name);
+            let mut error = not_assumption(name);
+            if let Some(s) = did_you_mean(name, assumptions) {
+                error.help = format!("did you mean `{s}`?");
             }
-            e
+            return Err(error);
+        };
+        if spec.kind == Some(Kind::Assumption) {
+            return Ok(i);
+        }
+        let what = match spec.kind {
+            Some(Kind::Reported) => "a reported figure",
+            _ => "a derived figure",
+        };
+        Err(RunError {
+            message: format!("`{name}` is {what}, not an assumption"),
+            help: "only an assumption (a figure with `why:`) can take other values; a reported \
+                   figure is what its source says, a derived one follows from its formula"
+                .to_string(),
         })
     }
 

@@ -242,11 +242,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let highlights = crate::publish::cache::Highlights::read_only(
                 &root.join(crate::publish::cache::DIR_NAME),
             )
-            .with_shared(
-                crate::publish::shared::locate(cache_dir.as_deref()).map(|dir| {
-                    std::sync::Arc::new(crate::publish::shared::Shared::read_only(&dir)) as _
-                }),
-            );
+            .with_shared(crate::publish::shared::highlight_cache(
+                crate::publish::shared::locate(cache_dir.as_deref()).as_deref(),
+                false,
+            ));
             let published = crate::publish::prepare_with(&site, &publish, &highlights)?;
             print_warnings(&published.warnings);
             let links = &published.links;
@@ -347,10 +346,10 @@ fn report(
         .transpose()?;
     let highlights =
         crate::publish::cache::Highlights::read_only(&root.join(crate::publish::cache::DIR_NAME))
-            .with_shared(
-                crate::publish::shared::locate(cache_dir)
-                    .map(|d| std::sync::Arc::new(crate::publish::shared::Shared::open(&d)) as _),
-            );
+            .with_shared(crate::publish::shared::highlight_cache(
+                crate::publish::shared::locate(cache_dir).as_deref(),
+                true,
+            ));
     let first = report::render(&site, None, &highlights)?;
     for warning in &first.warnings {
         eprintln!("warning: {warning}");

@@ -553,7 +553,7 @@ pub struct PageRecord {
 
 /// The written output file as the build left it, to tell whether it is still there
 /// untouched (for outputs kept in memory, only the length is known).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutputStamp {
     pub len: u64,
     pub modified_ns: u128,

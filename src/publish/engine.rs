@@ -523,9 +523,7 @@ impl<'a> Build<'a> {
         )
         .map_err(Problems::one)?;
         let (bytes, file_links) = finish(&path, html, assets, &self.url);
-        let stored = self.options.shared_pages.as_ref().map(|_| bytes.clone());
-        let output = self.put(&path, bytes)?;
-        let record = Arc::new(PageRecord {
+        let mut record = PageRecord {
             markdown_key: meta.markdown_key,
             summary: meta.summary.clone(),
             listed_summary: meta.listed_summary.clone(),
@@ -535,12 +533,16 @@ impl<'a> Build<'a> {
             md_links: rendered.md_links,
             blocks: rendered.blocks,
             output_key,
-            output,
+            output: crate::publish::cache::OutputStamp::default(),
             links: file_links,
-        });
-        if let (Some(shared), Some(bytes)) = (&self.options.shared_pages, stored) {
+        };
+        // Kept before the bytes go to the sink, which takes them: a stamp of this output
+        // folder means nothing to another site, so the entry keeps none.
+        if let Some(shared) = &self.options.shared_pages {
             shared.store(page, &record, &bytes);
         }
+        record.output = self.put(&path, bytes)?;
+        let record = Arc::new(record);
         Ok((record, true))
     }
 

@@ -179,11 +179,11 @@ pub fn build_with(
     } else {
         cache::PageRecords::load(&cache_dir)
     };
-    let shared_pages = options
+    let shared_dir = options
         .shared_cache
         .as_deref()
-        .filter(|_| !options.no_cache)
-        .map(|dir| std::sync::Arc::new(shared::SharedPages::open(dir)));
+        .filter(|_| !options.no_cache);
+    let shared_pages = shared_dir.map(|dir| std::sync::Arc::new(shared::SharedPages::open(dir)));
     if let Some(shared) = &shared_pages {
         from_shared(&site, &mut previous, shared);
     }
@@ -191,11 +191,7 @@ pub fn build_with(
         shared_pages: shared_pages.clone(),
         ..publish.clone()
     };
-    let shared_blocks = options
-        .shared_cache
-        .as_deref()
-        .filter(|_| !options.no_cache)
-        .map(|dir| std::sync::Arc::new(shared::Shared::open(dir)));
+    let shared_blocks = shared_dir.map(|dir| std::sync::Arc::new(shared::Shared::open(dir)));
     let highlights = if options.no_cache {
         cache::Highlights::none()
     } else {
@@ -215,11 +211,8 @@ pub fn build_with(
         if outcome.records_changed {
             let _ = outcome.records.save(&cache_dir);
         }
-        if let Some(shared) = &shared_blocks {
-            shared.evict();
-        }
-        if let Some(shared) = &shared_pages {
-            shared.evict();
+        if let Some(dir) = shared_dir {
+            shared::evict_after(dir, shared_blocks.as_deref(), shared_pages.as_deref());
         }
         timings.step("save cache");
     }

@@ -65,72 +65,151 @@ pub fn as_highlight_cache(
         .map(|s| s as std::sync::Arc<dyn crate::render::highlight::HighlightCache + Send>)
 }
 
-/// The shared highlight cache of one build.
-pub struct Shared {
-    root: PathBuf,
+/// The shared highlight cache in `dir` as the second cache a site's own asks, for the
+/// commands that do not evict (`check`, which only reads it; `report`; `serve`).
+pub fn highlight_cache(
+    dir: Option<&Path>,
+    write: bool,
+) -> Option<std::sync::Arc<dyn crate::render::highlight::HighlightCache + Send>> {
+    let dir = dir?;
+    let shared = if write {
+        Shared::open(dir)
+    } else {
+        Shared::read_only(dir)
+    };
+    Some(std::sync::Arc::new(shared))
+}
+
+/// The folders of entries this cache owns inside its root: the only places eviction looks,
+/// so a `--cache-dir` pointed at a folder holding other files never loses one of them.
+const FOLDERS: [&str; 2] = ["highlight-v1", "pages-v1"];
+
+/// The largest entry read: a page of several megabytes is rare; more is damage.
+const MAX_ENTRY: u64 = 256 * 1024 * 1024;
+
+/// One kind of entry: a folder of files named by a 128-bit hash (`ab/cdef…`), each written
+/// under a temporary name and renamed into place.
+struct Store {
     dir: PathBuf,
-    limit: u64,
+    /// What an entry is, for warnings: "code block", "page".
+    what: &'static str,
+    /// Never written (`check`, which writes nothing).
+    read_only: bool,
     stored: AtomicUsize,
-    hits: AtomicUsize,
     /// A counter for temporary names, unique within the process (the pid makes them
     /// unique across processes).
     next_temp: AtomicU64,
     damage_reported: AtomicBool,
     write_reported: AtomicBool,
-    /// Never written (`check`, which writes nothing).
-    read_only: bool,
+}
+
+impl Store {
+    fn new(root: &Path, folder: &'static str, what: &'static str, read_only: bool) -> Store {
+        Store {
+            dir: root.join(folder),
+            what,
+            read_only,
+            stored: AtomicUsize::new(0),
+            next_temp: AtomicU64::new(0),
+            damage_reported: AtomicBool::new(false),
+            write_reported: AtomicBool::new(false),
+        }
+    }
+
+    fn path(&self, name: u128) -> PathBuf {
+        let name = format!("{name:032x}");
+        self.dir.join(&name[..2]).join(&name[2..])
+    }
+
+    /// The entry at `path`, open, and its size; None when there is none (or it is too
+    /// large to be one, which is damage).
+    fn open(&self, path: &Path) -> Option<(File, u64)> {
+        let file = File::open(path).ok()?;
+        let size = file.metadata().ok()?.len();
+        if size > MAX_ENTRY {
+            self.damaged(path, "is larger than any entry");
+            return None;
+        }
+        Some((file, size))
+    }
+
+    /// Write an entry, atomically. A failure costs a later build time only, and is said once.
+    fn write(&self, path: &Path, bytes: &[u8]) {
+        if self.read_only {
+            return;
+        }
+        let temp = path.with_file_name(format!(
+            ".tmp-{}-{}",
+            std::process::id(),
+            self.next_temp.fetch_add(1, Ordering::Relaxed)
+        ));
+        match write_atomically(path, temp, bytes) {
+            Ok(()) => {
+                self.stored.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(err) => {
+                if !self.write_reported.swap(true, Ordering::Relaxed) {
+                    eprintln!(
+                        "warning: cannot write the shared cache in {}: {err}; the build goes on without it",
+                        self.dir.display()
+                    );
+                }
+            }
+        }
+    }
+
+    /// A damaged entry: said once, and removed (the build writes it again).
+    fn damaged(&self, path: &Path, reason: &str) {
+        if !self.damage_reported.swap(true, Ordering::Relaxed) {
+            eprintln!(
+                "warning: {}: a shared cached {} {reason}; it is made again",
+                path.display(),
+                self.what
+            );
+        }
+        if !self.read_only {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
+    fn grew(&self) -> bool {
+        self.stored.load(Ordering::Relaxed) > 0
+    }
+}
+
+/// The shared highlight cache of one build.
+pub struct Shared {
+    store: Store,
 }
 
 impl Shared {
     /// The cache in `dir` (created when the first entry is written).
     pub fn open(dir: &Path) -> Shared {
         Shared {
-            root: dir.to_path_buf(),
-            dir: dir.join("highlight-v1"),
-            limit: limit(),
-            stored: AtomicUsize::new(0),
-            hits: AtomicUsize::new(0),
-            next_temp: AtomicU64::new(0),
-            damage_reported: AtomicBool::new(false),
-            write_reported: AtomicBool::new(false),
-            read_only: false,
+            store: Store::new(dir, FOLDERS[0], "code block", false),
         }
     }
 
     /// The cache in `dir`, read but never written.
     pub fn read_only(dir: &Path) -> Shared {
         Shared {
-            read_only: true,
-            ..Shared::open(dir)
+            store: Store::new(dir, FOLDERS[0], "code block", true),
         }
     }
 
-    /// Blocks found here this build.
-    pub fn hits(&self) -> usize {
-        self.hits.load(Ordering::Relaxed)
-    }
-
     fn path(&self, key: u128) -> PathBuf {
-        let name = format!("{:032x}", shared_key(key));
-        self.dir.join(&name[..2]).join(&name[2..])
+        self.store.path(shared_key(key))
     }
 
     /// The block of `key` (a [`crate::render::highlight::block_key`]), if an earlier build
     /// of any site stored it.
     pub fn get(&self, key: u128) -> Option<Block> {
         let path = self.path(key);
-        let mut file = File::open(&path).ok()?;
-        let mut bytes = Vec::new();
-        // An entry is small; one bigger than a block could be is damage.
-        if std::io::Read::take(&mut file, u64::from(u32::MAX))
-            .read_to_end(&mut bytes)
-            .is_err()
-        {
-            return None;
-        }
+        let (mut file, size) = self.store.open(&path)?;
+        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        file.read_to_end(&mut bytes).ok()?;
         match decode(&bytes) {
             Ok((known, html)) => {
-                self.hits.fetch_add(1, Ordering::Relaxed);
                 touch(&file);
                 Some(Block {
                     key,
@@ -139,54 +218,15 @@ impl Shared {
                 })
             }
             Err(reason) => {
-                if !self.damage_reported.swap(true, Ordering::Relaxed) {
-                    eprintln!(
-                        "warning: {}: a shared cached code block {reason}; it is highlighted again",
-                        path.display()
-                    );
-                }
-                // Replaced by the block highlighted now.
-                if !self.read_only {
-                    let _ = std::fs::remove_file(&path);
-                }
+                self.store.damaged(&path, reason);
                 None
             }
         }
     }
 
-    /// Store a block just highlighted. A failure costs a later build time only, and is
-    /// said once.
+    /// Store a block just highlighted.
     pub fn put(&self, key: u128, known: bool, html: &str) {
-        if self.read_only {
-            return;
-        }
-        let path = self.path(key);
-        if let Err(err) = self.write(&path, &encode(known, html)) {
-            if !self.write_reported.swap(true, Ordering::Relaxed) {
-                eprintln!(
-                    "warning: cannot write the shared highlight cache in {}: {err}; code is highlighted without it",
-                    self.dir.display()
-                );
-            }
-            return;
-        }
-        self.stored.fetch_add(1, Ordering::Relaxed);
-    }
-
-    fn write(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-        let temp = path.with_file_name(format!(
-            ".tmp-{}-{}",
-            std::process::id(),
-            self.next_temp.fetch_add(1, Ordering::Relaxed)
-        ));
-        write_atomically(path, temp, bytes)
-    }
-
-    /// After a build that stored blocks: see [`evict`].
-    pub fn evict(&self) {
-        if self.stored.load(Ordering::Relaxed) > 0 {
-            evict(&self.root, self.limit);
-        }
+        self.store.write(&self.path(key), &encode(known, html));
     }
 }
 
@@ -200,45 +240,56 @@ impl crate::render::highlight::HighlightCache for Shared {
     }
 }
 
-/// When the shared cache in `root` is over `limit` bytes, remove the least recently used
-/// entries (of every kind) until it is under nine tenths of it.
+/// After a build: when it added entries to the shared cache in `dir`, and the cache is
+/// over its bound, remove the least recently used entries (of every kind) until it is
+/// under nine tenths of it.
+pub fn evict_after(dir: &Path, blocks: Option<&Shared>, pages: Option<&SharedPages>) {
+    let grew = blocks.is_some_and(|b| b.store.grew()) || pages.is_some_and(|p| p.store.grew());
+    if grew {
+        evict(dir, limit());
+    }
+}
+
 fn evict(root: &Path, limit: u64) {
-    {
-        let mut entries = Vec::new();
-        let mut total = 0u64;
-        let now = SystemTime::now();
-        for entry in walkdir::WalkDir::new(root)
-            .min_depth(3)
-            .max_depth(3)
+    let mut entries = Vec::new();
+    let mut total = 0u64;
+    let now = SystemTime::now();
+    let walked = FOLDERS.iter().flat_map(|folder| {
+        walkdir::WalkDir::new(root.join(folder))
+            .min_depth(2)
+            .max_depth(2)
             .into_iter()
             .filter_map(Result::ok)
-        {
-            let Ok(meta) = entry.metadata() else { continue };
-            if !meta.is_file() {
-                continue;
-            }
-            let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
-            if entry.file_name().to_string_lossy().starts_with(".tmp-") {
-                if now.duration_since(modified).unwrap_or_default() > STALE_TEMP {
-                    let _ = std::fs::remove_file(entry.path());
-                }
-                continue;
-            }
-            total += meta.len();
-            entries.push((modified, meta.len(), entry.into_path()));
+    });
+    for entry in walked {
+        let name = entry.file_name().to_string_lossy();
+        let temp = name.starts_with(".tmp-");
+        let ours = temp || (name.len() == 30 && name.bytes().all(|b| b.is_ascii_hexdigit()));
+        let Ok(meta) = entry.metadata() else { continue };
+        if !ours || !meta.is_file() {
+            continue;
         }
-        if total <= limit {
-            return;
+        let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+        if temp {
+            if now.duration_since(modified).unwrap_or_default() > STALE_TEMP {
+                let _ = std::fs::remove_file(entry.path());
+            }
+            continue;
         }
-        entries.sort();
-        let target = limit / 10 * 9;
-        for (_, len, path) in entries {
-            if total <= target {
-                break;
-            }
-            if std::fs::remove_file(&path).is_ok() {
-                total -= len;
-            }
+        total += meta.len();
+        entries.push((modified, meta.len(), entry.into_path()));
+    }
+    if total <= limit {
+        return;
+    }
+    entries.sort();
+    let target = limit / 10 * 9;
+    for (_, len, path) in entries {
+        if total <= target {
+            break;
+        }
+        if std::fs::remove_file(&path).is_ok() {
+            total -= len;
         }
     }
 }
@@ -309,14 +360,8 @@ fn touch(file: &File) {
 /// that, then checked like a record of the site's own cache (its Markdown key, then its
 /// output key), and its bytes are written instead of rendering it again.
 pub struct SharedPages {
-    root: PathBuf,
-    dir: PathBuf,
+    store: Store,
     stamp: String,
-    limit: u64,
-    read_only: bool,
-    stored: AtomicUsize,
-    next_temp: AtomicU64,
-    damage_reported: AtomicBool,
 }
 
 /// An entry: magic, the lengths and CRC-32s of the record and of the output, the output key
@@ -324,109 +369,89 @@ pub struct SharedPages {
 const PAGE_MAGIC: &[u8; 4] = b"BPC1";
 const PAGE_HEADER: usize = 4 + 8 + 4 + 8 + 4 + 16;
 
+/// A page entry's header, read.
+struct PageHeader {
+    record_len: u64,
+    record_crc: u32,
+    output_len: u64,
+    output_crc: u32,
+    output_key: u128,
+}
+
 impl SharedPages {
     pub fn open(dir: &Path) -> SharedPages {
         SharedPages {
-            root: dir.to_path_buf(),
-            dir: dir.join("pages-v1"),
+            store: Store::new(dir, FOLDERS[1], "page", false),
             stamp: super::cache::binary_stamp(),
-            limit: limit(),
-            read_only: false,
-            stored: AtomicUsize::new(0),
-            next_temp: AtomicU64::new(0),
-            damage_reported: AtomicBool::new(false),
         }
     }
 
     /// Where the entry of `page` is: named by this binary and the page's source.
     fn path(&self, page: &crate::load::content::Page) -> PathBuf {
-        let key = crate::util::hash::Key::new()
-            .add(&self.stamp)
-            .add(&page.rel)
-            .add(&page.url)
-            .add(&page.body)
-            .add(&page.front_key)
-            .finish();
-        let name = format!("{key:032x}");
-        self.dir.join(&name[..2]).join(&name[2..])
+        self.store.path(
+            crate::util::hash::Key::new()
+                .add(&self.stamp)
+                .add(&page.rel)
+                .add(&page.url)
+                .add(&page.body)
+                .add(&page.front_key)
+                .finish(),
+        )
+    }
+
+    /// The entry of `page`, open, with its header; damage is reported.
+    fn entry(&self, page: &crate::load::content::Page) -> Option<(File, PathBuf, PageHeader)> {
+        let path = self.path(page);
+        let (file, size) = self.store.open(&path)?;
+        let mut bytes = [0u8; PAGE_HEADER];
+        let header = std::os::unix::fs::FileExt::read_exact_at(&file, &mut bytes, 0)
+            .ok()
+            .and_then(|()| read_header(&bytes));
+        match header {
+            Some(h) if PAGE_HEADER as u64 + h.record_len + h.output_len == size => {
+                Some((file, path, h))
+            }
+            _ => {
+                self.store
+                    .damaged(&path, "is cut short or not an entry of this cache");
+                None
+            }
+        }
     }
 
     /// The record of an earlier build of a page with this source, if there is one.
     pub fn record(&self, page: &crate::load::content::Page) -> Option<super::cache::PageRecord> {
-        let path = self.path(page);
-        let mut file = File::open(&path).ok()?;
-        let mut header = [0u8; PAGE_HEADER];
-        file.read_exact(&mut header).ok()?;
-        let (record_len, record_crc, ..) = self.header(&path, &header)?;
-        let size = file.metadata().ok()?.len();
-        if record_len > size {
-            self.damaged(&path);
-            return None;
-        }
-        let mut record = vec![0u8; usize::try_from(record_len).ok()?];
-        file.read_exact(&mut record).ok()?;
-        if crc32fast::hash(&record) != record_crc {
-            self.damaged(&path);
-            return None;
-        }
+        let (file, path, header) = self.entry(page)?;
+        let record = self.part(
+            &file,
+            &path,
+            PAGE_HEADER as u64,
+            header.record_len,
+            header.record_crc,
+        )?;
         touch(&file);
         postcard::from_bytes(&record).ok()
     }
 
     /// The bytes of the page built with `output_key`, if the entry holds them.
     pub fn output(&self, page: &crate::load::content::Page, output_key: u128) -> Option<Vec<u8>> {
-        let path = self.path(page);
-        let file = File::open(&path).ok()?;
-        let mut header = [0u8; PAGE_HEADER];
-        std::os::unix::fs::FileExt::read_exact_at(&file, &mut header, 0).ok()?;
-        let (record_len, _, output_len, output_crc, key) = self.header(&path, &header)?;
-        if key != output_key {
+        let (file, path, header) = self.entry(page)?;
+        if header.output_key != output_key {
             return None;
         }
-        let size = file.metadata().ok()?.len();
-        if PAGE_HEADER as u64 + record_len + output_len != size {
-            self.damaged(&path);
-            return None;
-        }
-        let mut output = vec![0u8; usize::try_from(output_len).ok()?];
-        std::os::unix::fs::FileExt::read_exact_at(
-            &file,
-            &mut output,
-            PAGE_HEADER as u64 + record_len,
-        )
-        .ok()?;
-        if crc32fast::hash(&output) != output_crc {
-            self.damaged(&path);
-            return None;
-        }
-        Some(output)
+        let at = PAGE_HEADER as u64 + header.record_len;
+        self.part(&file, &path, at, header.output_len, header.output_crc)
     }
 
-    fn header(
-        &self,
-        path: &Path,
-        header: &[u8; PAGE_HEADER],
-    ) -> Option<(u64, u32, u64, u32, u128)> {
-        let u64_at = |at: usize| Some(u64::from_le_bytes(header.get(at..at + 8)?.try_into().ok()?));
-        let u32_at = |at: usize| Some(u32::from_le_bytes(header.get(at..at + 4)?.try_into().ok()?));
-        let key = u128::from_le_bytes(header.get(28..44)?.try_into().ok()?);
-        if header.get(..4) != Some(PAGE_MAGIC.as_slice()) {
-            self.damaged(path);
+    /// `len` bytes of the entry from `at`, checked against `crc`.
+    fn part(&self, file: &File, path: &Path, at: u64, len: u64, crc: u32) -> Option<Vec<u8>> {
+        let mut bytes = vec![0u8; usize::try_from(len).ok()?];
+        std::os::unix::fs::FileExt::read_exact_at(file, &mut bytes, at).ok()?;
+        if crc32fast::hash(&bytes) != crc {
+            self.store.damaged(path, "fails its checksum");
             return None;
         }
-        Some((u64_at(4)?, u32_at(12)?, u64_at(16)?, u32_at(24)?, key))
-    }
-
-    fn damaged(&self, path: &Path) {
-        if !self.damage_reported.swap(true, Ordering::Relaxed) {
-            eprintln!(
-                "warning: {}: a shared cached page is damaged; it is rendered again",
-                path.display()
-            );
-        }
-        if !self.read_only {
-            let _ = std::fs::remove_file(path);
-        }
+        Some(bytes)
     }
 
     /// Keep a page just rendered, for the next build of a page with the same source.
@@ -436,9 +461,6 @@ impl SharedPages {
         record: &super::cache::PageRecord,
         output: &[u8],
     ) {
-        if self.read_only {
-            return;
-        }
         let Ok(record_bytes) = postcard::to_stdvec(record) else {
             return;
         };
@@ -451,31 +473,29 @@ impl SharedPages {
         bytes.extend_from_slice(&record.output_key.to_le_bytes());
         bytes.extend_from_slice(&record_bytes);
         bytes.extend_from_slice(output);
-        let path = self.path(page);
-        let temp = || {
-            path.with_file_name(format!(
-                ".tmp-{}-{}",
-                std::process::id(),
-                self.next_temp.fetch_add(1, Ordering::Relaxed)
-            ))
-        };
-        if write_atomically(&path, temp(), &bytes).is_ok() {
-            self.stored.fetch_add(1, Ordering::Relaxed);
-        }
+        self.store.write(&self.path(page), &bytes);
     }
+}
 
-    /// After a build that stored pages: see [`evict`].
-    pub fn evict(&self) {
-        if self.stored.load(Ordering::Relaxed) > 0 {
-            evict(&self.root, self.limit);
-        }
+fn read_header(bytes: &[u8; PAGE_HEADER]) -> Option<PageHeader> {
+    let u64_at = |at: usize| Some(u64::from_le_bytes(bytes.get(at..at + 8)?.try_into().ok()?));
+    let u32_at = |at: usize| Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
+    if bytes.get(..4) != Some(PAGE_MAGIC.as_slice()) {
+        return None;
     }
+    Some(PageHeader {
+        record_len: u64_at(4)?,
+        record_crc: u32_at(12)?,
+        output_len: u64_at(16)?,
+        output_crc: u32_at(24)?,
+        output_key: u128::from_le_bytes(bytes.get(28..44)?.try_into().ok()?),
+    })
 }
 
 impl std::fmt::Debug for SharedPages {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SharedPages")
-            .field("dir", &self.dir)
+            .field("dir", &self.store.dir)
             .finish()
     }
 }
@@ -524,7 +544,6 @@ mod tests {
         let block = shared.get(7).unwrap();
         assert!(block.known);
         assert_eq!(block.html, "<span class=\"hl-k\">fn</span>");
-        assert_eq!(shared.hits(), 1);
 
         let path = shared.path(7);
         let mut bytes = std::fs::read(&path).unwrap();
@@ -537,10 +556,24 @@ mod tests {
     }
 
     #[test]
-    fn eviction_keeps_the_most_recently_used_under_the_bound() {
+    fn eviction_keeps_the_most_recently_used_under_the_bound_and_nothing_else() {
         let dir = tempfile::tempdir().unwrap();
-        let mut shared = Shared::open(dir.path());
-        shared.limit = 10 * 1024;
+        let shared = Shared::open(dir.path());
+        // Files that are not entries of this cache, old and large, are never removed.
+        let other = [
+            dir.path().join("notes/a/b.txt"),
+            dir.path().join("highlight-v1/ab/not-an-entry"),
+        ];
+        for path in &other {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "y".repeat(50_000)).unwrap();
+            File::options()
+                .write(true)
+                .open(path)
+                .unwrap()
+                .set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1))
+                .unwrap();
+        }
         let html = "x".repeat(1000);
         for key in 0..20u128 {
             shared.put(key, false, &html);
@@ -552,7 +585,10 @@ mod tests {
                 .set_modified(old)
                 .unwrap();
         }
-        shared.evict();
+        evict(dir.path(), 10 * 1024);
+        for path in &other {
+            assert!(path.exists(), "{}", path.display());
+        }
         let kept: Vec<u128> = (0..20).filter(|&k| shared.path(k).exists()).collect();
         assert_eq!(
             kept,

@@ -223,12 +223,10 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<ServerHandle> {
                 crate::publish::cache::Highlights::read_only(
                     &root.join(crate::publish::cache::DIR_NAME),
                 )
-                .with_shared(
-                    options
-                        .shared_cache
-                        .as_deref()
-                        .map(|d| std::sync::Arc::new(crate::publish::shared::Shared::open(d)) as _),
-                ),
+                .with_shared(crate::publish::shared::highlight_cache(
+                    options.shared_cache.as_deref(),
+                    true,
+                )),
             ),
         }),
     });

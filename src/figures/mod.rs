@@ -204,6 +204,9 @@ pub struct Figures {
     tables: Vec<Table>,
     /// The model, to run again with other values; None for [`Figures::empty`].
     calculator: Option<std::sync::Arc<scenarios::Calculator>>,
+    /// The model compiled for a browser, made the first time it is asked for: the pages'
+    /// what-if script and `figures.json` both show it.
+    plan: std::sync::OnceLock<Option<Plan>>,
 }
 
 /// What [`load`] assembles into [`Figures`].
@@ -250,6 +253,7 @@ impl Figures {
             scenarios,
             tables,
             calculator: Some(std::sync::Arc::new(calculator)),
+            plan: std::sync::OnceLock::new(),
         }
     }
 
@@ -273,6 +277,8 @@ impl Figures {
     pub fn in_scenario(&self, name: &str) -> Option<Figures> {
         self.scenario(name)?;
         let mut copy = self.clone();
+        // Compiled again from the scenario's figures when asked for, as before caching.
+        copy.plan = std::sync::OnceLock::new();
         for figure in &mut copy.figures {
             let Some(outcome) = figure.in_scenario(name).cloned() else {
                 continue;
@@ -317,8 +323,10 @@ impl Figures {
     }
 
     /// The model compiled for a browser to run again ([`Plan`]); None without figures.
-    pub fn plan(&self) -> Option<Plan> {
-        plan::compile(self, self.calculator.as_deref()?)
+    pub fn plan(&self) -> Option<&Plan> {
+        self.plan
+            .get_or_init(|| plan::compile(self, self.calculator.as_deref()?))
+            .as_ref()
     }
 
     /// The tornado chart of `figure`, as `{{ chart: tornado(figure) }}` places it.

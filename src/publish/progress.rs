@@ -66,6 +66,10 @@ impl Progress {
             wake: Condvar::new(),
             painted: AtomicBool::new(false),
         });
+        if after.is_zero() {
+            // Shown at once, not whenever the painter's thread first runs.
+            paint(&state);
+        }
         let painter = {
             let state = Arc::clone(&state);
             std::thread::spawn(move || paint_until_stopped(&state, after))

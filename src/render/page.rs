@@ -366,8 +366,13 @@ pub(crate) fn shared_context_with(
     context.insert("sources", &site.figures.sources().collect::<Vec<_>>());
     context.insert("checks", &site.figures.checks().collect::<Vec<_>>());
     context.insert("scenarios", &site.figures.scenarios().collect::<Vec<_>>());
-    // Once per build: every page with `page.whatif` embeds the same model.
-    let model = crate::render::data::page_model(&site.figures).unwrap_or_default();
+    // Once per build, and only when some page can show an estimate: every page with
+    // `page.whatif` embeds the same model.
+    let model = if site.figures.iter().any(|f| f.estimate) {
+        crate::render::data::page_model(&site.figures).unwrap_or_default()
+    } else {
+        String::new()
+    };
     context.insert_value("whatif_model", Value::safe_string(&model));
     context.insert(
         "generator",

@@ -39,6 +39,18 @@ fn cold_tree(site: &SiteTest) -> std::collections::BTreeMap<std::path::PathBuf, 
     snapshot_tree(&out)
 }
 
+/// `briefing build` in `root` with the shared cache in `cache`, and its default size bound
+/// whatever the environment says, so no entry is evicted under a test.
+fn build_command(root: &Path, cache: &Path) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_briefing"));
+    command
+        .args(["build", "--cache-dir"])
+        .arg(cache)
+        .env_remove("BRIEFING_CACHE_LIMIT_MB")
+        .current_dir(root);
+    command
+}
+
 /// A copy of the site's sources alone, as a fresh clone has them.
 fn fresh_clone(site: &SiteTest) -> tempfile::TempDir {
     fresh_clone_of(site.root())
@@ -136,9 +148,7 @@ fn two_builds_at_once_sharing_the_cache_write_the_same_bytes_as_no_cache() {
     let children: Vec<_> = clones
         .iter()
         .map(|clone| {
-            std::process::Command::new(env!("CARGO_BIN_EXE_briefing"))
-                .args(["build", "--cache-dir", &cache])
-                .current_dir(clone.path())
+            build_command(clone.path(), Path::new(&cache))
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
@@ -196,12 +206,12 @@ fn a_damaged_shared_cache_warns_once_and_changes_no_byte() {
     }
     assert_eq!(entries, 11 + 7, "11 blocks, 7 pages");
     let clone = fresh_clone(&site);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_briefing"))
-        .args(["build", "--cache-dir", shared.path().to_str().unwrap()])
-        .current_dir(clone.path())
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let out = build_command(clone.path(), shared.path()).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         stderr.lines().count(),
@@ -221,11 +231,12 @@ fn a_damaged_shared_cache_warns_once_and_changes_no_byte() {
     assert_eq!(snapshot_tree(&clone.path().join("public")), expected);
     // The damaged entries were replaced: the next fresh clone highlights and renders nothing.
     let again = fresh_clone(&site);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_briefing"))
-        .args(["build", "--cache-dir", shared.path().to_str().unwrap()])
-        .current_dir(again.path())
-        .output()
-        .unwrap();
+    let out = build_command(again.path(), shared.path()).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("(0 rendered, 7 from the shared cache"),

@@ -136,12 +136,7 @@ fn shipped_home_page_renders_in_chromium() {
     };
     let site = SiteTest::shipped();
     site.cli_ok(&["build"]);
-    let url = format!("file://{}", site.path("public/deal/index.html").display());
-    let tab = browser.new_tab().unwrap();
-    tab.navigate_to(&url)
-        .unwrap()
-        .wait_until_navigated()
-        .unwrap();
+    let tab = crate::support::open_page(&browser, &site.path("public/deal/index.html"));
     let title = tab.get_title().unwrap();
     assert!(title.starts_with("The deal in detail"), "{title}");
     // The stylesheet loads from disk through the relative root, so the layout applies.

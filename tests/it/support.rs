@@ -131,6 +131,7 @@ impl SiteTest {
         Command::new(env!("CARGO_BIN_EXE_briefing"))
             .args(args)
             .env("BRIEFING_CACHE_DIR", "off")
+            .env_remove("BRIEFING_CACHE_LIMIT_MB")
             .current_dir(self.root())
             .output()
             .expect("run briefing")
@@ -176,6 +177,19 @@ impl Built {
             .map(|(p, b)| (p.clone(), String::from_utf8(b.clone()).unwrap()))
             .collect()
     }
+}
+
+/// A new tab of `browser` showing the file at `path` (a built page), loaded.
+pub fn open_page(
+    browser: &headless_chrome::Browser,
+    path: &Path,
+) -> std::sync::Arc<headless_chrome::Tab> {
+    let tab = browser.new_tab().expect("a tab");
+    tab.navigate_to(&format!("file://{}", path.display()))
+        .expect("navigate")
+        .wait_until_navigated()
+        .expect("loaded");
+    tab
 }
 
 pub fn copy_tree(from: &Path, to: &Path) {

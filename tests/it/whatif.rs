@@ -216,6 +216,7 @@ fn exact_ties_round_half_to_even_as_rust_does() {
         ),
     );
     let got: Vec<Vec<String>> = serde_json::from_str(got.as_str().unwrap()).unwrap();
+    assert_eq!(got.len(), values.len(), "a row for every value");
     for (x, got) in values.iter().zip(got) {
         let mut want: Vec<String> = (0..4).map(|n| format!("{x:.n$}")).collect();
         want.extend([0, 1, 2, 5].map(|p| format!("{x:.p$e}")));
@@ -394,12 +395,9 @@ fn the_panel_changes_the_page_and_puts_it_back() {
     };
     let site = SiteTest::shipped();
     site.cli_ok(&["build"]);
-    let url = format!("file://{}", site.path("public/deal/index.html").display());
-    let tab = browser.new_tab().unwrap();
-    tab.navigate_to(&url)
-        .unwrap()
-        .wait_until_navigated()
-        .unwrap();
+    let page = site.path("public/deal/index.html");
+    let url = format!("file://{}", page.display());
+    let tab = crate::support::open_page(&browser, &page);
     let panel_hidden = "document.getElementById('whatif-panel').hidden";
     assert_eq!(eval(&tab, panel_hidden), json!(true), "closed at first");
     let before = page_state(&tab);
@@ -437,6 +435,14 @@ fn the_panel_changes_the_page_and_puts_it_back() {
     assert_ne!(
         changed["chart"], before["chart"],
         "the schedule is drawn again"
+    );
+    assert!(
+        before["tornado"].is_string(),
+        "the deal page has its tornado"
+    );
+    assert_ne!(
+        changed["tornado"], before["tornado"],
+        "the tornado is drawn again"
     );
     assert_eq!(changed["search"], json!("?whatif=ramp_months:12"));
     assert!(

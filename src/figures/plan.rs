@@ -440,7 +440,7 @@ mod tests {
         }
         for set in sets {
             let want = figures.evaluate(&set).expect("evaluates");
-            for (f, got) in plan.figures.iter().zip(values(&plan, &set)) {
+            for (f, got) in plan.figures.iter().zip(values(plan, &set)) {
                 let want = want.get(&f.name).unwrap().value;
                 assert_eq!(got.to_bits(), want.to_bits(), "{} at {set:?}", f.name);
             }

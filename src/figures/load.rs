@@ -15,7 +15,7 @@ use super::format::{
     written_digits,
 };
 use super::formula::{self, char_pos};
-use super::model::{Model, Spec};
+use super::model::{Model, Spec, default_label};
 use super::number::{DATE_HELP, NUMBER_HELP, parse_date, parse_number};
 use super::scenarios::{self, Calculator};
 use super::units::{Declared, Unit};
@@ -140,7 +140,13 @@ pub fn load(path: &Path, text: &str) -> Result<Figures, Problems> {
     } else {
         Vec::new()
     };
-    let charts = series::load(&mut loader, &raw.charts.0, &figures, &declared, &calculator);
+    let charts = series::load(
+        &mut loader,
+        &raw.charts.0,
+        &figures,
+        &declared,
+        sound.then_some(&calculator),
+    );
     let mut problems = loader.problems;
     if problems.is_empty() {
         let parts = Parts {
@@ -771,8 +777,4 @@ impl Loader<'_> {
             "a figure cannot depend on itself; give one of them a reported value or an assumption instead of a formula",
         );
     }
-}
-
-fn default_label(name: &str) -> String {
-    crate::util::text::capitalise(name.replace('_', " ").trim())
 }

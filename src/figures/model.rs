@@ -242,3 +242,9 @@ fn topological(deps: &[Vec<usize>]) -> Vec<usize> {
     }
     order
 }
+
+/// A figure's or a scenario's label when it gives none: its name with `_` as spaces and a
+/// capital first letter.
+pub(super) fn default_label(name: &str) -> String {
+    crate::util::text::capitalise(name.replace('_', " ").trim())
+}

@@ -70,7 +70,8 @@ pub struct Scenario {
     pub label: String,
     /// One line saying what the scenario supposes.
     pub description: String,
-    /// The scenario sets an assumption outside its range, and says so to the reader.
+    /// It sets an assumption outside its range (which it may only with `outside_range:
+    /// true`), and the reader is told so.
     pub outside_range: bool,
     /// The assumptions it sets, in the order written.
     pub assumptions: Vec<Setting>,
@@ -82,6 +83,8 @@ pub struct Scenario {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Setting {
     pub figure: String,
+    /// The assumption's label as a sentence shows it: "length of the discounted start".
+    pub label: String,
     /// In the assumption's own unit, like [`Figure::value`].
     pub value: f64,
     /// As the prose shows it: "12 months".
@@ -100,8 +103,40 @@ pub struct ScenarioValue {
 
 impl Calculator {
     /// Run the model with the assumptions in `set` (name, value in the assumption's unit) and
-    /// every other assumption at its base value.
+    /// every other assumption at its base value: every figure formatted, every check tested.
     pub(super) fn evaluate(&self, set: &[(String, f64)]) -> Result<Evaluation, RunError> {
+        let (values, failing) = self.run(set)?;
+        let model = &self.model;
+        let mut outcomes = BTreeMap::new();
+        for (i, (spec, value)) in model.specs.iter().zip(&values).enumerate() {
+            if let Some(value) = value {
+                let estimate = !model.rests_on(i).is_empty();
+                outcomes.insert(spec.name().to_string(), outcome(spec, estimate, value)?);
+            }
+        }
+        Ok(Evaluation { outcomes, failing })
+    }
+
+    /// [`Calculator::evaluate`] for one figure (spec index `figure`): only it is formatted,
+    /// as a table cell or a tornado's bar needs. None when it has no value.
+    pub(super) fn evaluate_one(
+        &self,
+        set: &[(String, f64)],
+        figure: usize,
+    ) -> Result<(Option<Outcome>, Vec<String>), RunError> {
+        let (values, failing) = self.run(set)?;
+        let model = &self.model;
+        let shown = match (model.specs.get(figure), values.get(figure)) {
+            (Some(spec), Some(Some(value))) => {
+                Some(outcome(spec, !model.rests_on(figure).is_empty(), value)?)
+            }
+            _ => None,
+        };
+        Ok((shown, failing))
+    }
+
+    /// Every figure's value with the assumptions in `set`, and the checks that fail then.
+    fn run(&self, set: &[(String, f64)]) -> Result<(Vec<Option<Quantity>>, Vec<String>), RunError> {
         let model = &self.model;
         let mut fixed = Vec::with_capacity(set.len());
         for (name, value) in set {
@@ -121,14 +156,6 @@ impl Calculator {
                 }
             }
         }
-        let mut outcomes = BTreeMap::new();
-        for (i, (spec, value)) in model.specs.iter().zip(&values).enumerate() {
-            let Some(value) = value else {
-                continue;
-            };
-            let estimate = !model.rests_on(i).is_empty();
-            outcomes.insert(spec.name().to_string(), outcome(spec, estimate, value)?);
-        }
         let lookup = |name: &str| {
             model
                 .index_of(name)
@@ -141,7 +168,7 @@ impl Calculator {
             .filter(|(_, claim)| claim.holds(&lookup) == Some(false))
             .map(|(id, _)| id.clone())
             .collect();
-        Ok(Evaluation { outcomes, failing })
+        Ok((values, failing))
     }
 
     /// The spec index of the assumption called `name`.
@@ -177,13 +204,14 @@ impl Calculator {
         })
     }
 
-    /// An assumption's value as the prose would show it.
+    /// An assumption's value as the prose would show it: as its own value and its range
+    /// are shown ([`Spec::show`]).
     pub(super) fn show(&self, i: usize, value: f64) -> String {
         self.model
             .specs
             .get(i)
-            .and_then(|spec| outcome(spec, false, &quantity(spec, value).ok()?).ok())
-            .map_or_else(|| value.to_string(), |o| o.display)
+            .and_then(|spec| Some(spec.show(&quantity(spec, value).ok()?)))
+            .unwrap_or_else(|| value.to_string())
     }
 }
 
@@ -309,7 +337,7 @@ fn read(loader: &mut Loader, at: &At, entry: &Json, calculator: &Calculator) -> 
     let mut ok = true;
     let label = loader
         .text_field(at, fields, "label")
-        .unwrap_or_else(|| crate::util::text::capitalise(at.name.replace('_', " ").trim()));
+        .unwrap_or_else(|| super::model::default_label(at.name));
     let description = loader.text_field(at, fields, "description");
     if description.is_none()
         && !fields.contains_key("description")
@@ -365,7 +393,7 @@ fn read(loader: &mut Loader, at: &At, entry: &Json, calculator: &Calculator) -> 
         name: at.name.to_string(),
         label,
         description,
-        outside_range,
+        outside_range: assumptions.iter().any(|a| a.outside_range),
         assumptions,
         line: at.line,
     })
@@ -410,6 +438,7 @@ fn setting(
     }
     Some(Setting {
         figure: name.to_string(),
+        label: crate::util::text::lower_first(&spec.label),
         value,
         display,
         outside_range: outside,

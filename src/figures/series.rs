@@ -120,14 +120,13 @@ pub(super) fn tornado(calculator: &Calculator, figure: &str) -> Result<Tornado, 
             help: "choose an estimate measured in a unit, e.g. money".to_string(),
         });
     }
-    let base = calculator.evaluate(&[])?;
-    let outcome = |e: &super::scenarios::Evaluation| {
-        e.get(figure).cloned().ok_or_else(|| RunError {
+    let outcome = |set: &[(String, f64)]| {
+        calculator.evaluate_one(set, i)?.0.ok_or_else(|| RunError {
             message: format!("`{figure}` has no value"),
-            help: String::new(),
+            help: "check its formula across the ranges of the assumptions it rests on".to_string(),
         })
     };
-    let base = outcome(&base)?;
+    let base = outcome(&[])?;
     let mut bars = Vec::new();
     for name in model.rests_on(i) {
         let Some(a) = model.index_of(name) else {
@@ -139,8 +138,8 @@ pub(super) fn tornado(calculator: &Calculator, figure: &str) -> Result<Tornado, 
         let Some((low, high)) = assumption.range() else {
             continue;
         };
-        let at_low = outcome(&calculator.evaluate(&[(name.clone(), low.number())])?)?;
-        let at_high = outcome(&calculator.evaluate(&[(name.clone(), high.number())])?)?;
+        let at_low = outcome(&[(name.clone(), low.number())])?;
+        let at_high = outcome(&[(name.clone(), high.number())])?;
         bars.push(TornadoBar {
             assumption: name.clone(),
             label: assumption.label.clone(),
@@ -155,7 +154,8 @@ pub(super) fn tornado(calculator: &Calculator, figure: &str) -> Result<Tornado, 
     if bars.is_empty() {
         return Err(RunError {
             message: format!("`{figure}` rests on no assumption with a range"),
-            help: "a tornado chart shows what moves an estimate: choose a figure that rests on                    an assumption with `range: [low, high]`"
+            help: "a tornado chart shows what moves an estimate: choose a figure that rests on \
+                   an assumption with `range: [low, high]`"
                 .to_string(),
         });
     }
@@ -247,7 +247,8 @@ impl Chart {
     }
 }
 
-/// Read every chart of `charts:` and compute its data from `figures`.
+/// Read every chart of `charts:` and compute its data from `figures`; a tornado runs the
+/// model again, so only when it is sound (`calculator`).
 /// `declared` names every figure of the file, including those whose own problems left them
 /// without a value, which are not reported a second time here.
 pub(super) fn load(
@@ -255,7 +256,7 @@ pub(super) fn load(
     raw: &[(String, Json)],
     figures: &[Figure],
     declared: &[&str],
-    calculator: &Calculator,
+    calculator: Option<&Calculator>,
 ) -> Vec<Chart> {
     let mut charts: Vec<Chart> = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -295,7 +296,11 @@ pub(super) fn load(
             }
             Some("tornado") => {
                 reader.only(&TORNADO_KEYS, "tornado");
-                reader.tornado(calculator)
+                match calculator {
+                    Some(calculator) => reader.tornado(calculator),
+                    // The model has problems of its own, reported where they are.
+                    None => None,
+                }
             }
             Some(other) => {
                 let help = match did_you_mean(other, ["schedule", "bars", "tornado"]) {

@@ -97,10 +97,11 @@ fn table(
     calculator: &Calculator,
     checks: &[Check],
 ) -> Option<Table> {
-    let (fields, _) = loader.fields(at, entry, &TABLE_KEYS)?;
+    // `meant`: the fields a misspelt key stands for, already reported as unknown.
+    let (fields, meant) = loader.fields(at, entry, &TABLE_KEYS)?;
     let model = &calculator.model;
     let figure = loader.text_field(at, fields, "figure");
-    if figure.is_none() && !fields.contains_key("figure") {
+    if figure.is_none() && !fields.contains_key("figure") && !meant.contains(&"figure") {
         loader.report(
             at,
             "has no `figure:`",
@@ -146,7 +147,7 @@ fn table(
         calculator,
         figure.as_ref(),
         steps,
-        true,
+        !meant.contains(&"rows"),
     );
     let columns = axis(
         loader,
@@ -172,7 +173,7 @@ fn table(
         return None;
     }
     let spec = model.specs.get(i)?;
-    let label = |axis: &Axis| axis.label.to_lowercase();
+    let label = |axis: &Axis| crate::util::text::lower_first(&axis.label);
     let caption = loader
         .text_field(at, fields, "caption")
         .unwrap_or_else(|| match &columns {
@@ -192,8 +193,8 @@ fn table(
             if let (Some((_, value)), Some(c)) = (column, &columns) {
                 set.push((c.figure.clone(), *value));
             }
-            let evaluation = match calculator.evaluate(&set) {
-                Ok(evaluation) => evaluation,
+            let (shown, failing) = match calculator.evaluate_one(&set, i) {
+                Ok(run) => run,
                 Err(e) => {
                     loader.report(
                         at,
@@ -203,8 +204,14 @@ fn table(
                     return None;
                 }
             };
-            let outcome = evaluation.get(&figure)?;
-            let failing = evaluation.failing_checks().to_vec();
+            let Some(outcome) = shown else {
+                loader.report(
+                    at,
+                    format!("`{figure}` has no value with these assumptions"),
+                    "check the figure's formula across the range of the assumptions it rests on",
+                );
+                return None;
+            };
             for id in &failing {
                 if !failing_ids.contains(id) {
                     failing_ids.push(id.clone());
@@ -212,7 +219,7 @@ fn table(
             }
             line.push(Cell {
                 value: outcome.value,
-                display: outcome.display.clone(),
+                display: outcome.display,
                 base: r == rows.base
                     && column.is_none_or(|(c, _)| Some(c) == columns.as_ref().map(|a| a.base)),
                 failing,

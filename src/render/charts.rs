@@ -140,7 +140,10 @@ fn nice_scale(max: f64) -> (f64, f64) {
 /// A scale from a round number at or below `low` to one at or above `high`, in steps of 1, 2,
 /// 2.5 or 5 times a power of ten: (bottom, top, step).
 fn nice_span(low: f64, high: f64) -> (f64, f64, f64) {
-    if !(low.is_finite() && high.is_finite()) || high <= low {
+    // Ends a rounding error apart are one value: a step that small would vanish against
+    // them and leave a scale of width zero.
+    let apart = high - low > 1e-9 * low.abs().max(high.abs());
+    if !(low.is_finite() && high.is_finite() && apart) {
         let (top, step) = nice_scale(high.abs().max(low.abs()));
         return (0.0f64.min(low.min(high)), top, step);
     }
@@ -842,7 +845,11 @@ fn tornado_svg(figures: &Figures, chart: &Chart, t: &Tornado) -> String {
     scale.draw(&mut out, T_TOP, bottom, height, &t.unit);
     for (i, bar) in t.bars.iter().enumerate() {
         let row = T_TOP + T_ROW * i as f64;
-        let label = format!("{}: {} to {}", bar.label, bar.low_input, bar.high_input);
+        let label = format!(
+            "{}: {}",
+            bar.label,
+            crate::figures::range_text(&bar.low_input, &bar.high_input)
+        );
         text(
             &mut out,
             "chart-bar-label",
@@ -952,11 +959,13 @@ fn tornado_caption(figures: &Figures, t: &Tornado, fig: &mut dyn FnMut(&str) -> 
     if let Some(widest) = t.bars.first() {
         let _ = write!(
             html,
-            " The widest swing comes from {} ({}): {} to {}.",
+            " The widest swing comes from {} ({}): {}.",
             escape_html(&lower_first(&widest.label)),
             fig(&widest.assumption),
-            escape_html(&widest.at_low_display),
-            escape_html(&widest.at_high_display)
+            escape_html(&crate::figures::range_text(
+                &widest.at_low_display,
+                &widest.at_high_display
+            ))
         );
     }
     html
@@ -990,6 +999,9 @@ mod tests {
         assert_eq!(nice_span(33.2e9, 46.1e9), (30e9, 50e9, 5e9));
         assert_eq!(nice_span(37.9e9, 49.6e9), (37.5e9, 50e9, 2.5e9));
         assert_eq!(nice_span(3.0, 12.0), (2.0, 12.0, 2.0));
+        // Ends a rounding error apart still make a scale with width.
+        let (from, to, step) = nice_span(4.2e10, 4.2e10 * (1.0 + 1e-15));
+        assert!(to > from && step > 0.0, "{from} {to} {step}");
     }
 
     #[test]

@@ -207,6 +207,9 @@ pub struct Figures {
     /// The model compiled for a browser, made the first time it is asked for: the pages'
     /// what-if script and `figures.json` both show it.
     plan: std::sync::OnceLock<Option<Plan>>,
+    /// Tornado charts placed by figure name (`{{ chart: tornado(x) }}`), made once each
+    /// however many pages place them.
+    tornadoes: std::sync::Arc<std::sync::Mutex<HashMap<String, Chart>>>,
 }
 
 /// What [`load`] assembles into [`Figures`].
@@ -254,6 +257,7 @@ impl Figures {
             tables,
             calculator: Some(std::sync::Arc::new(calculator)),
             plan: std::sync::OnceLock::new(),
+            tornadoes: std::sync::Arc::default(),
         }
     }
 
@@ -331,19 +335,31 @@ impl Figures {
 
     /// The tornado chart of `figure`, as `{{ chart: tornado(figure) }}` places it.
     pub fn tornado(&self, figure: &str) -> Result<Chart, RunError> {
+        if let Some(chart) = self
+            .tornadoes
+            .lock()
+            .ok()
+            .and_then(|t| t.get(figure).cloned())
+        {
+            return Ok(chart);
+        }
         let calculator = self.calculator.as_ref().ok_or_else(|| RunError {
             message: format!("unknown figure `{figure}`"),
             help: "declare figures in data/figures.yaml".to_string(),
         })?;
         let data = series::tornado(calculator, figure)?;
         let label = self.get(figure).map_or(figure, |f| f.label.as_str());
-        Ok(Chart {
+        let chart = Chart {
             name: format!("tornado({figure})"),
             title: format!("What moves it: {label}"),
             caption: None,
             data: ChartData::Tornado(data),
             line: self.get(figure).map_or(0, |f| f.line),
-        })
+        };
+        if let Ok(mut made) = self.tornadoes.lock() {
+            made.insert(figure.to_string(), chart.clone());
+        }
+        Ok(chart)
     }
 
     pub fn get(&self, name: &str) -> Option<&Figure> {

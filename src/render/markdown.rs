@@ -142,6 +142,12 @@ impl Body<'_> {
 
 type Events<'a> = std::vec::IntoIter<(Event<'a>, Range<usize>)>;
 
+/// A paragraph of its own that places a block: `{{ chart: name }}` or `{{ table: name }}`.
+enum Block {
+    Chart(String),
+    Table(String),
+}
+
 impl<'c> Renderer<'c> {
     /// Every event of the page, read once.
     fn body<'a>(&mut self, events: Vec<(Event<'a>, Range<usize>)>) -> Body<'a> {
@@ -186,16 +192,19 @@ impl<'c> Renderer<'c> {
                     in_footnote = false;
                     target.push(Event::Html("</div>\n".into()));
                 }
-                Event::Start(Tag::Paragraph) if self.chart_paragraph(iter.as_slice()).is_some() => {
-                    if let Some((name, offset)) = self.chart_paragraph(iter.as_slice()) {
-                        match self.chart(&name, offset) {
+                Event::Start(Tag::Paragraph) => {
+                    if let Some((block, offset)) = self.block_paragraph(iter.as_slice()) {
+                        let html = match block {
+                            Block::Chart(name) => self.chart(&name, offset),
+                            Block::Table(name) => self.table(&name, offset),
+                        };
+                        match html {
                             Ok(html) => target.push(Event::Html(html.into())),
                             Err(problem) => self.problems.push(problem),
                         }
+                        iter.nth(1);
+                        continue;
                     }
-                    iter.nth(1);
-                }
-                Event::Start(Tag::Paragraph) => {
                     if depth == 0 && !in_footnote && body.first_paragraph.is_none() {
                         body.first_paragraph = Some(target.len()..target.len());
                     }
@@ -651,8 +660,9 @@ impl<'c> Renderer<'c> {
         Ok(html)
     }
 
-    /// The chart named by a paragraph that holds only `{{ chart: name }}`, and where it is.
-    fn chart_paragraph(&self, rest: &[(Event, Range<usize>)]) -> Option<(String, usize)> {
+    /// The chart or table named by a paragraph that holds only `{{ chart: name }}` or
+    /// `{{ table: name }}`, and where it is.
+    fn block_paragraph(&self, rest: &[(Event, Range<usize>)]) -> Option<(Block, usize)> {
         let [
             (Event::Text(text), range),
             (Event::End(TagEnd::Paragraph), _),
@@ -662,24 +672,20 @@ impl<'c> Renderer<'c> {
             return None;
         };
         let inner = text.trim().strip_prefix("{{")?.strip_suffix("}}")?.trim();
-        // A table keeps its prefix, so that one kind of block paragraph serves both.
-        let name = match inner.strip_prefix("chart:") {
-            Some(name) => name.trim().to_string(),
-            None => format!("table:{}", inner.strip_prefix("table:")?.trim()),
+        let block = match inner.strip_prefix("chart:") {
+            Some(name) => Block::Chart(name.trim().to_string()),
+            None => Block::Table(inner.strip_prefix("table:")?.trim().to_string()),
         };
         let offset = self
             .markdown
             .get(range.clone())
             .and_then(|source| source.find("{{"))
             .map_or(range.start, |i| range.start + i);
-        Some((name, offset))
+        Some((block, offset))
     }
 
-    /// A chart's `<figure>` (or a table's, for `table:name`), once per page.
+    /// A chart's `<figure>`, once per page.
     fn chart(&mut self, name: &str, offset: usize) -> Result<String, Problem> {
-        if let Some(table) = name.strip_prefix("table:") {
-            return self.table(table, offset);
-        }
         let inline = name
             .strip_prefix("tornado(")
             .and_then(|rest| rest.strip_suffix(')'))

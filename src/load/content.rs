@@ -49,6 +49,10 @@ pub struct Page {
     /// The Markdown after the front matter; shared, so that the preview's copy of an
     /// unchanged page costs no copy of its text.
     pub body: std::sync::Arc<str>,
+    /// A hash of `body`, made once when the file is read: the preview keys every page
+    /// on every save, and hashing the text of 10,000 pages each time cost more than
+    /// rendering the page that changed.
+    pub body_key: u128,
     /// 1-based line of the file where `body` starts.
     pub body_line: usize,
     /// URL relative to the site root, `""` for home, `deal/` for `deal.md`.
@@ -99,13 +103,15 @@ impl Page {
 /// parses only the files that changed.
 #[derive(Default)]
 pub struct SourceCache {
-    pages: std::sync::Mutex<HashMap<PathBuf, (u64, std::time::SystemTime, Page)>>,
+    /// Read by every thread loading pages at once, written only for files that changed:
+    /// a lock that readers share (a mutex here made 10,000 lookups take turns).
+    pages: std::sync::RwLock<HashMap<PathBuf, (u64, std::time::SystemTime, Page)>>,
 }
 
 impl SourceCache {
     fn get(&self, path: &Path, meta: &std::fs::Metadata) -> Option<Page> {
         let modified = meta.modified().ok()?;
-        let pages = self.pages.lock().ok()?;
+        let pages = self.pages.read().ok()?;
         let (len, time, page) = pages.get(path)?;
         (*len == meta.len() && *time == modified).then(|| page.clone())
     }
@@ -123,7 +129,7 @@ impl SourceCache {
         if !settled {
             return;
         }
-        if let Ok(mut pages) = self.pages.lock() {
+        if let Ok(mut pages) = self.pages.write() {
             pages.insert(path.to_path_buf(), (meta.len(), modified, page.clone()));
         }
     }
@@ -243,6 +249,7 @@ pub fn parse_page(path: &Path, rel: &str, text: &str) -> Result<Page, Problem> {
         front_key: front_key(&front),
         front,
         title,
+        body_key: crate::util::hash::Key::new().add(body.as_str()).finish(),
         body: body.into(),
         body_line,
         url,
@@ -535,7 +542,7 @@ mod tests {
             .write(true)
             .open(content.join("a.md"))
             .unwrap();
-        let cached_time = cache.pages.lock().unwrap().values().next().unwrap().1;
+        let cached_time = cache.pages.read().unwrap().values().next().unwrap().1;
         file.set_modified(cached_time).unwrap();
         assert_eq!(title(), "Two", "size and time are what tell a change");
         // A file written just now is never kept, so a second write in the same tick is seen.

@@ -153,21 +153,24 @@ pub fn run(
     options: &Options,
     sink: &dyn Sink,
     highlights: &dyn HighlightCache,
-    previous: PageRecords,
+    previous: &PageRecords,
 ) -> Result<Outcome, Problems> {
     let PageRecords {
-        records: mut previous_records,
+        records: previous_records,
         check: check_memo,
         listed: listed_memo,
         others: others_memo,
     } = previous;
+    let listed_memo = listed_memo.clone();
+    // Borrowed, not taken: the preview keeps its records for the next save even when
+    // this build fails, without copying a map of every page.
     let previous: Vec<Option<Arc<PageRecord>>> = site
         .pages
         .iter()
-        .map(|p| previous_records.remove(&p.rel))
+        .map(|p| previous_records.get(&p.rel).cloned())
         .collect();
-    // Records left are of pages that are gone.
-    let pages_removed = !previous_records.is_empty();
+    // Records not matched are of pages that are gone.
+    let pages_removed = previous.iter().flatten().count() != previous_records.len();
     let build = Build::new(site, options, sink, highlights);
     let mut timings = Timings::default();
     build.step("Reading pages", site.pages.len());
@@ -184,7 +187,7 @@ pub fn run(
     let pages = build.pass_two(records, &metas, &listings, &shared, &assets, global)?;
     timings.step("pass two (pages)");
     let (others, others_memo) =
-        build.other_outputs(&shared, &listings, &assets, global, &others_memo)?;
+        build.other_outputs(&shared, &listings, &assets, global, others_memo)?;
 
     let mut outcome = Outcome {
         rendered: pages.rendered,
@@ -218,7 +221,7 @@ pub fn run(
             &listings,
             &others.texts,
             &assets,
-            &check_memo,
+            check_memo,
         );
         if !report.broken.is_empty() {
             if options.allow_broken_links {
@@ -865,7 +868,7 @@ fn markdown_key(
         .add(&page.rel)
         .add(&page.url)
         .add(&page.title)
-        .add(&page.body)
+        .add(&page.body_key)
         .add(&page.body_line)
         .add(&page.summary_line)
         .add(&page.template_line)

@@ -22,6 +22,11 @@ use crate::util::urls::{
 pub struct FileLinks {
     pub ids: Vec<String>,
     pub refs: Vec<Link>,
+    /// Hashes of `refs` and of `ids`, made once with them: the preview checks a site
+    /// of 10,000 files on every save, and hashing all their links each time cost more
+    /// than checking the one page that changed.
+    refs_key: u128,
+    ids_key: u128,
 }
 
 /// A reference as the link check needs it.
@@ -39,17 +44,24 @@ impl FileLinks {
     pub fn of(scan: &Scan) -> FileLinks {
         let mut ids: Vec<String> = scan.ids.iter().cloned().collect();
         ids.sort_unstable();
+        let refs: Vec<Link> = scan
+            .refs
+            .iter()
+            .map(|r| Link {
+                href: r.href.clone(),
+                kind: r.kind,
+                offset: r.offset,
+            })
+            .collect();
+        let mut refs_key = crate::util::hash::Key::new();
+        for link in &refs {
+            refs_key.add(&link.href).add(&link.kind).add(&link.offset);
+        }
         FileLinks {
+            ids_key: crate::util::hash::Key::new().add(&ids).finish(),
+            refs_key: refs_key.finish(),
             ids,
-            refs: scan
-                .refs
-                .iter()
-                .map(|r| Link {
-                    href: r.href.clone(),
-                    kind: r.kind,
-                    offset: r.offset,
-                })
-                .collect(),
+            refs,
         }
     }
 
@@ -109,15 +121,7 @@ struct FileMemo {
 fn targets_key(files: &[CheckFile]) -> u128 {
     let mut key = crate::util::hash::Key::new();
     for file in files {
-        key.add(&file.path).add(&file.links.ids);
-    }
-    key.finish()
-}
-
-fn links_key(links: &FileLinks) -> u128 {
-    let mut key = crate::util::hash::Key::new();
-    for link in &links.refs {
-        key.add(&link.href).add(&link.kind).add(&link.offset);
+        key.add(&file.path).add(&file.links.ids_key);
     }
     key.finish()
 }
@@ -151,7 +155,7 @@ pub fn check(
         site,
         output_dir,
         external,
-        origins: Origins::new(site),
+        origins: std::cell::OnceCell::new(),
         from_templates: BTreeMap::new(),
         located: HashSet::new(),
         locator: Locator::new(site),
@@ -178,16 +182,23 @@ fn resolve_all<'f>(
     report: &mut Report,
 ) -> Vec<Found<'f>> {
     let url = SiteUrl::new(&site.config.base_url);
-    let index: HashMap<&str, usize> = files
-        .iter()
-        .enumerate()
-        .map(|(i, o)| (o.path.as_str(), i))
-        .collect();
+    // Made only when some file must be resolved: a save in the preview usually resolves
+    // one page against a memo of all the others.
+    let index: std::sync::OnceLock<HashMap<&str, usize>> = std::sync::OnceLock::new();
+    let index_of = || {
+        index.get_or_init(|| {
+            files
+                .iter()
+                .enumerate()
+                .map(|(i, o)| (o.path.as_str(), i))
+                .collect()
+        })
+    };
     let targets = targets_key(files);
     let found: Vec<(Found, u128)> = files
         .par_iter()
         .map(|file| {
-            let links = links_key(file.links);
+            let links = file.links.refs_key;
             let known = memo
                 .files
                 .get(&file.path)
@@ -198,7 +209,7 @@ fn resolve_all<'f>(
                     external: known.external.clone(),
                     broken: Vec::new(),
                 },
-                None => find_problems(&url, &index, files, file),
+                None => find_problems(&url, index_of(), files, file),
             };
             (found, links)
         })
@@ -268,7 +279,8 @@ struct Placer<'a> {
     site: &'a Site,
     output_dir: &'a Path,
     external: External,
-    origins: Origins<'a>,
+    /// Made when the first problem or external link is placed.
+    origins: std::cell::OnceCell<Origins<'a>>,
     /// Template links repeat on every page: one report per target, naming how many pages.
     from_templates: BTreeMap<(String, Kind, String), (Problem, usize)>,
     /// Targets already reported at a Markdown line: the same link shown elsewhere (a
@@ -286,7 +298,11 @@ impl Placer<'_> {
         let text = || text_cell.get_or_init(text_of).as_str();
         let lines_cell = std::cell::OnceCell::new();
         let lines = || lines_cell.get_or_init(|| LineIndex::new(text()));
-        let origin = self.origins.of(&output.path);
+        let site = self.site;
+        let origin = self
+            .origins
+            .get_or_init(|| Origins::new(site))
+            .of(&output.path);
         // Where each link of a page is written in its Markdown, found once per page.
         let places = match &origin {
             Origin::Page(page) if self.external == External::Locate || !found.broken.is_empty() => {

@@ -41,7 +41,7 @@ pub fn render(site: &Site) -> Result<Vec<Output>, Problems> {
         &options,
         &sink,
         &highlights,
-        cache::PageRecords::default(),
+        &cache::PageRecords::default(),
     )?;
     Ok(sink.into_outputs())
 }
@@ -72,7 +72,7 @@ pub fn prepare_with(
         options,
         &sink,
         highlights,
-        cache::PageRecords::default(),
+        &cache::PageRecords::default(),
     )?;
     let mut warnings = warnings(site);
     warnings.extend(outcome.broken);
@@ -199,7 +199,7 @@ pub fn build_with(
     };
     let sink = disk::DiskSink::new(output, write)?;
     // On any problem the sink is dropped unused: the output folder stays as it was.
-    let outcome = engine::run(&site, publish, &sink, &highlights, previous)?;
+    let outcome = engine::run(&site, publish, &sink, &highlights, &previous)?;
     timings.step("engine");
     step(publish, "Writing");
     sink.commit()?;

@@ -393,7 +393,7 @@ impl SharedPages {
                 .add(&self.stamp)
                 .add(&page.rel)
                 .add(&page.url)
-                .add(&page.body)
+                .add(&page.body_key)
                 .add(&page.front_key)
                 .finish(),
         )

@@ -371,10 +371,9 @@ fn render_site(shared: &Shared) -> Result<(usize, usize, Files), Problems> {
         .map(|s| s.files.clone())
         .unwrap_or_default();
     let sink = crate::publish::sink::MemorySink::with_previous(previous);
-    // A failed build must not cost the next one its records.
-    let records = cache.records.clone();
-    timings.step("copy records");
-    let outcome = crate::publish::engine::run(&site, &options, &sink, &*cache.highlights, records)?;
+    // A failed build leaves the records as they were, for the next one.
+    let outcome =
+        crate::publish::engine::run(&site, &options, &sink, &*cache.highlights, &cache.records)?;
     timings.step("engine");
     cache.records = outcome.records;
     let files = sink.into_files();

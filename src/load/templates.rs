@@ -43,16 +43,19 @@ pub struct Dependencies {
     pub key: u128,
     /// Variables of [`CONTEXT`] named anywhere in those texts.
     pub uses: BTreeSet<&'static str>,
-    /// Every word inside the tags of those texts: the fields they can read.
-    pub words: BTreeSet<String>,
-    /// Whether a tag reads a field by a computed name (`p[name]`): then any field.
-    pub dynamic_fields: bool,
+    /// The fields read of listed pages (entries of `pages` and `nav`, followed through
+    /// loops and component arguments), or `None` when a tag can read any field (`p[name]`,
+    /// a filter over a page, printing one whole).
+    pub listed_fields: Option<BTreeSet<String>>,
 }
 
 impl Dependencies {
-    /// Whether the templates name `word` inside a tag (as a variable, a field or a key).
-    pub fn names(&self, word: &str) -> bool {
-        self.dynamic_fields || self.words.contains(word)
+    /// Whether the templates can read the field `field` of a listed page. A page's own
+    /// fields (`page.summary`) do not count: they come with the page, not the listing.
+    pub fn names(&self, field: &str) -> bool {
+        self.listed_fields
+            .as_ref()
+            .is_none_or(|fields| fields.contains(field))
     }
 }
 
@@ -320,34 +323,33 @@ fn dependencies(sources: &HashMap<String, String>) -> HashMap<String, Dependenci
             }
             let mut key = crate::util::hash::Key::new();
             let mut uses = BTreeSet::new();
-            let mut words = BTreeSet::new();
             for component in &components {
                 if !reached.contains(component) {
                     key.add(*component).add(sources[*component].as_str());
                 }
-                // A component may be handed a listed page and read any of its fields.
-                words.extend(analyses[component].words.iter().cloned());
             }
             for reached in &reached {
                 key.add(*reached).add(sources[*reached].as_str());
-                let own = &analyses[reached];
-                uses.extend(own.uses.iter().copied());
-                words.extend(own.words.iter().cloned());
+                uses.extend(analyses[reached].uses.iter().copied());
             }
+            // A component may be handed a listed page: its text is read with the
+            // template's, and what it reads of the page counts.
             let texts: Vec<&str> = reached
                 .iter()
                 .chain(components.iter().filter(|c| !reached.contains(*c)))
                 .map(|name| sources[*name].as_str())
                 .collect();
-            let dynamic_fields =
-                texts.iter().any(|t| t.contains("__tera_context")) || reads_listing_unnamed(&texts);
+            let listed_fields = if texts.iter().any(|t| t.contains("__tera_context")) {
+                None
+            } else {
+                listed_fields(&texts)
+            };
             (
                 name.clone(),
                 Dependencies {
                     key: key.finish(),
                     uses,
-                    words,
-                    dynamic_fields,
+                    listed_fields,
                 },
             )
         })
@@ -357,7 +359,6 @@ fn dependencies(sources: &HashMap<String, String>) -> HashMap<String, Dependenci
 /// What one template's tags name.
 struct Analysis {
     uses: BTreeSet<&'static str>,
-    words: BTreeSet<String>,
 }
 
 impl Analysis {
@@ -371,26 +372,19 @@ impl Analysis {
         if text.contains("__tera_context") {
             uses.extend(CONTEXT.iter().copied());
         }
-        Analysis {
-            uses,
-            words: code
-                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .filter(|w| !w.is_empty())
-                .map(str::to_string)
-                .collect(),
-        }
+        Analysis { uses }
     }
 }
 
-/// Whether the templates `texts` (a template, every template it reaches and every
-/// component) can read a field of a listed page without writing the field's name, so
-/// every field must be kept. A listed page is followed from `pages` and `nav` through
-/// `for p in …` loops and component arguments (`card(page=p)`); it is safe only where it
-/// is read field by field (`p.title`) or counted (`pages | length`). Anything else (an
+/// The fields of a listed page that the templates `texts` (a template, every template
+/// it reaches and every component) read, or `None` when they can read one without
+/// writing its name, so every field must be kept. A listed page is followed from `pages`
+/// and `nav` through `for p in …` loops and component arguments (`card(page=p)`); it is
+/// read field by field (`p.title`) or counted (`pages | length`). Anything else (an
 /// index by a computed name `p[name]`, `for k, v in p`, a filter, printing it whole,
-/// handing it to something that is not a component) keeps every field: what this
+/// handing it to something that is not a component) reads any field: what this
 /// reading cannot tell, it does not guess.
-fn reads_listing_unnamed(texts: &[&str]) -> bool {
+fn listed_fields(texts: &[&str]) -> Option<BTreeSet<String>> {
     let tags: Vec<Vec<Vec<Token>>> = texts.iter().map(|t| tags_of(t)).collect();
     // Parameters of components that are handed a listed page: (component, parameter).
     let mut handed: BTreeSet<(String, String)> = BTreeSet::new();
@@ -405,24 +399,26 @@ fn reads_listing_unnamed(texts: &[&str]) -> bool {
     // A component handed a page may hand it on: follow until nothing new is found.
     for _ in 0..=texts.len() {
         let before = handed.len();
+        let mut fields = BTreeSet::new();
         for template in &tags {
-            if walk_listing(template, &components, &mut handed) {
-                return true;
+            if walk_listing(template, &components, &mut handed, &mut fields) {
+                return None;
             }
         }
         if handed.len() == before {
-            return false;
+            return Some(fields);
         }
     }
-    true
+    None
 }
 
-/// One template's tags, reading listed pages as [`reads_listing_unnamed`] says; true
-/// when one is read in a way that does not name its field.
+/// One template's tags, reading listed pages as [`listed_fields`] says: the fields read
+/// go to `fields`; true when one is read in a way that does not name its field.
 fn walk_listing(
     tags: &[Vec<Token>],
     components: &BTreeSet<String>,
     handed: &mut BTreeSet<(String, String)>,
+    fields: &mut BTreeSet<String>,
 ) -> bool {
     let mut listed: BTreeSet<&str> = ["pages", "nav"].into_iter().collect();
     for tag in tags {
@@ -499,7 +495,9 @@ fn walk_listing(
                 continue;
             }
             match (punct(i + 1), word(i + 2)) {
-                (Some('.'), Some(_)) => {}
+                (Some('.'), Some(field)) => {
+                    fields.insert(field.to_string());
+                }
                 (Some('|'), Some("length")) => {}
                 // `{{ <card page={p} /> }}` or `{% <card page={p}> %}`: the component's
                 // parameter is handed the page, and its reading is followed there.
@@ -715,7 +713,21 @@ mod tests {
             ["root", "site"],
             "text outside tags is no use"
         );
-        assert!(found["page.html"].names("title") && !found["page.html"].names("summary"));
+        assert!(!found["page.html"].names("title") && !found["page.html"].names("summary"));
+        let own = deps(&[(
+            "page.html",
+            "{% for p in nav %}{{ p.title }}{% endfor %}{{ page.reading_minutes }}",
+        )]);
+        assert!(own["page.html"].names("title"));
+        assert!(
+            !own["page.html"].names("reading_minutes"),
+            "a page's own field is not read of the listed pages"
+        );
+        let shadowed = deps(&[(
+            "page.html",
+            "{% for page in nav %}{{ page.reading_minutes }}{% endfor %}",
+        )]);
+        assert!(shadowed["page.html"].names("reading_minutes"));
         let dynamic = deps(&[("d.html", "{% for p in pages %}{{ p[field] }}{% endfor %}")]);
         assert!(
             dynamic["d.html"].names("summary"),
@@ -798,7 +810,11 @@ mod tests {
                 "{% for p in pages %}{{ p.title }}{% endfor %}",
             ),
         ]);
-        assert!(found["other.html"].names("summary"));
+        assert!(found["index.html"].names("summary"));
+        assert!(
+            !found["other.html"].names("summary"),
+            "a template that hands the component no page does not read what it reads"
+        );
         // A component that is handed a page and loops over its fields keeps them all.
         let found = deps(&[
             (

@@ -1,10 +1,14 @@
 //! Building: every output of a loaded `Site` rendered, renamed, link-checked and handed
 //! to a sink one file at a time, re-rendering only pages whose inputs changed.
 //!
-//! Two passes over the pages. The first renders each page's Markdown without its code
-//! blocks (cheap) for what other pages show of it: summaries, word counts, the listings
-//! `pages` and `nav`. The second renders each page whole, its template around it, and
-//! gives it to the sink at once, so no build holds every page in memory. A page whose
+//! Two passes over the pages. The first reads what other pages show of each page
+//! (summaries, word counts: the listings `pages` and `nav`); the second renders each
+//! page whole, its template around it, and gives it to the sink at once, so no build
+//! holds every page in memory. A page's Markdown is rendered once: a page whose template
+//! reads nothing of other pages' Markdown (most of a large site) is finished in the
+//! first pass, with listings of what front matter alone tells; only the pages whose
+//! templates list summaries or word counts (the home page) have their Markdown read in
+//! the first pass (without code) and again whole in the second. A page whose
 //! output key (its source, the figures and charts it shows, its template and every
 //! template that one reaches, the listings its templates name, its neighbours, the
 //! configuration and the renamed assets) equals the previous build's is not rendered at
@@ -131,17 +135,40 @@ struct Meta {
     markdown_key: u128,
 }
 
-/// What pass one knows of a page, its record when the record still holds, and on a
-/// small site its whole rendered Markdown.
-type MetaAndRecord<'a> = (Meta, Option<Arc<PageRecord>>, Option<RenderedPage<'a>>);
+/// What pass one did with a page: what other pages show of it, and for pass two its
+/// record (when it still holds), its rendered Markdown (when kept), or the record of the
+/// page already finished.
+struct First<'a> {
+    meta: Meta,
+    record: Option<Arc<PageRecord>>,
+    rendered: Option<RenderedPage<'a>>,
+    done: Option<Arc<PageRecord>>,
+}
 
-/// What pass one hands pass two of a page: its record, and its rendered Markdown.
-type Carried<'a> = (Option<Arc<PageRecord>>, Option<RenderedPage<'a>>);
+/// What pass one hands pass two of a page: its record, its rendered Markdown, and the
+/// record of the page when pass one finished it.
+type Carried<'a> = (
+    Option<Arc<PageRecord>>,
+    Option<RenderedPage<'a>>,
+    Option<Arc<PageRecord>>,
+);
 
-/// Up to this many pages, pass one renders each page whole (code included) and keeps it
-/// for pass two: on a small site the memory does not matter and one Markdown pass is
-/// cheaper than two.
+/// Up to this many pages to render, pass one renders each whole (code included) and
+/// keeps it for pass two: the memory does not matter and one Markdown pass is cheaper
+/// than two. Above it, pages are finished in pass one where their templates allow.
 const WHOLE_IN_PASS_ONE: usize = 256;
+
+/// The fields of a listed page that come from its Markdown: a template that reads one
+/// of another page can be rendered only once every page's Markdown is read.
+const MARKDOWN_FIELDS: &[&str] = &["summary", "word_count", "reading_minutes", "figures_used"];
+
+/// What pass one renders finished pages with: listings of front matter alone, and the
+/// templates that read no more of other pages.
+struct Early<'a> {
+    listings: Vec<Listing<'a>>,
+    shared: Shared,
+    templates: HashSet<&'a str>,
+}
 
 /// Build `site` into `sink`, highlighting code through `highlights`. `previous` are the
 /// records of the last build into the same sink's folder; nothing is kept from it unless
@@ -173,18 +200,37 @@ pub fn run(
     let pages_removed = previous.iter().flatten().count() != previous_records.len();
     let build = Build::new(site, options, sink, highlights);
     let mut timings = Timings::default();
-    build.step("Reading pages", site.pages.len());
-
-    let (metas, records) = build.pass_one(previous)?;
+    // Before pass one, which may finish pages.
+    let assets = crate::publish::assets::assets(site, options.fingerprint, &build.url)?;
+    let global = build.global_key(&assets);
+    timings.step("assets");
+    let checked = build.check_records(previous);
+    let to_render = checked.iter().filter(|c| c.is_none()).count();
+    let early = if to_render > WHOLE_IN_PASS_ONE {
+        build.early()
+    } else {
+        None
+    };
+    build.step(
+        if early.is_some() {
+            "Rendering pages"
+        } else {
+            "Reading pages"
+        },
+        site.pages.len(),
+    );
+    let firsts = build.pass_one(checked, early.as_ref(), &assets, global)?;
+    drop(early);
+    let (metas, carried): (Vec<Meta>, Vec<Carried>) = firsts
+        .into_iter()
+        .map(|first| (first.meta, (first.record, first.rendered, first.done)))
+        .unzip();
     let listings = build.listings(&metas);
     timings.step("pass one (listings)");
     let shared = build.shared(&metas, &listings, listed_memo.as_deref());
     timings.step("shared context");
-    let assets = crate::publish::assets::assets(site, options.fingerprint, &build.url)?;
-    let global = build.global_key(&assets);
-    timings.step("assets");
     build.step("Rendering pages", site.pages.len());
-    let pages = build.pass_two(records, &metas, &listings, &shared, &assets, global)?;
+    let pages = build.pass_two(carried, &metas, &listings, &shared, &assets, global)?;
     timings.step("pass two (pages)");
     let (others, others_memo) =
         build.other_outputs(&shared, &listings, &assets, global, others_memo)?;
@@ -320,28 +366,206 @@ impl<'a> Build<'a> {
         }
     }
 
-    /// Pass one: what every page shows of itself elsewhere (summary, word count), from
-    /// its record when the record still holds; on a small site, the whole page rendered.
-    fn pass_one(
+    /// Each page's record, with what pass one needs of it, where the record's Markdown
+    /// key still holds (nothing of the page need be rendered to list it).
+    fn check_records(
         &self,
         previous: Vec<Option<Arc<PageRecord>>>,
-    ) -> Result<(Vec<Meta>, Vec<Carried<'a>>), Problems> {
-        let whole = self.site.pages.len() <= WHOLE_IN_PASS_ONE;
-        let metas: Vec<Result<MetaAndRecord, Problems>> = self
-            .site
+    ) -> Vec<Option<(Meta, Arc<PageRecord>)>> {
+        self.site
             .pages
             .par_iter()
             .zip(previous)
             .map(|(page, record)| {
-                let meta = self.meta(page, record, whole);
-                self.tick();
-                meta
+                let record = record?;
+                let key = markdown_key(
+                    page,
+                    &record.figures_used,
+                    &record.charts_used,
+                    &record.md_links,
+                    &self.keys,
+                    &self.page_urls,
+                );
+                (key == record.markdown_key).then(|| {
+                    let meta = Meta {
+                        summary: Arc::clone(&record.summary),
+                        listed_summary: Arc::clone(&record.listed_summary),
+                        word_count: record.word_count,
+                        figures_used: record.figures_used.clone(),
+                        markdown_key: key,
+                    };
+                    (meta, record)
+                })
+            })
+            .collect()
+    }
+
+    /// Listings of what front matter alone tells, for pages finished in pass one: their
+    /// templates read no Markdown field of a listed page. `None` when no page's template
+    /// can do without.
+    fn early(&self) -> Option<Early<'a>> {
+        let site = self.site;
+        let waits = |name: &str| {
+            site.templates.dependencies(name).is_none_or(|d| {
+                (d.uses.contains("pages") || d.uses.contains("nav"))
+                    && MARKDOWN_FIELDS.iter().any(|field| d.names(field))
+            })
+        };
+        let templates: HashSet<&'a str> = site
+            .pages
+            .iter()
+            .map(Page::template)
+            .filter(|name| !waits(name))
+            .collect();
+        if templates.is_empty() {
+            return None;
+        }
+        // The fields finished pages' templates read: none comes from Markdown.
+        let fields: Vec<&str> = build::LISTING_FIELDS
+            .iter()
+            .copied()
+            .filter(|field| !MARKDOWN_FIELDS.contains(field))
+            .filter(|field| {
+                *field == "url"
+                    || templates
+                        .iter()
+                        .filter_map(|name| site.templates.dependencies(name))
+                        .any(|d| d.names(field))
             })
             .collect();
-        Ok(Problems::gather(metas)?
-            .into_iter()
-            .map(|(meta, record, rendered)| (meta, (record, rendered)))
-            .unzip())
+        let listings: Vec<Listing<'a>> = site
+            .pages
+            .iter()
+            .map(|page| Listing {
+                page,
+                summary: "",
+                listed_summary: "",
+                word_count: 0,
+                figures_used: &[],
+            })
+            .collect();
+        let (context, listing_keys) =
+            build::shared_context_with(site, &listings, None, &[], Some(&fields));
+        Some(Early {
+            listings,
+            shared: Shared {
+                context,
+                listing_keys,
+            },
+            templates,
+        })
+    }
+
+    /// Pass one: what every page shows of itself elsewhere (summary, word count), from
+    /// its record when the record still holds, else by rendering its Markdown: whole and
+    /// kept when few pages are rendered; whole and finished (template, link scan, sink)
+    /// when `early` takes its template; else without code, for pass two to render whole.
+    fn pass_one(
+        &self,
+        checked: Vec<Option<(Meta, Arc<PageRecord>)>>,
+        early: Option<&Early<'a>>,
+        assets: &crate::publish::assets::Assets,
+        global: u128,
+    ) -> Result<Vec<First<'a>>, Problems> {
+        let whole = checked.iter().filter(|c| c.is_none()).count() <= WHOLE_IN_PASS_ONE;
+        let firsts: Vec<Result<First, Problems>> = self
+            .site
+            .pages
+            .par_iter()
+            .zip(checked)
+            .enumerate()
+            .map(|(index, (page, checked))| {
+                let first = match checked {
+                    Some((meta, record)) => Ok(First {
+                        meta,
+                        record: Some(record),
+                        rendered: None,
+                        done: None,
+                    }),
+                    None => match early.filter(|e| e.templates.contains(page.template())) {
+                        Some(early) => self.finish_early(index, page, early, assets, global),
+                        None => self.read(page, whole),
+                    },
+                };
+                self.tick();
+                first
+            })
+            .collect();
+        Problems::gather(firsts)
+    }
+
+    /// A page whose template reads no Markdown of other pages, rendered once and finished.
+    fn finish_early(
+        &self,
+        index: usize,
+        page: &'a Page,
+        early: &Early,
+        assets: &crate::publish::assets::Assets,
+        global: u128,
+    ) -> Result<First<'a>, Problems> {
+        let rendered =
+            build::render_markdown(self.site, page, &self.page_urls, Some(self.highlights))?;
+        let meta = self.meta_of(page, &rendered);
+        // Its key counts only the listing fields its template reads: the same as pass two
+        // would make from the full listings.
+        let output_key = output_key(
+            self.site,
+            page,
+            &meta,
+            &self.keys,
+            &early.shared.listing_keys,
+            &early.listings,
+            index,
+            global,
+        );
+        let record = self.render_and_put(
+            index,
+            page,
+            &meta,
+            rendered,
+            &early.listings,
+            &early.shared,
+            assets,
+            output_key,
+        )?;
+        Ok(First {
+            meta,
+            record: None,
+            rendered: None,
+            done: Some(record),
+        })
+    }
+
+    /// A page's Markdown read for what other pages show of it: whole (and kept) when
+    /// `whole`, else without code.
+    fn read(&self, page: &'a Page, whole: bool) -> Result<First<'a>, Problems> {
+        let highlights = whole.then_some(self.highlights);
+        let rendered = build::render_markdown(self.site, page, &self.page_urls, highlights)?;
+        let meta = self.meta_of(page, &rendered);
+        Ok(First {
+            meta,
+            record: None,
+            rendered: whole.then_some(rendered),
+            done: None,
+        })
+    }
+
+    /// What other pages show of a page whose Markdown was just rendered.
+    fn meta_of(&self, page: &Page, rendered: &RenderedPage) -> Meta {
+        Meta {
+            summary: rendered.summary.as_str().into(),
+            listed_summary: rendered.listed_summary.as_str().into(),
+            word_count: rendered.word_count,
+            figures_used: rendered.figures_used.clone(),
+            markdown_key: markdown_key(
+                page,
+                &rendered.figures_used,
+                &rendered.charts_used,
+                &rendered.md_links,
+                &self.keys,
+                &self.page_urls,
+            ),
+        }
     }
 
     fn listings<'m>(&self, metas: &'m [Meta]) -> Vec<Listing<'m>>
@@ -432,7 +656,11 @@ impl<'a> Build<'a> {
             .par_iter()
             .zip(records)
             .enumerate()
-            .map(|(index, (page, (record, rendered)))| {
+            .map(|(index, (page, (record, rendered, done)))| {
+                if let Some(done) = done {
+                    self.tick();
+                    return Ok((done, true));
+                }
                 let done = self.page(
                     index,
                     page,
@@ -516,8 +744,29 @@ impl<'a> Build<'a> {
             Some(rendered) => rendered,
             None => build::render_markdown(site, page, &self.page_urls, Some(self.highlights))?,
         };
+        let record = self.render_and_put(
+            index, page, meta, rendered, listings, shared, assets, output_key,
+        )?;
+        Ok((record, true))
+    }
+
+    /// A page's template around its rendered Markdown; its links scanned, its assets
+    /// renamed, its bytes handed to the sink (and the shared cache); its record.
+    #[allow(clippy::too_many_arguments)]
+    fn render_and_put(
+        &self,
+        index: usize,
+        page: &Page,
+        meta: &Meta,
+        rendered: RenderedPage,
+        listings: &[Listing],
+        shared: &Shared,
+        assets: &crate::publish::assets::Assets,
+        output_key: u128,
+    ) -> Result<Arc<PageRecord>, Problems> {
+        let path = page.output_path();
         let html = build::render_page_html(
-            site,
+            self.site,
             &rendered,
             &shared.context,
             &self.charts,
@@ -545,8 +794,7 @@ impl<'a> Build<'a> {
             shared.store(page, &record, &bytes);
         }
         record.output = self.put(&path, bytes)?;
-        let record = Arc::new(record);
-        Ok((record, true))
+        Ok(Arc::new(record))
     }
 
     fn put(
@@ -778,55 +1026,6 @@ impl<'a> Build<'a> {
                 .ok()
             })
             .unwrap_or_default()
-    }
-
-    /// First pass for one page: from its record when its Markdown key still holds, else
-    /// by rendering its Markdown (without code, unless `whole`).
-    fn meta(
-        &self,
-        page: &'a Page,
-        record: Option<Arc<PageRecord>>,
-        whole: bool,
-    ) -> Result<MetaAndRecord<'a>, Problems> {
-        let (site, keys, page_urls) = (self.site, &self.keys, &self.page_urls);
-        if let Some(record) = record {
-            let key = markdown_key(
-                page,
-                &record.figures_used,
-                &record.charts_used,
-                &record.md_links,
-                keys,
-                page_urls,
-            );
-            if key == record.markdown_key {
-                let meta = Meta {
-                    summary: Arc::clone(&record.summary),
-                    listed_summary: Arc::clone(&record.listed_summary),
-                    word_count: record.word_count,
-                    figures_used: record.figures_used.clone(),
-                    markdown_key: key,
-                };
-                return Ok((meta, Some(record), None));
-            }
-        }
-        let highlights = whole.then_some(self.highlights);
-        let rendered = build::render_markdown(site, page, page_urls, highlights)?;
-        let markdown_key = markdown_key(
-            page,
-            &rendered.figures_used,
-            &rendered.charts_used,
-            &rendered.md_links,
-            keys,
-            page_urls,
-        );
-        let meta = Meta {
-            summary: rendered.summary.as_str().into(),
-            listed_summary: rendered.listed_summary.as_str().into(),
-            word_count: rendered.word_count,
-            figures_used: rendered.figures_used.clone(),
-            markdown_key,
-        };
-        Ok((meta, None, whole.then_some(rendered)))
     }
 }
 

@@ -358,3 +358,73 @@ fn a_warm_build_finds_a_link_broken_by_a_change_to_another_page() {
     site.write("content/alpha.md", &alpha);
     site.cli_ok(&["build"]);
 }
+
+/// A cold build of more pages than its first pass renders whole finishes each page whose
+/// template reads no Markdown of other pages in that pass, from listings of front matter
+/// alone (one Markdown pass per page). Its bytes must be those of the same pages rendered
+/// after every page's Markdown is read, as a build does when only the settings changed.
+#[test]
+fn pages_finished_in_the_first_pass_equal_pages_rendered_after_it() {
+    let site = SiteTest::from_dir("basic");
+    // Waits for every page's Markdown: it lists summaries and reading times.
+    site.write(
+        "templates/list.html",
+        "<h1>{{ page.title }}</h1>{% for p in pages %}<li>{{ p.title }}: {{ p.summary }} ({{ p.reading_minutes }} min, {{ p.word_count }} words)</li>{% endfor %}",
+    );
+    // Finished in the first pass: it reads its own reading time, and only titles and
+    // URLs of the listed pages (in base.html's navigation).
+    site.write(
+        "templates/page.html",
+        "{% extends \"base.html\" %}{% block content %}<main>{{ page.reading_minutes }} min {{ page.summary }}{{ page.content }}{% if page.next %}<a href=\"{{ root }}{{ page.next.url }}\">{{ page.next.title }}</a>{% endif %}</main>{% endblock content %}",
+    );
+    // More than the 256 pages a first pass renders whole and keeps.
+    for i in 0..300 {
+        let template = if i % 100 == 0 {
+            "template: list.html\n"
+        } else {
+            ""
+        };
+        site.write(
+            &format!("content/many/p{i:03}.md"),
+            &format!(
+                "---\ntitle: Part {i}\n{template}---\nPart {i} runs for {} words and links to [the next](p{:03}.md).\n\n```rust\nfn part() -> u32 {{ {i} }}\n```\n",
+                "many ".repeat(i % 7),
+                (i + 1) % 300
+            ),
+        );
+    }
+    site.cli_ok(&["build"]);
+    let first = snapshot_tree(&site.path("public"));
+    assert!(
+        String::from_utf8_lossy(&first[std::path::Path::new("many/p100/index.html")])
+            .contains("Part 6: <p>Part 6 runs for many many many many many many  words"),
+        "a listing page shows every page's summary"
+    );
+    // A change to the settings renders every page again after all are read (their
+    // Markdown is kept); undoing it renders them again, the same way.
+    let settings = std::fs::read_to_string(site.path("briefing.yaml")).unwrap();
+    site.write(
+        "briefing.yaml",
+        &settings.replace("Fixture briefing", "Another title"),
+    );
+    site.cli_ok(&["build"]);
+    site.write("briefing.yaml", &settings);
+    let again = site.cli_ok(&["build"]);
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("304 rendered"),
+        "every page was rendered again: {}",
+        String::from_utf8_lossy(&again.stdout)
+    );
+    let second = snapshot_tree(&site.path("public"));
+    assert_eq!(
+        first.keys().collect::<Vec<_>>(),
+        second.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &first {
+        assert!(
+            second[path] == *bytes,
+            "{} differs between the first pass and the second",
+            path.display()
+        );
+    }
+}

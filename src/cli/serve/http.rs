@@ -119,12 +119,12 @@ async fn site_file(State(shared): State<Arc<Shared>>, request: Request) -> Respo
     let token = shared.token(site.version);
     match resolve(raw_path, |path| site.files.contains_key(path)) {
         Target::File(path) => {
-            let bytes = &site.files[&path];
+            let bytes = site.files[&path].bytes();
             let content_type = content_type(&path);
             let body = if content_type == HTML {
-                live::inject(bytes, &token)
+                live::inject(&bytes, &token)
             } else {
-                bytes.to_vec()
+                bytes.into_owned()
             };
             let mut response = respond(StatusCode::OK, content_type, body);
             if is_content_hashed(&path) {
@@ -154,7 +154,7 @@ async fn site_file(State(shared): State<Arc<Shared>>, request: Request) -> Respo
         }
         Target::NotFound => {
             let body = match site.files.get(NOT_FOUND_PAGE) {
-                Some(page) => live::inject(page, &token),
+                Some(page) => live::inject(&page.bytes(), &token),
                 None => live::not_found_page(raw_path, &token),
             };
             respond(StatusCode::NOT_FOUND, HTML, body)

@@ -10,7 +10,6 @@ mod listen;
 mod live;
 mod watch;
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,6 +21,7 @@ use anyhow::Context as _;
 use tokio::sync::{mpsc, watch as state};
 use tokio::task::JoinHandle;
 
+use crate::publish::sink::Files;
 use crate::{LoadOptions, Problem, Problems, Site};
 use live::ProblemView;
 
@@ -143,11 +143,8 @@ struct ServeCache {
 /// One good build of the site, as served.
 struct Snapshot {
     version: u64,
-    files: Files,
+    files: Arc<Files>,
 }
-
-/// Output path -> bytes.
-type Files = HashMap<String, Arc<[u8]>>;
 
 #[derive(Debug, Clone, Default)]
 struct Status {
@@ -295,7 +292,10 @@ async fn rebuild(shared: &Arc<Shared>, changed: Option<&[PathBuf]>) {
             let mut version = current.as_ref().map_or(0, |s| s.version);
             if current.is_none() || differing > 0 {
                 version += 1;
-                let snapshot = Arc::new(Snapshot { version, files });
+                let snapshot = Arc::new(Snapshot {
+                    version,
+                    files: Arc::new(files),
+                });
                 *shared.site.write().unwrap_or_else(|e| e.into_inner()) = Some(snapshot);
             }
             let was_broken = shared.status.borrow().problems.is_some();
@@ -368,9 +368,9 @@ fn render_site(shared: &Shared) -> Result<(usize, usize, Files), Problems> {
     };
     let previous = shared
         .snapshot()
-        .map(|s| s.files.clone())
+        .map(|s| Arc::clone(&s.files))
         .unwrap_or_default();
-    let sink = crate::publish::sink::MemorySink::with_previous(previous);
+    let sink = crate::publish::sink::MemorySink::compressing(previous);
     // A failed build leaves the records as they were, for the next one.
     let outcome =
         crate::publish::engine::run(&site, &options, &sink, &*cache.highlights, &cache.records)?;
@@ -383,11 +383,10 @@ fn render_site(shared: &Shared) -> Result<(usize, usize, Files), Problems> {
     Ok((pages, outcome.rendered, files))
 }
 
-fn count_changed(old: &HashMap<String, Arc<[u8]>>, new: &HashMap<String, Arc<[u8]>>) -> usize {
-    let same = |a: &Arc<[u8]>, b: &Arc<[u8]>| Arc::ptr_eq(a, b) || a == b;
+fn count_changed(old: &Files, new: &Files) -> usize {
     let changed_or_added = new
         .iter()
-        .filter(|(path, bytes)| !old.get(*path).is_some_and(|old| same(old, bytes)))
+        .filter(|(path, stored)| !old.get(*path).is_some_and(|old| old.same_as(stored)))
         .count();
     let removed = old.keys().filter(|path| !new.contains_key(*path)).count();
     changed_or_added + removed
@@ -526,11 +525,17 @@ mod tests {
 
     #[test]
     fn changed_files_are_counted_both_ways() {
-        let bytes = |b: &[u8]| -> Arc<[u8]> { b.into() };
-        let old: HashMap<String, Arc<[u8]>> =
-            [("a".into(), bytes(b"1")), ("b".into(), bytes(b"2"))].into();
-        let new: HashMap<String, Arc<[u8]>> =
-            [("a".into(), bytes(b"1")), ("c".into(), bytes(b"3"))].into();
+        use crate::publish::sink::Stored;
+        let old: Files = [
+            ("a".into(), Stored::plain(b"1".to_vec())),
+            ("b".into(), Stored::plain(b"2".to_vec())),
+        ]
+        .into();
+        let new: Files = [
+            ("a".into(), Stored::plain(b"1".to_vec())),
+            ("c".into(), Stored::plain(b"3".to_vec())),
+        ]
+        .into();
         assert_eq!(count_changed(&old, &old), 0);
         assert_eq!(count_changed(&old, &new), 2);
     }

@@ -25,7 +25,7 @@ pub const LIMIT_VAR: &str = "BRIEFING_CACHE_LIMIT_MB";
 const DEFAULT_LIMIT_MB: u64 = 1024;
 /// Bumped whenever the HTML made from the same code changes for a reason other than
 /// syntect's version (the class prefix, escaping, merging of spans).
-const FORMAT: &str = "briefing-highlight-2";
+const FORMAT: &str = "briefing-highlight-3";
 /// syntect's version, part of every key; `tests` keeps it equal to Cargo.lock's.
 const SYNTECT_VERSION: &str = "5.3.0";
 const MAGIC: &[u8; 4] = b"BHC1";

@@ -386,9 +386,10 @@ fn render_site(shared: &Shared) -> Result<(usize, usize, Files), Problems> {
     Ok((pages, outcome.rendered, files))
 }
 
-/// Give the memory a build freed back to the system. glibc keeps what the rendering
-/// threads freed in their own arenas, so after the first build of a large site the
-/// preview would hold the peak of that build for as long as it runs.
+/// Give the memory a build freed back to the system. glibc's malloc (the C libraries'
+/// allocator, and Rust's where the binary does not choose mimalloc) keeps what threads
+/// freed in their own arenas, so after the first build of a large site the preview
+/// would hold the peak of that build for as long as it runs.
 fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free pages of glibc's heaps to the system; it

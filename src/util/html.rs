@@ -452,7 +452,9 @@ mod tests {
             <SPAN ID=\"e\">upper</SPAN><span><a href=\"f/\">inside</a></span>";
         let Scan { ids, refs } = scan_html(html);
         assert_eq!(
-            ids.iter().map(String::as_str).collect::<std::collections::BTreeSet<_>>(),
+            ids.iter()
+                .map(String::as_str)
+                .collect::<std::collections::BTreeSet<_>>(),
             ["a", "c", "e"].into_iter().collect()
         );
         let hrefs: Vec<&str> = refs.iter().map(|r| r.href.as_str()).collect();

@@ -13,9 +13,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use briefing::cli::serve::{ServeOptions, serve};
+
+// The allocator of the `briefing` binary, so the preview is timed as users run it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use corpus::generate;
 
 fn main() {
+    briefing::cli::tune_allocator();
     let pages: usize = env_or("BRIEFING_BENCH_PAGES", 1000);
     let saves: usize = env_or("BRIEFING_BENCH_SAVES", 9);
     let Some(browser) = browser::launch() else {

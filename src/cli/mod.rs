@@ -398,6 +398,23 @@ fn report(
 /// meant for the programmer. A last line of defence: bad input must get a problem with
 /// its place, never a panic. The panicking thread still unwinds (temporary files are
 /// removed) and the process exits with Rust's code for a panic, 101.
+/// mimalloc's `purge_delay` option: its place in mimalloc 3's list of options, which
+/// libmimalloc-sys 0.1.49 does not name.
+const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Settings of mimalloc, the allocator of the binary (and of the benchmarks that run the
+/// preview in their own process). mimalloc 3 gives freed memory back to the system a
+/// second after it is freed; a build frees most of what it makes well within that, so
+/// its peak grew by a tenth. 10 ms is mimalloc 2's delay (10,000 pages: a warm build's
+/// peak 200 -> 170 MB). `MIMALLOC_PURGE_DELAY` in the environment still wins.
+pub fn tune_allocator() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: the option only changes when mimalloc hands free pages back; without
+        // mimalloc as the allocator it changes nothing at all.
+        unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 10) };
+    }
+}
+
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         let payload = info

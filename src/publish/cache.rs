@@ -93,7 +93,9 @@ impl HighlightCache for Highlights {
 
     fn store(&self, key: u128, known: bool, html: &str) {
         self.highlighted.fetch_add(1, Ordering::Relaxed);
-        self.put(key, known, html);
+        if !self.leaves_to_shared() {
+            self.put(key, known, html);
+        }
         if let Some(shared) = &self.shared {
             shared.store(key, known, html);
         }
@@ -181,8 +183,18 @@ impl Highlights {
         }
         let block = self.shared.as_ref()?.lookup(key)?;
         // Kept here too, so this site's next build finds it without the shared cache.
-        self.put(key, block.known, &block.html);
+        if !self.leaves_to_shared() {
+            self.put(key, block.known, &block.html);
+        }
         Some(block)
+    }
+
+    /// A cache that is never written (the preview) keeps the blocks it did not have in
+    /// memory, unless the shared cache, which it reads as well, keeps them: else the
+    /// preview of a site without a build cache would hold all of its code for as long as
+    /// it runs (10,000 pages: 200 MB).
+    fn leaves_to_shared(&self) -> bool {
+        self.keep_fresh && self.shared.is_some()
     }
 
     fn find_fresh(&self, key: u128) -> Option<Block> {
@@ -667,6 +679,48 @@ mod tests {
 
     fn hl(cache: &Highlights, code: &str, language: &str) -> Block {
         highlight::highlight_cached(cache, code, language)
+    }
+
+    #[test]
+    fn the_preview_leaves_new_blocks_to_the_shared_cache_when_it_has_one() {
+        #[derive(Default)]
+        struct Memory(Mutex<HashMap<u128, (bool, String)>>);
+        impl HighlightCache for Memory {
+            fn lookup(&self, key: u128) -> Option<Block> {
+                let blocks = self.0.lock().unwrap();
+                let (known, html) = blocks.get(&key)?;
+                Some(Block {
+                    key,
+                    known: *known,
+                    html: html.clone(),
+                })
+            }
+            fn store(&self, key: u128, known: bool, html: &str) {
+                self.0
+                    .lock()
+                    .unwrap()
+                    .insert(key, (known, html.to_string()));
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let shared = Arc::new(Memory::default());
+        let preview = Highlights::read_only(dir.path()).with_shared(Some(shared.clone()));
+        let block = hl(&preview, "fn main() {}\n", "rust");
+        assert!(preview.fresh.lock().unwrap().is_empty(), "nothing held");
+        assert_eq!(shared.0.lock().unwrap().len(), 1);
+        assert_eq!(hl(&preview, "fn main() {}\n", "rust").html, block.html);
+        assert_eq!(preview.highlighted(), 1, "found again in the shared cache");
+        // Without a shared cache the preview keeps what it highlighted.
+        let alone = Highlights::read_only(dir.path());
+        hl(&alone, "fn main() {}\n", "rust");
+        assert_eq!(alone.fresh.lock().unwrap().len(), 1);
+        hl(&alone, "fn main() {}\n", "rust");
+        assert_eq!(alone.highlighted(), 1);
+        // A build's cache keeps blocks in its own files as well as in the shared cache.
+        let build = Highlights::open(dir.path()).with_shared(Some(shared.clone()));
+        hl(&build, "x = 1\n", "python");
+        assert_eq!(build.fresh_keys().len(), 1);
+        assert_eq!(shared.0.lock().unwrap().len(), 2);
     }
 
     #[test]

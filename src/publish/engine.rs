@@ -172,9 +172,10 @@ struct Early<'a> {
 
 /// Build `site` into `sink`, highlighting code through `highlights`. `previous` are the
 /// records of the last build into the same sink's folder; nothing is kept from it unless
-/// its key still matches. The steps, in order: pass one (what each page shows of itself
-/// elsewhere), the context every page shares, the assets' names, pass two (every page),
-/// the other outputs, the link check.
+/// its key still matches. The steps, in order: the assets' names, pass one (what each
+/// page shows of itself elsewhere, and on a cold build most pages finished), the context
+/// every page shares, pass two (every page not yet finished), the other outputs, the
+/// link check.
 pub fn run(
     site: &Site,
     options: &Options,

@@ -13,11 +13,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use briefing::cli::serve::{ServeOptions, serve};
+use corpus::generate;
 
 // The allocator of the `briefing` binary, so the preview is timed as users run it.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use corpus::generate;
 
 fn main() {
     briefing::cli::tune_allocator();

@@ -394,10 +394,6 @@ fn report(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Make a panic print "internal error" and how to report it, instead of Rust's message
-/// meant for the programmer. A last line of defence: bad input must get a problem with
-/// its place, never a panic. The panicking thread still unwinds (temporary files are
-/// removed) and the process exits with Rust's code for a panic, 101.
 /// mimalloc's `purge_delay` option: its place in mimalloc 3's list of options, which
 /// libmimalloc-sys 0.1.49 does not name.
 const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
@@ -415,6 +411,10 @@ pub fn tune_allocator() {
     }
 }
 
+/// Make a panic print "internal error" and how to report it, instead of Rust's message
+/// meant for the programmer. A last line of defence: bad input must get a problem with
+/// its place, never a panic. The panicking thread still unwinds (temporary files are
+/// removed) and the process exits with Rust's code for a panic, 101.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         let payload = info

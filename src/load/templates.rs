@@ -52,7 +52,7 @@ pub struct Dependencies {
 impl Dependencies {
     /// Whether the templates can read the field `field` of a listed page. A page's own
     /// fields (`page.summary`) do not count: they come with the page, not the listing.
-    pub fn names(&self, field: &str) -> bool {
+    pub fn reads_listed(&self, field: &str) -> bool {
         self.listed_fields
             .as_ref()
             .is_none_or(|fields| fields.contains(field))
@@ -713,24 +713,27 @@ mod tests {
             ["root", "site"],
             "text outside tags is no use"
         );
-        assert!(!found["page.html"].names("title") && !found["page.html"].names("summary"));
+        assert!(
+            !found["page.html"].reads_listed("title")
+                && !found["page.html"].reads_listed("summary")
+        );
         let own = deps(&[(
             "page.html",
             "{% for p in nav %}{{ p.title }}{% endfor %}{{ page.reading_minutes }}",
         )]);
-        assert!(own["page.html"].names("title"));
+        assert!(own["page.html"].reads_listed("title"));
         assert!(
-            !own["page.html"].names("reading_minutes"),
+            !own["page.html"].reads_listed("reading_minutes"),
             "a page's own field is not read of the listed pages"
         );
         let shadowed = deps(&[(
             "page.html",
             "{% for page in nav %}{{ page.reading_minutes }}{% endfor %}",
         )]);
-        assert!(shadowed["page.html"].names("reading_minutes"));
+        assert!(shadowed["page.html"].reads_listed("reading_minutes"));
         let dynamic = deps(&[("d.html", "{% for p in pages %}{{ p[field] }}{% endfor %}")]);
         assert!(
-            dynamic["d.html"].names("summary"),
+            dynamic["d.html"].reads_listed("summary"),
             "a computed field name reads any field"
         );
         assert_ne!(found["page.html"].key, found["index.html"].key);
@@ -763,7 +766,8 @@ mod tests {
 
     #[test]
     fn every_way_of_reading_a_field_keeps_it() {
-        let reads = |text: &str, field: &str| deps(&[("t.html", text)])["t.html"].names(field);
+        let reads =
+            |text: &str, field: &str| deps(&[("t.html", text)])["t.html"].reads_listed(field);
         assert!(!reads(
             "{% for p in pages %}{{ p.title }}{% endfor %}",
             "summary"
@@ -810,9 +814,9 @@ mod tests {
                 "{% for p in pages %}{{ p.title }}{% endfor %}",
             ),
         ]);
-        assert!(found["index.html"].names("summary"));
+        assert!(found["index.html"].reads_listed("summary"));
         assert!(
-            !found["other.html"].names("summary"),
+            !found["other.html"].reads_listed("summary"),
             "a template that hands the component no page does not read what it reads"
         );
         // A component that is handed a page and loops over its fields keeps them all.
@@ -826,7 +830,7 @@ mod tests {
                 "{% component row(entry: map) %}{% for k, v in entry %}{{ v }}{% endfor %}{% endcomponent row %}",
             ),
         ]);
-        assert!(found["index.html"].names("anything"));
+        assert!(found["index.html"].reads_listed("anything"));
         let figures_only = deps(&[
             (
                 "index.html",
@@ -837,6 +841,6 @@ mod tests {
                 "{% component cards(figures: map) %}{% for k, v in figures %}{{ v }}{% endfor %}{% endcomponent cards %}",
             ),
         ]);
-        assert!(!figures_only["index.html"].names("summary"));
+        assert!(!figures_only["index.html"].reads_listed("summary"));
     }
 }

@@ -135,23 +135,15 @@ struct Meta {
     markdown_key: u128,
 }
 
-/// What pass one did with a page: what other pages show of it, and for pass two its
-/// record (when it still holds), its rendered Markdown (when kept), or the record of the
-/// page already finished.
-struct First<'a> {
-    meta: Meta,
-    record: Option<Arc<PageRecord>>,
-    rendered: Option<RenderedPage<'a>>,
-    done: Option<Arc<PageRecord>>,
+/// What pass one hands pass two of a page (besides what other pages show of it).
+enum Carried<'a> {
+    /// Its record, whose Markdown key holds: pass two checks its output key.
+    Record(Arc<PageRecord>),
+    /// Its Markdown was read: whole and kept (few pages to render), or not kept.
+    Read(Option<RenderedPage<'a>>),
+    /// Finished in pass one: its record.
+    Done(Arc<PageRecord>),
 }
-
-/// What pass one hands pass two of a page: its record, its rendered Markdown, and the
-/// record of the page when pass one finished it.
-type Carried<'a> = (
-    Option<Arc<PageRecord>>,
-    Option<RenderedPage<'a>>,
-    Option<Arc<PageRecord>>,
-);
 
 /// Up to this many pages to render, pass one renders each whole (code included) and
 /// keeps it for pass two: the memory does not matter and one Markdown pass is cheaper
@@ -206,25 +198,9 @@ pub fn run(
     let global = build.global_key(&assets);
     timings.step("assets");
     let checked = build.check_records(previous);
-    let to_render = checked.iter().filter(|c| c.is_none()).count();
-    let early = if to_render > WHOLE_IN_PASS_ONE {
-        build.early()
-    } else {
-        None
-    };
-    build.step(
-        if early.is_some() {
-            "Rendering pages"
-        } else {
-            "Reading pages"
-        },
-        site.pages.len(),
-    );
-    let firsts = build.pass_one(checked, early.as_ref(), &assets, global)?;
-    drop(early);
-    let (metas, carried): (Vec<Meta>, Vec<Carried>) = firsts
+    let (metas, carried): (Vec<Meta>, Vec<Carried>) = build
+        .pass_one(checked, &assets, global)?
         .into_iter()
-        .map(|first| (first.meta, (first.record, first.rendered, first.done)))
         .unzip();
     let listings = build.listings(&metas);
     timings.step("pass one (listings)");
@@ -407,10 +383,9 @@ impl<'a> Build<'a> {
     fn early(&self) -> Option<Early<'a>> {
         let site = self.site;
         let waits = |name: &str| {
-            site.templates.dependencies(name).is_none_or(|d| {
-                (d.uses.contains("pages") || d.uses.contains("nav"))
-                    && MARKDOWN_FIELDS.iter().any(|field| d.names(field))
-            })
+            site.templates
+                .dependencies(name)
+                .is_none_or(|d| MARKDOWN_FIELDS.iter().any(|field| d.reads_listed(field)))
         };
         let templates: HashSet<&'a str> = site
             .pages
@@ -421,19 +396,8 @@ impl<'a> Build<'a> {
         if templates.is_empty() {
             return None;
         }
-        // The fields finished pages' templates read: none comes from Markdown.
-        let fields: Vec<&str> = build::LISTING_FIELDS
-            .iter()
-            .copied()
-            .filter(|field| !MARKDOWN_FIELDS.contains(field))
-            .filter(|field| {
-                *field == "url"
-                    || templates
-                        .iter()
-                        .filter_map(|name| site.templates.dependencies(name))
-                        .any(|d| d.names(field))
-            })
-            .collect();
+        // None of the fields these templates read comes from Markdown.
+        let fields = self.fields_read(templates.iter().copied());
         let listings: Vec<Listing<'a>> = site
             .pages
             .iter()
@@ -460,16 +424,26 @@ impl<'a> Build<'a> {
     /// Pass one: what every page shows of itself elsewhere (summary, word count), from
     /// its record when the record still holds, else by rendering its Markdown: whole and
     /// kept when few pages are rendered; whole and finished (template, link scan, sink)
-    /// when `early` takes its template; else without code, for pass two to render whole.
+    /// when its template reads no Markdown of listed pages ([`Build::early`]); else without
+    /// code, for pass two to render whole.
     fn pass_one(
         &self,
         checked: Vec<Option<(Meta, Arc<PageRecord>)>>,
-        early: Option<&Early<'a>>,
         assets: &crate::publish::assets::Assets,
         global: u128,
-    ) -> Result<Vec<First<'a>>, Problems> {
+    ) -> Result<Vec<(Meta, Carried<'a>)>, Problems> {
         let whole = checked.iter().filter(|c| c.is_none()).count() <= WHOLE_IN_PASS_ONE;
-        let firsts: Vec<Result<First, Problems>> = self
+        let early = if whole { None } else { self.early() };
+        let early = early.as_ref();
+        self.step(
+            if early.is_some() {
+                "Rendering pages"
+            } else {
+                "Reading pages"
+            },
+            self.site.pages.len(),
+        );
+        let firsts: Vec<Result<(Meta, Carried), Problems>> = self
             .site
             .pages
             .par_iter()
@@ -477,12 +451,7 @@ impl<'a> Build<'a> {
             .enumerate()
             .map(|(index, (page, checked))| {
                 let first = match checked {
-                    Some((meta, record)) => Ok(First {
-                        meta,
-                        record: Some(record),
-                        rendered: None,
-                        done: None,
-                    }),
+                    Some((meta, record)) => Ok((meta, Carried::Record(record))),
                     None => match early.filter(|e| e.templates.contains(page.template())) {
                         Some(early) => self.finish_early(index, page, early, assets, global),
                         None => self.read(page, whole),
@@ -503,7 +472,7 @@ impl<'a> Build<'a> {
         early: &Early,
         assets: &crate::publish::assets::Assets,
         global: u128,
-    ) -> Result<First<'a>, Problems> {
+    ) -> Result<(Meta, Carried<'a>), Problems> {
         let rendered =
             build::render_markdown(self.site, page, &self.page_urls, Some(self.highlights))?;
         let meta = self.meta_of(page, &rendered);
@@ -529,26 +498,16 @@ impl<'a> Build<'a> {
             assets,
             output_key,
         )?;
-        Ok(First {
-            meta,
-            record: None,
-            rendered: None,
-            done: Some(record),
-        })
+        Ok((meta, Carried::Done(record)))
     }
 
     /// A page's Markdown read for what other pages show of it: whole (and kept) when
     /// `whole`, else without code.
-    fn read(&self, page: &'a Page, whole: bool) -> Result<First<'a>, Problems> {
+    fn read(&self, page: &'a Page, whole: bool) -> Result<(Meta, Carried<'a>), Problems> {
         let highlights = whole.then_some(self.highlights);
         let rendered = build::render_markdown(self.site, page, &self.page_urls, highlights)?;
         let meta = self.meta_of(page, &rendered);
-        Ok(First {
-            meta,
-            record: None,
-            rendered: whole.then_some(rendered),
-            done: None,
-        })
+        Ok((meta, Carried::Read(whole.then_some(rendered))))
     }
 
     /// What other pages show of a page whose Markdown was just rendered.
@@ -597,20 +556,13 @@ impl<'a> Build<'a> {
         memo: Option<&build::ListedMemo>,
     ) -> Shared {
         let site = self.site;
-        let listing_templates: Vec<&crate::load::templates::Dependencies> = site
+        let templates: HashSet<&str> = site
             .pages
             .iter()
             .map(Page::template)
             .chain(["figures.html", "404.html"])
-            .collect::<HashSet<&str>>()
-            .into_iter()
-            .filter_map(|name| site.templates.dependencies(name))
             .collect();
-        let fields: Vec<&str> = build::LISTING_FIELDS
-            .iter()
-            .copied()
-            .filter(|field| *field == "url" || listing_templates.iter().any(|d| d.names(field)))
-            .collect();
+        let fields = self.fields_read(templates.into_iter());
         let listed_keys: Vec<u128> = metas
             .iter()
             .map(|m| {
@@ -627,6 +579,19 @@ impl<'a> Build<'a> {
             context,
             listing_keys,
         }
+    }
+
+    /// The fields of a listed page that the templates `names` read (and `url`, which
+    /// every listed page keeps): all that listings given to them need hold.
+    fn fields_read<'n>(&self, names: impl Iterator<Item = &'n str>) -> Vec<&'static str> {
+        let read: Vec<&crate::load::templates::Dependencies> = names
+            .filter_map(|name| self.site.templates.dependencies(name))
+            .collect();
+        build::LISTING_FIELDS
+            .iter()
+            .copied()
+            .filter(|field| *field == "url" || read.iter().any(|d| d.reads_listed(field)))
+            .collect()
     }
 
     /// What every page's output depends on besides itself: the configuration, whether
@@ -657,11 +622,15 @@ impl<'a> Build<'a> {
             .par_iter()
             .zip(records)
             .enumerate()
-            .map(|(index, (page, (record, rendered, done)))| {
-                if let Some(done) = done {
-                    self.tick();
-                    return Ok((done, true));
-                }
+            .map(|(index, (page, carried))| {
+                let (record, rendered) = match carried {
+                    Carried::Done(record) => {
+                        self.tick();
+                        return Ok((record, true));
+                    }
+                    Carried::Record(record) => (Some(record), None),
+                    Carried::Read(rendered) => (None, rendered),
+                };
                 let done = self.page(
                     index,
                     page,
@@ -1115,12 +1084,12 @@ fn template_key(
             if uses("pages") {
                 listing_keys
                     .pages
-                    .add_to(key, &|field| dependencies.names(field));
+                    .add_to(key, &|field| dependencies.reads_listed(field));
             }
             if uses("nav") {
                 listing_keys
                     .nav
-                    .add_to(key, &|field| dependencies.names(field));
+                    .add_to(key, &|field| dependencies.reads_listed(field));
             }
             if crate::load::templates::FIGURE_VARIABLES
                 .iter()

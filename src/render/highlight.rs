@@ -35,16 +35,19 @@ fn find_syntax(language: &str) -> Option<&'static SyntaxReference> {
 /// The inner HTML of `<code>` for `code` in `language`. An unknown or empty language
 /// gives escaped plain text: a typo in an info string must never fail a build.
 pub fn highlight(code: &str, language: &str) -> String {
-    if let Some(syntax) = find_syntax(language) {
-        let mut generator =
-            ClassedHTMLGenerator::new_with_class_style(syntax, &SYNTAXES, CLASS_STYLE);
-        let parsed = LinesWithEndings::from(code)
-            .try_for_each(|line| generator.parse_html_for_line_which_includes_newline(line));
-        if parsed.is_ok() {
-            return merge_adjacent_spans(&generator.finalize());
-        }
+    match find_syntax(language).and_then(|syntax| syntect_html(code, syntax)) {
+        Some(html) => merge_adjacent_spans(&html),
+        None => escape_html(code),
     }
-    escape_html(code)
+}
+
+/// syntect's classed spans for `code`, as it writes them; `None` if it fails.
+fn syntect_html(code: &str, syntax: &SyntaxReference) -> Option<String> {
+    let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, &SYNTAXES, CLASS_STYLE);
+    LinesWithEndings::from(code)
+        .try_for_each(|line| generator.parse_html_for_line_which_includes_newline(line))
+        .ok()?;
+    Some(generator.finalize())
 }
 
 /// `html` (syntect's spans around escaped text) with a span that closes and reopens at
@@ -251,17 +254,7 @@ mod tests {
         ];
         let mut saved = 0;
         for (code, language) in code {
-            let mut generator = ClassedHTMLGenerator::new_with_class_style(
-                find_syntax(language).unwrap(),
-                &SYNTAXES,
-                CLASS_STYLE,
-            );
-            for line in LinesWithEndings::from(code) {
-                generator
-                    .parse_html_for_line_which_includes_newline(line)
-                    .unwrap();
-            }
-            let unmerged = generator.finalize();
+            let unmerged = syntect_html(code, find_syntax(language).unwrap()).unwrap();
             let merged = highlight(code, language);
             assert!(merged.len() <= unmerged.len(), "{language}: {merged}");
             saved += unmerged.len() - merged.len();

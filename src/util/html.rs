@@ -109,15 +109,7 @@ pub fn scan_html(html: &str) -> Scan {
     let scan = RefCell::new(Scan::default());
     let style = RefCell::new((usize::MAX, String::new()));
     let handlers = vec![
-        element!(":not(span)", |el| {
-            record_element(el, &mut scan.borrow_mut());
-            Ok(())
-        }),
-        element!("span[id]", |el| {
-            record_element(el, &mut scan.borrow_mut());
-            Ok(())
-        }),
-        element!("span[style]:not([id])", |el| {
+        element!(":not(span), span[id], span[style]", |el| {
             record_element(el, &mut scan.borrow_mut());
             Ok(())
         }),

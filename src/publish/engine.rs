@@ -30,7 +30,7 @@ use crate::render::highlight::HighlightCache;
 use crate::render::page::{self as build, Listing, RenderedPage};
 use crate::util::error::{Problem, Problems};
 use crate::util::hash::Key;
-use crate::util::html::scan;
+use crate::util::html::{scan, scan_skipping};
 use crate::util::urls::SiteUrl;
 
 /// With `BRIEFING_TIMINGS=1` in the environment, how long each step of a build took,
@@ -140,7 +140,7 @@ enum Carried<'a> {
     /// Its record, whose Markdown key holds: pass two checks its output key.
     Record(Arc<PageRecord>),
     /// Its Markdown was read: whole and kept (few pages to render), or not kept.
-    Read(Option<RenderedPage<'a>>),
+    Read(Option<Box<RenderedPage<'a>>>),
     /// Finished in pass one: its record.
     Done(Arc<PageRecord>),
 }
@@ -507,7 +507,7 @@ impl<'a> Build<'a> {
         let highlights = whole.then_some(self.highlights);
         let rendered = build::render_markdown(self.site, page, &self.page_urls, highlights)?;
         let meta = self.meta_of(page, &rendered);
-        Ok((meta, Carried::Read(whole.then_some(rendered))))
+        Ok((meta, Carried::Read(whole.then(|| Box::new(rendered)))))
     }
 
     /// What other pages show of a page whose Markdown was just rendered.
@@ -629,7 +629,7 @@ impl<'a> Build<'a> {
                         return Ok((record, true));
                     }
                     Carried::Record(record) => (Some(record), None),
-                    Carried::Read(rendered) => (None, rendered),
+                    Carried::Read(rendered) => (None, rendered.map(|boxed| *boxed)),
                 };
                 let done = self.page(
                     index,
@@ -744,7 +744,7 @@ impl<'a> Build<'a> {
             index,
         )
         .map_err(Problems::one)?;
-        let (bytes, file_links) = finish(&path, html, assets, &self.url);
+        let (bytes, file_links) = finish(&path, html.html, &html.code, assets, &self.url);
         let mut record = PageRecord {
             markdown_key: meta.markdown_key,
             summary: meta.summary.clone(),
@@ -858,7 +858,8 @@ impl<'a> Build<'a> {
             let mut files = Vec::with_capacity(outputs.len());
             for output in outputs {
                 let text = String::from_utf8_lossy(&output.bytes).into_owned();
-                let (bytes, file_links) = finish(&output.path, text.clone(), assets, &self.url);
+                let (bytes, file_links) =
+                    finish(&output.path, text.clone(), &[], assets, &self.url);
                 others.texts.insert(output.path.clone(), text);
                 let stamp = self.put(&output.path, bytes)?;
                 others.bytes += stamp.len;
@@ -995,18 +996,21 @@ impl<'a> Build<'a> {
                 )
                 .ok()
             })
+            .map(|page| page.html)
             .unwrap_or_default()
     }
 }
 
-/// Scan an output for the link check, then rename the assets it refers to.
+/// Scan an output for the link check (but the bytes in `skip`, highlighted code), then
+/// rename the assets it refers to.
 fn finish(
     path: &str,
     text: String,
+    skip: &[std::ops::Range<usize>],
     assets: &crate::publish::assets::Assets,
     url: &SiteUrl,
 ) -> (Vec<u8>, FileLinks) {
-    let scan = scan(path, &text);
+    let scan = scan_skipping(path, &text, skip);
     let file_links = FileLinks::of(&scan);
     (
         assets.rewrite(path, text, &scan, url).into_bytes(),

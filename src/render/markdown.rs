@@ -67,6 +67,10 @@ pub struct Rendered {
     /// Every link and image destination as written into the HTML, with where it is in
     /// the Markdown, so a broken link found in the output can be traced to its line.
     pub links: Vec<LinkSite>,
+    /// Where in `html` the highlighted code is, in order: text and spans with classes
+    /// only, which the link scan need not read (see
+    /// [`crate::util::html::scan_html_skipping`]).
+    pub code: Vec<Range<usize>>,
 }
 
 /// A link or image destination in the rendered HTML and its position in the source file.
@@ -98,7 +102,7 @@ pub fn render(markdown: &str, cx: &RenderContext) -> Result<Rendered, Problems> 
         return Err(Problems(renderer.problems));
     }
     let summary = renderer.summary(&body);
-    let html = body.html(markdown.len());
+    let (html, code) = body.html(markdown.len(), &renderer.code);
     Ok(Rendered {
         html,
         toc: renderer.toc,
@@ -110,6 +114,7 @@ pub fn render(markdown: &str, cx: &RenderContext) -> Result<Rendered, Problems> 
         charts_used: renderer.charts_placed.into_iter().collect(),
         md_links: renderer.md_links,
         links: renderer.links,
+        code,
     })
 }
 
@@ -124,20 +129,80 @@ struct Body<'a> {
 }
 
 impl Body<'_> {
-    fn html(mut self, size: usize) -> String {
+    /// The page's HTML, and where the code of each block of `code` went in it.
+    fn html(mut self, size: usize, code: &[CodeBlock]) -> (String, Vec<Range<usize>>) {
         let mut html_out = String::with_capacity(size * 3 / 2);
-        html::push_html(&mut html_out, self.out.iter().cloned());
+        let mut found = Vec::with_capacity(code.len());
+        push_html_finding_code(&mut html_out, self.out.iter(), code, &mut found);
         if !self.footnotes.is_empty() {
             self.footnotes.sort_by_key(|(number, _)| *number);
             html_out.push_str("<section class=\"footnotes\" aria-label=\"Notes\">\n");
-            html::push_html(
+            push_html_finding_code(
                 &mut html_out,
-                self.footnotes.into_iter().flat_map(|(_, events)| events),
+                self.footnotes.iter().flat_map(|(_, events)| events),
+                code,
+                &mut found,
             );
             html_out.push_str("</section>\n");
         }
-        html_out
+        (html_out, found)
     }
+}
+
+/// A highlighted block's event, known by the address of its HTML (which stays put while
+/// the event moves), and where in that HTML the code is.
+struct CodeBlock {
+    address: usize,
+    code: Range<usize>,
+}
+
+/// Appends pulldown-cmark's HTML for `events` to `out`, and to `found` where the code of
+/// each block of `code` went. The writer writes one event before it asks for the next:
+/// a block's place is how much was written when it was handed over, and it counts only
+/// if exactly its HTML was written then.
+fn push_html_finding_code<'e, 'a: 'e>(
+    out: &mut String,
+    events: impl Iterator<Item = &'e Event<'a>>,
+    code: &[CodeBlock],
+    found: &mut Vec<Range<usize>>,
+) {
+    struct Counting<'o> {
+        out: &'o mut String,
+        written: &'o std::cell::Cell<usize>,
+    }
+    impl std::fmt::Write for Counting<'_> {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.out.push_str(s);
+            self.written.set(self.out.len());
+            Ok(())
+        }
+    }
+    let written = std::cell::Cell::new(out.len());
+    // The block handed over last: where its HTML began, how long it is, where its code is.
+    let mut handed: Option<(usize, usize, Range<usize>)> = None;
+    let mut settle = |handed: &mut Option<(usize, usize, Range<usize>)>| {
+        if let Some((start, len, code)) = handed.take()
+            && written.get() == start + len
+        {
+            found.push(start + code.start..start + code.end);
+        }
+    };
+    let events = events.map(|event| {
+        settle(&mut handed);
+        if let Event::Html(CowStr::Boxed(html)) = event
+            && let Some(block) = code.iter().find(|b| b.address == html.as_ptr() as usize)
+        {
+            handed = Some((written.get(), html.len(), block.code.clone()));
+        }
+        event.clone()
+    });
+    let counting = Counting {
+        out,
+        written: &written,
+    };
+    // Writing to a String cannot fail.
+    let _ = html::write_html_fmt(counting, events);
+    settle(&mut handed);
 }
 
 type Events<'a> = std::vec::IntoIter<(Event<'a>, Range<usize>)>;
@@ -282,9 +347,14 @@ impl<'c> Renderer<'c> {
         };
         self.has_code = true;
         let highlights = self.cx.highlights?;
-        let (html, key) = code_block(&code, &language, highlights);
+        let (html, code, key) = code_block(&code, &language, highlights);
         self.blocks.push(key);
-        Some(Event::Html(html.into()))
+        let html = html.into_boxed_str();
+        self.code.push(CodeBlock {
+            address: html.as_ptr() as usize,
+            code,
+        });
+        Some(Event::Html(CowStr::Boxed(html)))
     }
 
     /// The first paragraph as listings show it on other pages: figures as plain text.
@@ -414,6 +484,8 @@ struct Renderer<'c> {
     charts_placed: BTreeSet<String>,
     links: Vec<LinkSite>,
     blocks: Vec<u128>,
+    /// The highlighted blocks' events, to find their code in the HTML.
+    code: Vec<CodeBlock>,
     md_links: Vec<String>,
 }
 
@@ -442,6 +514,7 @@ impl<'c> Renderer<'c> {
             tips: 0,
             charts_placed: BTreeSet::new(),
             blocks: Vec::new(),
+            code: Vec::new(),
             md_links: Vec::new(),
             links: Vec::new(),
         }
@@ -889,7 +962,12 @@ fn footnote_id(label: &str) -> String {
 }
 
 /// A fenced block's HTML and the cache key of its highlighted code.
-fn code_block(code: &str, language: &str, highlights: &dyn HighlightCache) -> (String, u128) {
+/// A code block's HTML, where its code is in it, and its highlight cache key.
+fn code_block(
+    code: &str,
+    language: &str,
+    highlights: &dyn HighlightCache,
+) -> (String, Range<usize>, u128) {
     let token = language.split([',', ' ', '{']).next().unwrap_or("").trim();
     let block = crate::render::highlight::highlight_cached(highlights, code, token);
     let lang_attr = if token.is_empty() {
@@ -902,11 +980,10 @@ fn code_block(code: &str, language: &str, highlights: &dyn HighlightCache) -> (S
     } else {
         String::new()
     };
-    let html = format!(
-        "<pre class=\"code\"{lang_attr}><code{class}>{}</code></pre>\n",
-        block.html
-    );
-    (html, block.key)
+    let open = format!("<pre class=\"code\"{lang_attr}><code{class}>");
+    let code = open.len()..open.len() + block.html.len();
+    let html = format!("{open}{}</code></pre>\n", block.html);
+    (html, code, block.key)
 }
 
 fn plain_text(events: &[Event]) -> String {
@@ -954,6 +1031,30 @@ mod tests {
         assert_eq!(resolve_relative("m/a.md", "../b.md"), "b.md");
         assert_eq!(resolve_relative("m/a.md", "c/b.md"), "m/c/b.md");
         assert_eq!(resolve_relative("m/a.md", "/b.md"), "b.md");
+    }
+
+    #[test]
+    fn the_code_of_each_block_is_marked_where_it_went() {
+        let figures = Figures::empty();
+        let urls = HashMap::new();
+        let markdown = "Text.[^n]\n\n[^n]: A note:\n\n    ```yaml\n    a: 1\n    ```\n\n\
+            ```rust\nfn main() {}\n```\n\n- item\n\n  ```\n  <a id=\"x\">\n  ```\n\n\
+            <pre><code>```rust\n</code></pre>\n";
+        let r = render(markdown, &cx(&figures, &urls)).unwrap();
+        let code: Vec<&str> = r.code.iter().map(|range| &r.html[range.clone()]).collect();
+        // In the order written out: the body's blocks, then the notes'.
+        assert_eq!(code.len(), 3, "{}", r.html);
+        assert!(
+            code[0].starts_with("<span class=\"hl-source hl-rust\">"),
+            "{}",
+            code[0]
+        );
+        assert_eq!(code[1], "&lt;a id=&quot;x&quot;&gt;\n");
+        assert!(code[2].contains("hl-yaml"), "{}", code[2]);
+        for range in &r.code {
+            assert!(r.html[..range.start].ends_with('>'));
+            assert!(r.html[range.end..].starts_with("</code></pre>"));
+        }
     }
 
     #[test]

@@ -50,6 +50,8 @@ pub(crate) struct RenderedPage<'a> {
     pub(crate) charts_used: Vec<String>,
     pub(crate) md_links: Vec<String>,
     pub(crate) blocks: Vec<u128>,
+    /// Where in `html` the highlighted code is (see [`markdown::Rendered::code`]).
+    pub(crate) code: Vec<std::ops::Range<usize>>,
 }
 
 impl<'a> RenderedPage<'a> {
@@ -116,6 +118,7 @@ pub(crate) fn render_markdown<'a>(
                 charts_used: body.charts_used,
                 md_links: body.md_links,
                 blocks: body.blocks,
+                code: body.code,
             })
         }
         (Err(Problems(mut a)), Err(Problems(b))) => {
@@ -211,6 +214,13 @@ pub(crate) const LISTING_FIELDS: &[&str] = &[
     "summary",
 ];
 
+/// One page's HTML, and where in it the highlighted code is (text and spans only: the
+/// link scan skips it). No code is marked when the template changed the Markdown's HTML.
+pub(crate) struct PageHtml {
+    pub(crate) html: String,
+    pub(crate) code: Vec<std::ops::Range<usize>>,
+}
+
 /// The HTML of one page (before assets are renamed): its Markdown rendered with code,
 /// then its template. `listings` are every page's in reading order, `index` this one's.
 pub(crate) fn render_page_html(
@@ -220,7 +230,7 @@ pub(crate) fn render_page_html(
     charts: &crate::render::charts::ByRoot,
     listings: &[Listing],
     index: usize,
-) -> Result<String, Problem> {
+) -> Result<PageHtml, Problem> {
     let mut context = shared.clone();
     let mut value = page_value(site, rendered);
     link_neighbours(&mut value, listings, index);
@@ -229,7 +239,25 @@ pub(crate) fn render_page_html(
     context.insert("root", &root);
     context.insert_value("charts", crate::render::charts::for_root(charts, &root));
     let html = site.templates.render(rendered.page.template(), &context)?;
-    Ok(crate::util::html::fill_root(html, &root))
+    let html = crate::util::html::fill_root(html, &root);
+    let code = match find_body(&html, &rendered.html) {
+        Some(at) if !rendered.code.is_empty() => {
+            let at_page = |range: &std::ops::Range<usize>| at + range.start..at + range.end;
+            rendered.code.iter().map(at_page).collect()
+        }
+        _ => Vec::new(),
+    };
+    Ok(PageHtml { html, code })
+}
+
+/// Where the template wrote the Markdown's HTML `body` as it is (the first time), if it
+/// did: a template that filtered it leaves no code marked, and the link scan reads all.
+/// Found by its first bytes, then compared whole: searching for all of it at once costs
+/// more than the page's scan saves.
+fn find_body(page: &str, body: &str) -> Option<usize> {
+    let (page, body) = (page.as_bytes(), body.as_bytes());
+    let start = &body[..body.len().min(64)];
+    memchr::memmem::find_iter(page, start).find(|&at| page[at..].starts_with(body))
 }
 
 /// `page.previous` and `page.next` in reading order (home, then every page), so a

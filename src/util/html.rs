@@ -82,8 +82,14 @@ const URL_META: &[&str] = &[
 
 /// The ids and references of one output file: HTML, a stylesheet, or nothing to scan.
 pub fn scan(path: &str, text: &str) -> Scan {
+    scan_skipping(path, text, &[])
+}
+
+/// [`scan`], not reading the byte ranges `skip` of an HTML file (see
+/// [`scan_html_skipping`]).
+pub fn scan_skipping(path: &str, text: &str, skip: &[Range<usize>]) -> Scan {
     match kind_of(path) {
-        FileKind::Html => scan_html(text),
+        FileKind::Html => scan_html_skipping(text, skip),
         FileKind::Css => Scan {
             ids: HashSet::new(),
             refs: css_urls(text)
@@ -106,11 +112,35 @@ pub fn scan(path: &str, text: &str) -> Scan {
 /// link), which is faster than a selector per kind of reference on pages with many links.
 /// A span can only hold an id or a style's URLs: those spans are looked at.
 pub fn scan_html(html: &str) -> Scan {
+    scan_html_skipping(html, &[])
+}
+
+/// [`scan_html`] without reading the bytes in `skip`: the insides of `<code>` elements
+/// that the caller knows hold nothing but text and spans without an id or a style, whole
+/// (highlighted code, half the bytes of a page with code). A range is skipped only where
+/// the scan has just read a `<code>` start tag ending where the range starts, so the
+/// reading goes on as it would have after the range: what is found is what [`scan_html`]
+/// finds, at the same offsets. Ranges out of order or past the end are all read.
+pub fn scan_html_skipping(html: &str, skip: &[Range<usize>]) -> Scan {
+    let in_order = skip
+        .iter()
+        .try_fold(0, |from, hole| {
+            (from <= hole.start && hole.start <= hole.end && hole.end <= html.len())
+                .then_some(hole.end)
+        })
+        .is_some();
+    let skip = if in_order { skip } else { &[] };
     let scan = RefCell::new(Scan::default());
     let style = RefCell::new((usize::MAX, String::new()));
+    // Where the last `<code>` start tag read ends, in the bytes read.
+    let code_opened = std::cell::Cell::new(usize::MAX);
     let handlers = vec![
         element!(":not(span), span[id], span[style]", |el| {
-            record_element(el, &mut scan.borrow_mut());
+            let tag = el.tag_name();
+            if tag == "code" {
+                code_opened.set(el.source_location().bytes().end);
+            }
+            record_element(el, &tag, &mut scan.borrow_mut());
             Ok(())
         }),
         text!("style", |chunk| {
@@ -141,16 +171,81 @@ pub fn scan_html(html: &str) -> Scan {
     let mut rewriter = lol_html::HtmlRewriter::new(settings.into(), |_: &[u8]| {});
     // lol_html reads any input a browser would; an error means a limit was hit, and
     // what was found up to there is still worth checking.
-    match rewriter.write(html.as_bytes()) {
+    let bytes = html.as_bytes();
+    let mut skipped = Vec::new();
+    let mut read = 0;
+    let mut from = 0;
+    let mut written = Ok(());
+    for hole in skip {
+        written = rewriter.write(&bytes[from..hole.start]);
+        if written.is_err() {
+            break;
+        }
+        read += hole.start - from;
+        from = hole.start;
+        if code_opened.get() == read {
+            skipped.push(hole.clone());
+            from = hole.end;
+        }
+    }
+    if written.is_ok() {
+        written = rewriter.write(&bytes[from..]);
+    }
+    match written {
         Ok(()) => drop(rewriter.end()),
         Err(_) => drop(rewriter),
     }
-    scan.into_inner()
+    let mut scan = scan.into_inner();
+    if !skipped.is_empty() {
+        let skipped = Skipped::new(&skipped);
+        for reference in &mut scan.refs {
+            reference.offset = skipped.start(reference.offset);
+            reference.value =
+                skipped.start(reference.value.start)..skipped.end(reference.value.end);
+        }
+    }
+    scan
 }
 
-fn record_element(el: &Element, scan: &mut Scan) {
+/// Turns offsets in the bytes a scan read back into offsets in the whole text.
+struct Skipped {
+    /// For each skipped range: where it was in the bytes read, and the bytes skipped up
+    /// to and with it.
+    holes: Vec<(usize, usize)>,
+}
+
+impl Skipped {
+    fn new(skip: &[Range<usize>]) -> Self {
+        let mut skipped = 0;
+        let holes = skip
+            .iter()
+            .map(|hole| {
+                let read_at = hole.start - skipped;
+                skipped += hole.len();
+                (read_at, skipped)
+            })
+            .collect();
+        Skipped { holes }
+    }
+
+    /// Where something that starts at `read` was: after every range skipped at or
+    /// before it.
+    fn start(&self, read: usize) -> usize {
+        read + self.skipped_before(self.holes.partition_point(|&(at, _)| at <= read))
+    }
+
+    /// Where something that ends at `read` was: after every range skipped before it.
+    fn end(&self, read: usize) -> usize {
+        read + self.skipped_before(self.holes.partition_point(|&(at, _)| at < read))
+    }
+
+    fn skipped_before(&self, holes: usize) -> usize {
+        holes.checked_sub(1).map_or(0, |last| self.holes[last].1)
+    }
+}
+
+fn record_element(el: &Element, tag: &str, scan: &mut Scan) {
     let offset = el.source_location().bytes().start;
-    let tag = el.tag_name();
     let mut meta_name = String::new();
     let mut meta_content = None;
     let mut input_type = String::new();
@@ -170,7 +265,7 @@ fn record_element(el: &Element, scan: &mut Scan) {
                 form,
             });
         };
-        match (name.as_str(), tag.as_str()) {
+        match (name.as_str(), tag) {
             ("id", _) | ("name", "a") => {
                 scan.ids.insert(decode_entities(&raw));
             }
@@ -451,6 +546,60 @@ mod tests {
         );
         let hrefs: Vec<&str> = refs.iter().map(|r| r.href.as_str()).collect();
         assert_eq!(hrefs, ["b.png", "d.png", "f/"], "each reference once");
+    }
+
+    #[test]
+    fn code_skipped_is_not_read_and_what_follows_keeps_its_offsets() {
+        let code =
+            "<span class=\"hl-a\">x &lt;a id=\"no\"&gt;</span><a id=\"hidden\" href=\"h/\"></a>";
+        let html = format!(
+            "<a href=\"before/\">b</a><pre><code class=\"language-rust\">{code}</code></pre>\n\
+             <img src=\"after.png\"><style>p {{ background: url(s.png) }}</style>"
+        );
+        let start = html.find(code).unwrap();
+        let hole = start..start + code.len();
+        let whole = scan_html(&html);
+        assert!(
+            whole.ids.contains("hidden"),
+            "read whole, the range's id is found"
+        );
+        let skipping = scan_html_skipping(&html, std::slice::from_ref(&hole));
+        assert!(
+            skipping.ids.is_empty(),
+            "the range is not read: {:?}",
+            skipping.ids
+        );
+        let hrefs: Vec<&str> = skipping.refs.iter().map(|r| r.href.as_str()).collect();
+        assert_eq!(hrefs, ["before/", "after.png", "s.png"]);
+        // Offsets and value ranges are in the whole text, for line numbers and renaming.
+        let after = &skipping.refs[1];
+        assert!(html[after.offset..].starts_with("<img"));
+        assert_eq!(&html[after.value.clone()], "after.png");
+        let style = &skipping.refs[2];
+        assert_eq!(&html[style.offset..style.offset + 5], "s.png");
+        assert_eq!(&html[style.value.clone()], "p { background: url(s.png) }");
+        let read_whole = |skip: &[Range<usize>]| scan_html_skipping(&html, skip).ids;
+        // A range not right after a `<code>` start tag, or ranges out of order or past
+        // the end, are read.
+        let later = hole.start + 1..hole.end;
+        let past_end = hole.start..html.len() + 1;
+        assert!(read_whole(std::slice::from_ref(&later)).contains("hidden"));
+        assert!(read_whole(&[hole.clone(), 0..1]).contains("hidden"));
+        assert!(read_whole(std::slice::from_ref(&past_end)).contains("hidden"));
+    }
+
+    #[test]
+    fn code_is_not_skipped_where_the_page_reads_it_as_something_else() {
+        // Raw HTML left an attribute open: what looks like code is the attribute's value,
+        // and a scan that skipped it would see another URL.
+        let code = "<span class=\"hl-a\">x</span>";
+        let html = format!("<a href='x<pre><code>{code}</code></pre>'>l</a>");
+        let start = html.find(code).unwrap();
+        let whole = scan_html(&html);
+        let skipping =
+            scan_html_skipping(&html, std::slice::from_ref(&(start..start + code.len())));
+        assert_eq!(skipping.refs, whole.refs);
+        assert!(whole.refs[0].href.contains("hl-a"));
     }
 
     #[test]

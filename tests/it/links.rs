@@ -256,3 +256,55 @@ fn a_link_to_markdown_that_is_no_page_is_a_link_problem() {
         "the link stays as written"
     );
 }
+
+/// The link scan skips highlighted code (see `scan_html_skipping`): what follows a long
+/// block is still found at its own line, and renamed assets land in place.
+#[test]
+fn links_after_highlighted_code_keep_their_lines_and_assets_are_renamed_in_place() {
+    let site = SiteTest::from_dir("basic");
+    let code: String = (0..40)
+        .map(|i| format!("let x{i} = \"<a href='in-code/'>\"; // {i}\n"))
+        .collect();
+    site.write(
+        "content/delta.md",
+        &format!("---\ntitle: Delta\nweight: 20\n---\n## Code\n\n```rust\n{code}```\n\n![dot](../img/dot.png)\n"),
+    );
+    site.write(
+        "templates/page.html",
+        "{% extends \"base.html\" %}\n{% block content %}<main>\n{{ page.content }}\n\
+         {% if page.title == \"Delta\" %}<img src=\"{{ root }}img/dot.png\">\n<a href=\"{{ root }}about/\">About</a>{% endif %}\n\
+         </main>{% endblock content %}\n",
+    );
+    let problems = site.try_publish().unwrap_err();
+    assert_eq!(problems.0.len(), 1, "{problems}");
+    let problem = &problems.0[0];
+    assert!(problem.message.contains("about/"), "{problem}");
+    assert_eq!(
+        problem.path,
+        std::path::Path::new("public/delta/index.html")
+    );
+
+    site.cli_ok(&["build", "--allow-broken-links"]);
+    let page = std::fs::read_to_string(site.path("public/delta/index.html")).unwrap();
+    let line = 1 + page.lines().position(|l| l.contains("about/")).unwrap();
+    assert!(line > 40, "the link is after the code");
+    assert_eq!(problem.line, line, "{problem}");
+    let dots: Vec<&str> = page
+        .split("src=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|src| src.contains("dot"))
+        .collect();
+    assert_eq!(dots.len(), 2, "{page}");
+    for src in dots {
+        assert!(
+            src.starts_with("../img/dot.") && src.ends_with(".png") && src != "../img/dot.png",
+            "renamed in place: {src}"
+        );
+    }
+    assert!(page.contains("in-code/"), "the code is whole");
+    assert_eq!(
+        page.matches("</span>").count(),
+        page.matches("<span").count()
+    );
+}

@@ -629,7 +629,8 @@ const MARKDOWN_ANY: &[&str] = &[
     " {#id}", "{.c}", "\n", "\n\n", "    ", "\t", "```", "```rust\n", "```python\n",
     "```yaml title=x\n", "```微\n", "~~~", "`", "*", "_", "**",
     "~~", "[", "]", "(", "](", "](#", "](deal.md", "](../x.md#y", "![", "<", ">", "</", "<div>",
-    "</div>", "<a href=\"", "<img src=", "<!--", "-->", "<script>", "&amp;", "&#", "&#x110000;",
+    "</div>", "<a href=\"", "<a href='", "<img src=", "<!--", "-->", "<script>", "<textarea>",
+    "<svg>", "<pre><code>", "&amp;", "&#", "&#x110000;",
     "\\", "[^1]", "[^1]: ", "- [ ] ", "- [x] ", "1. ", "> ", "| a |", "|---|", "---", "***",
     "\r\n", "微", "é", "\u{200b}", "\u{0}", "\u{feff}", "https://", "mailto:", "javascript:",
 ];
@@ -786,9 +787,8 @@ fn shipped_figures() -> (Figures, HashMap<String, String>) {
     (figures, urls)
 }
 
-#[test]
-fn markdown_with_figure_references_never_panics() {
-    let seeds = seeds(
+fn markdown_seeds() -> Arc<Vec<Vec<u8>>> {
+    seeds(
         &[
             "content",
             "tests/fixtures",
@@ -796,32 +796,130 @@ fn markdown_with_figure_references_never_panics() {
             "README.md",
         ],
         &[".md"],
-        &[EVERY_FIELD_PAGE],
-    );
+        &[EVERY_FIELD_PAGE, CODE_IN_RAW_HTML],
+    )
+}
+
+/// Code blocks where raw HTML around them left the page's reader in an attribute, a
+/// comment, a text area, SVG, a note and a list.
+const CODE_IN_RAW_HTML: &str = "<link href='x
+
+```rust
+let a = \"'\"; // <a id=\"in-code\">
+```
+
+'>
+
+<div id='y
+
+```rust
+let d = 4;
+```
+
+'></div>
+
+<!--
+
+```python
+x = 1  # -->
+```
+
+-->
+
+<textarea>
+
+```yaml
+a: </textarea>
+```
+
+</textarea>
+
+<svg>
+
+```rust
+fn f() {}
+```
+
+</svg>
+
+- item
+
+  ```rust
+  let b = 2;
+  ```
+
+Text.[^n]
+
+[^n]: A note with code:
+
+    ```rust
+    let c = 3;
+    ```
+";
+
+/// A page of `text`; when its front matter is wrong, the whole text as the body.
+fn fuzz_page(path: &Path, text: &str) -> Result<content::Page, TestCaseError> {
+    match content::parse_page(path, "notes/fuzz.md", text) {
+        Ok(page) => Ok(page),
+        Err(_) => content::parse_page(path, "notes/fuzz.md", &text.replace("---", "- -"))
+            .map_err(|p| TestCaseError::fail(p.to_string())),
+    }
+}
+
+#[test]
+fn markdown_with_figure_references_never_panics() {
     let (figures, urls) = shipped_figures();
     let highlights = briefing::render::highlight::NoCache;
     let path = Path::new("content/fuzz.md");
-    check(DEFAULT_CASES, input(seeds, &MARKDOWN), |Bytes(bytes)| {
-        let text = as_text(path, &bytes)?;
-        let page = match content::parse_page(path, "notes/fuzz.md", &text) {
-            Ok(page) => page,
-            // The front matter has a property of its own; render the text as the body.
-            Err(_) => content::parse_page(path, "notes/fuzz.md", &text.replace("---", "- -"))
-                .map_err(|p| TestCaseError::fail(p.to_string()))?,
-        };
-        let (body, summary) =
-            briefing::render::markdown::render_page(&page, &figures, &urls, Some(&highlights));
-        for rendered in [Some(body), summary].into_iter().flatten() {
-            match rendered {
-                Ok(rendered) => {
-                    // The link checker reads the HTML (raw HTML of the page included).
-                    briefing::util::html::scan("notes/fuzz/index.html", &rendered.html);
+    check(
+        DEFAULT_CASES,
+        input(markdown_seeds(), &MARKDOWN),
+        |Bytes(bytes)| {
+            let page = fuzz_page(path, &as_text(path, &bytes)?)?;
+            let (body, summary) =
+                briefing::render::markdown::render_page(&page, &figures, &urls, Some(&highlights));
+            for rendered in [Some(body), summary].into_iter().flatten() {
+                match rendered {
+                    Ok(rendered) => {
+                        // The link checker reads the HTML (raw HTML of the page included).
+                        briefing::util::html::scan("notes/fuzz/index.html", &rendered.html);
+                    }
+                    Err(problems) => all_located(&problems, path, true)?,
                 }
-                Err(problems) => all_located(&problems, path, true)?,
             }
-        }
-        Ok(())
-    });
+            Ok(())
+        },
+    );
+}
+
+/// The link scan skips the highlighted code the renderer marks (half a page's bytes):
+/// whatever raw HTML surrounds it, it finds the same ids and references, at the same
+/// places, as a scan of everything.
+#[test]
+fn code_the_link_scan_skips_hides_no_link() {
+    let (figures, urls) = shipped_figures();
+    let highlights = briefing::render::highlight::NoCache;
+    let path = Path::new("content/fuzz.md");
+    let marked = std::cell::Cell::new(0);
+    check(
+        DEFAULT_CASES,
+        input(markdown_seeds(), &MARKDOWN),
+        |Bytes(bytes)| {
+            let page = fuzz_page(path, &as_text(path, &bytes)?)?;
+            let (body, _) =
+                briefing::render::markdown::render_page(&page, &figures, &urls, Some(&highlights));
+            let Ok(rendered) = body else { return Ok(()) };
+            marked.set(marked.get() + rendered.code.len());
+            let html = "notes/fuzz/index.html";
+            let whole = briefing::util::html::scan(html, &rendered.html);
+            let skipping =
+                briefing::util::html::scan_skipping(html, &rendered.html, &rendered.code);
+            prop_assert_eq!(&skipping.refs, &whole.refs);
+            prop_assert_eq!(&skipping.ids, &whole.ids);
+            Ok(())
+        },
+    );
+    assert!(marked.get() > 0, "no case had code to skip");
 }
 
 #[test]

@@ -386,17 +386,14 @@ fn render_site(shared: &Shared) -> Result<(usize, usize, Files), Problems> {
     Ok((pages, outcome.rendered, files))
 }
 
-/// Give the memory a build freed back to the system. glibc's malloc (the C libraries'
-/// allocator, and Rust's where the binary does not choose mimalloc) keeps what threads
-/// freed in their own arenas, so after the first build of a large site the preview
-/// would hold the peak of that build for as long as it runs.
+/// Give the memory a build freed back to the system now, not when the allocator next
+/// gets round to it: the preview's threads sit idle after a build, and would hold its
+/// peak for as long as the preview runs. mimalloc is every allocator of the binary (C
+/// code's too, see `main.rs`); in a program that chose another, this frees nothing.
 fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns free pages of glibc's heaps to the system; it
-    // takes the allocator's own locks and touches no memory in use.
-    unsafe {
-        libc::malloc_trim(0);
-    }
+    // SAFETY: mi_collect only hands back pages that hold nothing, under mimalloc's own
+    // locks; it touches no memory in use.
+    unsafe { libmimalloc_sys::mi_collect(true) };
 }
 
 fn count_changed(old: &Files, new: &Files) -> usize {

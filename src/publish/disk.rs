@@ -290,7 +290,14 @@ impl DiskSink {
         // From the first move on, the manifest must name every file that may be in place.
         let union: BTreeSet<&String> = self.previous.iter().chain(&new).collect();
         write_manifest(&self.output_dir, union)?;
+        let whole = self.move_new_folders(&written);
         for path in written {
+            if path
+                .split_once('/')
+                .is_some_and(|(top, _)| whole.contains(top))
+            {
+                continue;
+            }
             let target = self.output_dir.join(path);
             self.make_room(path)?;
             move_file(&self.staging.join(path), &target)
@@ -321,6 +328,32 @@ impl DiskSink {
         write_manifest(&self.output_dir, &new)?;
         let _ = std::fs::remove_dir_all(&self.staging);
         Ok(())
+    }
+
+    /// Move each top folder of `written` that the output folder has nothing of yet from
+    /// staging in one rename (what staging holds is only what was written), instead of a
+    /// rename per file: a first build of 10,000 pages in 100 folders makes 100 renames,
+    /// not 10,000. A reader sees such a folder not at all or whole. The folders moved.
+    fn move_new_folders<'p>(&self, written: &BTreeSet<&'p String>) -> BTreeSet<&'p str> {
+        let mut moved = BTreeSet::new();
+        let mut tried = None;
+        // In sorted order, the paths under one folder come one after another.
+        for path in written {
+            let Some((top, _)) = path.split_once('/') else {
+                continue;
+            };
+            if tried == Some(top) {
+                continue;
+            }
+            tried = Some(top);
+            let target = self.output_dir.join(top);
+            let absent = matches!(std::fs::symlink_metadata(&target),
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound);
+            if absent && std::fs::rename(self.staging.join(top), &target).is_ok() {
+                moved.insert(top);
+            }
+        }
+        moved
     }
 
     /// Whether every folder on the way to `path` is a real folder inside the output
@@ -809,6 +842,42 @@ mod tests {
         std::os::unix::fs::symlink(&root, dir.path().join("link")).unwrap();
         assert!(check_output_dir(&root, &dir.path().join("link")).is_err());
         assert!(check_output_dir(&root, &dir.path().join("link/public/../content")).is_err());
+    }
+
+    #[test]
+    fn a_folder_new_to_the_output_folder_comes_over_whole() {
+        use std::os::unix::fs::MetadataExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        write(&one("a/x.html", b"old"), &out).unwrap();
+        std::fs::write(out.join("a/user.txt"), "mine").unwrap();
+        let sink = DiskSink::new(&out, WriteOptions::default()).unwrap();
+        for (path, bytes) in [("a/x.html", "new"), ("b/c/y.html", "y"), ("b/z.html", "z")] {
+            sink.put(path, bytes.as_bytes().to_vec()).unwrap();
+        }
+        let staged = std::fs::metadata(sink.staging.join("b")).unwrap().ino();
+        sink.commit().unwrap();
+        assert_eq!(
+            std::fs::metadata(out.join("b")).unwrap().ino(),
+            staged,
+            "moved in one rename"
+        );
+        assert_eq!(
+            listing(&out),
+            [
+                "a/",
+                "a/user.txt",
+                "a/x.html",
+                "b/",
+                "b/c/",
+                "b/c/y.html",
+                "b/z.html"
+            ]
+        );
+        assert_eq!(std::fs::read(out.join("a/x.html")).unwrap(), b"new");
+        assert_eq!(std::fs::read(out.join("b/c/y.html")).unwrap(), b"y");
+        let manifest: Vec<String> = read_manifest(&out).unwrap().into_iter().collect();
+        assert_eq!(manifest, ["a/x.html", "b/c/y.html", "b/z.html"]);
     }
 
     #[test]

@@ -60,11 +60,12 @@ fn merge_adjacent_spans(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut open: Vec<&str> = Vec::new();
     let mut rest = html;
-    while let Some(at) = rest.find('<') {
+    while let Some(at) = memchr::memchr(b'<', rest.as_bytes()) {
         out.push_str(&rest[..at]);
         rest = &rest[at..];
         if let Some(after) = rest.strip_prefix(OPEN)
-            && let Some(end) = after.find("\">")
+            && let Some(end) = memchr::memchr(b'"', after.as_bytes())
+            && after[end..].starts_with("\">")
         {
             open.push(&after[..end]);
             out.push_str(&rest[..OPEN.len() + end + 2]);

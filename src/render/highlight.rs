@@ -7,12 +7,19 @@ use std::sync::LazyLock;
 use syntect::highlighting::ThemeSet;
 #[cfg(test)]
 use syntect::html::css_for_theme_with_class_style;
+#[cfg(test)]
 use syntect::html::{ClassStyle, ClassedHTMLGenerator};
-use syntect::parsing::{SyntaxReference, SyntaxSet};
+use syntect::parsing::{
+    BasicScopeStackOp, ParseState, Scope, ScopeStack, SyntaxReference, SyntaxSet,
+};
 use syntect::util::LinesWithEndings;
 
-/// Every class syntect writes starts with this, so it cannot clash with the site's CSS.
-const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
+/// Every class the spans get starts with this, so it cannot clash with the site's CSS.
+const CLASS_PREFIX: &str = "hl-";
+#[cfg(test)]
+const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed {
+    prefix: CLASS_PREFIX,
+};
 #[cfg(test)]
 const LIGHT_THEME: &str = "InspiredGitHub";
 #[cfg(test)]
@@ -41,8 +48,110 @@ pub fn highlight(code: &str, language: &str) -> String {
     }
 }
 
-/// syntect's classed spans for `code`, as it writes them; `None` if it fails.
+/// syntect's classed spans for `code`, byte for byte as its `ClassedHTMLGenerator` writes
+/// them; `None` if parsing fails. Written here because syntect looks up each span's
+/// classes under one lock for the whole process: two threads highlighting queued on it
+/// for every span. Each thread keeps the classes of the scopes it has met instead.
 fn syntect_html(code: &str, syntax: &SyntaxReference) -> Option<String> {
+    let mut state = ParseState::new(syntax);
+    let mut stack = ScopeStack::new();
+    let mut html = String::with_capacity(code.len() * 4);
+    let mut open = 0isize;
+    CLASSES.with_borrow_mut(|classes| {
+        for line in LinesWithEndings::from(code) {
+            let ops = state.parse_line(line, &SYNTAXES).ok()?;
+            open += classed_spans(&mut html, line, &ops, &mut stack, classes)?;
+        }
+        Some(())
+    })?;
+    for _ in 0..open {
+        html.push_str("</span>");
+    }
+    Some(html)
+}
+
+thread_local! {
+    /// The class attribute of each scope met on this thread: `source.rust` is `hl-source
+    /// hl-rust`.
+    static CLASSES: std::cell::RefCell<std::collections::HashMap<Scope, Box<str>>> =
+        std::cell::RefCell::default();
+}
+
+/// One line's spans, as syntect's `line_tokens_to_classed_spans` writes them (a span
+/// that would hold nothing is left out); how many more spans are open after it.
+fn classed_spans(
+    html: &mut String,
+    line: &str,
+    ops: &[(usize, syntect::parsing::ScopeStackOp)],
+    stack: &mut ScopeStack,
+    classes: &mut std::collections::HashMap<Scope, Box<str>>,
+) -> Option<isize> {
+    let mut written = 0;
+    let mut delta = 0;
+    // Where the last span opened, while nothing has been written in it.
+    let mut empty_since = None;
+    for (at, op) in ops {
+        if *at > written {
+            empty_since = None;
+            escape_code(html, &line[written..*at]);
+            written = *at;
+        }
+        stack
+            .apply_with_hook(op, |basic, _| match basic {
+                BasicScopeStackOp::Push(scope) => {
+                    empty_since = Some(html.len());
+                    html.push_str("<span class=\"");
+                    html.push_str(classes.entry(scope).or_insert_with(|| class_of(scope)));
+                    html.push_str("\">");
+                    delta += 1;
+                }
+                BasicScopeStackOp::Pop => {
+                    match empty_since.take() {
+                        Some(start) => html.truncate(start),
+                        None => html.push_str("</span>"),
+                    }
+                    delta -= 1;
+                }
+            })
+            .ok()?;
+    }
+    escape_code(html, &line[written..]);
+    Some(delta)
+}
+
+/// `hl-` before each atom of the scope's name, space-separated.
+fn class_of(scope: Scope) -> Box<str> {
+    scope
+        .build_string()
+        .split('.')
+        .map(|atom| format!("{CLASS_PREFIX}{atom}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .into_boxed_str()
+}
+
+/// Code text escaped as syntect escapes it (`'` too).
+fn escape_code(html: &mut String, text: &str) {
+    let mut last = 0;
+    for (i, byte) in text.bytes().enumerate() {
+        let escaped = match byte {
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'&' => "&amp;",
+            b'\'' => "&#39;",
+            b'"' => "&quot;",
+            _ => continue,
+        };
+        html.push_str(&text[last..i]);
+        html.push_str(escaped);
+        last = i + 1;
+    }
+    html.push_str(&text[last..]);
+}
+
+/// syntect's own classed HTML for `code`, to compare [`syntect_html`] with.
+#[cfg(test)]
+fn syntect_reference(code: &str, syntax: &SyntaxReference) -> Option<String> {
     let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, &SYNTAXES, CLASS_STYLE);
     LinesWithEndings::from(code)
         .try_for_each(|line| generator.parse_html_for_line_which_includes_newline(line))
@@ -255,7 +364,7 @@ mod tests {
         ];
         let mut saved = 0;
         for (code, language) in code {
-            let unmerged = syntect_html(code, find_syntax(language).unwrap()).unwrap();
+            let unmerged = syntect_reference(code, find_syntax(language).unwrap()).unwrap();
             let merged = highlight(code, language);
             assert!(merged.len() <= unmerged.len(), "{language}: {merged}");
             saved += unmerged.len() - merged.len();
@@ -266,6 +375,61 @@ mod tests {
             );
         }
         assert!(saved > 0, "some span was joined");
+    }
+
+    #[test]
+    fn spans_are_written_as_syntect_writes_them() {
+        let samples = [
+            (
+                "fn cost(rate: f64) -> f64 {\n    let s = \"<'&>\"; // a year\n}\n",
+                "rust",
+            ),
+            (
+                "def cost(rate: float) -> float:\n    \"\"\"Doc <b>\"\"\"\n    return rate * 12  # 'x'\n",
+                "python",
+            ),
+            ("term:\n  months: 36\n  start: \"2026-01\" # note\n", "yaml"),
+            (
+                "<p class=\"x\">&amp;<script>let a = 1 < 2;</script></p>\n",
+                "html",
+            ),
+            ("SELECT * FROM t WHERE a = 'x' -- c\n", "sql"),
+            ("{\"a\": [1, 2, {\"b\": null}]}\n", "json"),
+            ("unterminated \"string\n/* open comment\n", "c"),
+            ("", "rust"),
+            ("no newline at the end", "python"),
+        ];
+        for (code, language) in samples {
+            let syntax = find_syntax(language).unwrap();
+            assert_eq!(
+                syntect_html(code, syntax),
+                syntect_reference(code, syntax),
+                "{language}: {code}"
+            );
+        }
+        // The shipped site's and the fixtures' blocks too.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut blocks = 0;
+        for dir in ["content", "tests/fixtures", "src/cli/starter/content"] {
+            for entry in walkdir::WalkDir::new(root.join(dir)).into_iter().flatten() {
+                let Ok(text) = std::fs::read_to_string(entry.path()) else {
+                    continue;
+                };
+                for (i, part) in text.split("```").enumerate().filter(|(i, _)| i % 2 == 1) {
+                    let (language, code) = part.split_once('\n').unwrap_or((part, ""));
+                    if let Some(syntax) = find_syntax(language) {
+                        blocks += 1;
+                        assert_eq!(
+                            syntect_html(code, syntax),
+                            syntect_reference(code, syntax),
+                            "block {i} of {}",
+                            entry.path().display()
+                        );
+                    }
+                }
+            }
+        }
+        assert!(blocks > 0, "no fenced block with a known language found");
     }
 
     #[test]

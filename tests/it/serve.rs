@@ -1086,6 +1086,22 @@ fn closed_by_server(stream: &mut TcpStream, deadline: Instant) -> bool {
     }
 }
 
+/// Fix the kernel's receive buffer of `stream` at `bytes` (no more growing it).
+fn fix_receive_buffer(stream: &TcpStream, bytes: libc::c_int) {
+    use std::os::fd::AsRawFd as _;
+    // SAFETY: an open socket, and an option of the type and size the kernel expects.
+    let result = unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUF,
+            (&bytes as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(result, 0, "setsockopt SO_RCVBUF");
+}
+
 #[test]
 fn slow_and_idle_connections_are_closed_and_others_still_served() {
     let site = SiteTest::from_dir("basic");
@@ -1141,8 +1157,10 @@ fn slow_and_idle_connections_are_closed_and_others_still_served() {
             })
         })
         .collect();
-    // A reader that asks for a large file and then reads nothing.
+    // A reader that asks for a large file and then reads nothing. Its receive buffer is
+    // fixed small: where the system lets it grow to 32 MB, the whole file would fit.
     let mut stalled = TcpStream::connect(addr).expect("connect");
+    fix_receive_buffer(&stalled, 64 << 10);
     write!(stalled, "GET /big.txt HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
     // Still answered while those hang on.
     assert_eq!(preview.get("/alpha/").status, 200);

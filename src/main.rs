@@ -6,8 +6,8 @@ use clap::Parser;
 // Markdown events, template values): glibc's malloc took a fifth of a cold build's CPU,
 // and kept what the preview's threads freed. mimalloc: cold builds of 10,000 pages about
 // 12 % faster, a preview save 30 % faster, the preview holding 265 MB instead of 450.
-// With libmimalloc-sys's `override` feature it is also the C code's malloc (Oniguruma's
-// regions, under syntect): another 8 %.
+// On Linux, with libmimalloc-sys's `override` feature, it is also the C code's malloc
+// (Oniguruma's regions, under syntect): another 8 %.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

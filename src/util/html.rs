@@ -579,6 +579,13 @@ mod tests {
         assert_eq!(&html[style.offset..style.offset + 5], "s.png");
         assert_eq!(&html[style.value.clone()], "p { background: url(s.png) }");
         let read_whole = |skip: &[Range<usize>]| scan_html_skipping(&html, skip).ids;
+        // Two blocks: both left unread, offsets after each right.
+        let twice = format!("{html}<pre><code>{code}</code></pre><a href=\"last/\">l</a>");
+        let second = twice.rfind(code).unwrap();
+        let skipping = scan_html_skipping(&twice, &[hole.clone(), second..second + code.len()]);
+        assert!(skipping.ids.is_empty(), "{:?}", skipping.ids);
+        let last = skipping.refs.last().unwrap();
+        assert_eq!(&twice[last.value.clone()], "last/");
         // A range not right after a `<code>` start tag, or ranges out of order or past
         // the end, are read.
         let later = hole.start + 1..hole.end;

@@ -388,8 +388,8 @@ fn render_site(shared: &Shared) -> Result<(usize, usize, Files), Problems> {
 
 /// Give the memory a build freed back to the system now, not when the allocator next
 /// gets round to it: the preview's threads sit idle after a build, and would hold its
-/// peak for as long as the preview runs. mimalloc is every allocator of the binary (C
-/// code's too, see `main.rs`); in a program that chose another, this frees nothing.
+/// peak for as long as the preview runs. mimalloc is the binary's allocator (on Linux
+/// the C code's too, see `main.rs`); in a program that chose another, this frees nothing.
 fn release_freed_memory() {
     // SAFETY: mi_collect only hands back pages that hold nothing, under mimalloc's own
     // locks; it touches no memory in use.

@@ -1,6 +1,6 @@
 //! Rendering: code blocks highlighted by syntect into CSS-classed spans, and the stylesheet for them.
 
-use crate::util::text::escape_html;
+use crate::util::text::{escape_html, push_escaped_html};
 use std::sync::LazyLock;
 
 #[cfg(test)]
@@ -93,7 +93,7 @@ fn classed_spans(
     for (at, op) in ops {
         if *at > written {
             empty_since = None;
-            escape_code(html, &line[written..*at]);
+            push_escaped_html(html, &line[written..*at]);
             written = *at;
         }
         stack
@@ -115,7 +115,7 @@ fn classed_spans(
             })
             .ok()?;
     }
-    escape_code(html, &line[written..]);
+    push_escaped_html(html, &line[written..]);
     Some(delta)
 }
 
@@ -128,25 +128,6 @@ fn class_of(scope: Scope) -> Box<str> {
         .collect::<Vec<_>>()
         .join(" ")
         .into_boxed_str()
-}
-
-/// Code text escaped as syntect escapes it (`'` too).
-fn escape_code(html: &mut String, text: &str) {
-    let mut last = 0;
-    for (i, byte) in text.bytes().enumerate() {
-        let escaped = match byte {
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'&' => "&amp;",
-            b'\'' => "&#39;",
-            b'"' => "&quot;",
-            _ => continue,
-        };
-        html.push_str(&text[last..i]);
-        html.push_str(escaped);
-        last = i + 1;
-    }
-    html.push_str(&text[last..]);
 }
 
 /// syntect's own classed HTML for `code`, to compare [`syntect_html`] with.

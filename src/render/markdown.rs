@@ -961,7 +961,6 @@ fn footnote_id(label: &str) -> String {
     escape_html(&slugify(label))
 }
 
-/// A fenced block's HTML and the cache key of its highlighted code.
 /// A code block's HTML, where its code is in it, and its highlight cache key.
 fn code_block(
     code: &str,

@@ -133,14 +133,19 @@ impl Body<'_> {
     fn html(mut self, size: usize, code: &[CodeBlock]) -> (String, Vec<Range<usize>>) {
         let mut html_out = String::with_capacity(size * 3 / 2);
         let mut found = Vec::with_capacity(code.len());
-        push_html_finding_code(&mut html_out, self.out.iter(), code, &mut found);
+        // By address: a page may hold thousands of blocks and of other HTML events.
+        let code: HashMap<usize, Range<usize>> = code
+            .iter()
+            .map(|block| (block.address, block.code.clone()))
+            .collect();
+        push_html_finding_code(&mut html_out, self.out.iter(), &code, &mut found);
         if !self.footnotes.is_empty() {
             self.footnotes.sort_by_key(|(number, _)| *number);
             html_out.push_str("<section class=\"footnotes\" aria-label=\"Notes\">\n");
             push_html_finding_code(
                 &mut html_out,
                 self.footnotes.iter().flat_map(|(_, events)| events),
-                code,
+                &code,
                 &mut found,
             );
             html_out.push_str("</section>\n");
@@ -163,7 +168,7 @@ struct CodeBlock {
 fn push_html_finding_code<'e, 'a: 'e>(
     out: &mut String,
     events: impl Iterator<Item = &'e Event<'a>>,
-    code: &[CodeBlock],
+    code: &HashMap<usize, Range<usize>>,
     found: &mut Vec<Range<usize>>,
 ) {
     struct Counting<'o> {
@@ -190,9 +195,9 @@ fn push_html_finding_code<'e, 'a: 'e>(
     let events = events.map(|event| {
         settle(&mut handed);
         if let Event::Html(CowStr::Boxed(html)) = event
-            && let Some(block) = code.iter().find(|b| b.address == html.as_ptr() as usize)
+            && let Some(code) = code.get(&(html.as_ptr() as usize))
         {
-            handed = Some((written.get(), html.len(), block.code.clone()));
+            handed = Some((written.get(), html.len(), code.clone()));
         }
         event.clone()
     });

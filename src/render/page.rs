@@ -240,12 +240,16 @@ pub(crate) fn render_page_html(
     context.insert_value("charts", crate::render::charts::for_root(charts, &root));
     let html = site.templates.render(rendered.page.template(), &context)?;
     let html = crate::util::html::fill_root(html, &root);
-    let code = match find_body(&html, &rendered.html) {
-        Some(at) if !rendered.code.is_empty() => {
+    // Only a page with code looks for its body.
+    let body_at = (!rendered.code.is_empty())
+        .then(|| find_body(&html, &rendered.html))
+        .flatten();
+    let code = match body_at {
+        Some(at) => {
             let at_page = |range: &std::ops::Range<usize>| at + range.start..at + range.end;
             rendered.code.iter().map(at_page).collect()
         }
-        _ => Vec::new(),
+        None => Vec::new(),
     };
     Ok(PageHtml { html, code })
 }

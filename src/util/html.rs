@@ -178,7 +178,6 @@ pub fn scan_html_skipping(html: &str, skip: &[Range<usize>]) -> Scan {
     // what was found up to there is still worth checking.
     let bytes = html.as_bytes();
     let mut skipped = Vec::new();
-    let mut read = 0;
     let mut from = 0;
     let mut written = Ok(());
     for hole in skip {
@@ -186,9 +185,9 @@ pub fn scan_html_skipping(html: &str, skip: &[Range<usize>]) -> Scan {
         if written.is_err() {
             break;
         }
-        read += hole.start - from;
         from = hole.start;
-        if code_opened.get() == read {
+        // Offsets lol_html gives are in the bytes it was fed.
+        if code_opened.get() == hole.start - source.skipped.get() {
             skipped.push(hole.clone());
             source.skipped.set(source.skipped.get() + hole.len());
             from = hole.end;

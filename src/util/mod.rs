@@ -8,6 +8,7 @@ pub mod error;
 pub mod files;
 pub mod hash;
 pub mod html;
+pub mod tags;
 pub mod text;
 pub mod urls;
 pub mod yaml;

@@ -157,6 +157,13 @@ fn scan_plain_html(html: &str, skip: &[Range<usize>]) -> Result<Scan, Unhandled>
     Ok(scan)
 }
 
+/// [`scan_html_skipping`] as lol_html reads the page, whatever it holds: what the plain
+/// reader must agree with on the pages it takes (the properties compare them).
+#[doc(hidden)]
+pub fn scan_html_by_lol_html(html: &str, skip: &[Range<usize>]) -> Scan {
+    scan_with_lol_html(html, skip)
+}
+
 /// [`scan_html_skipping`] by lol_html, for any page. One handler looks at every element
 /// but the spans of highlighted code (none of them a link): faster than a selector per
 /// kind of reference on pages with many links. A span can only hold an id or a style's

@@ -868,7 +868,7 @@ fn fuzz_page(path: &Path, text: &str) -> Result<content::Page, TestCaseError> {
 
 /// Also: the link scan skips the highlighted code the renderer marks (half a page's
 /// bytes); whatever raw HTML surrounds it, it must find the same ids and references, at
-/// the same places, as a scan of everything.
+/// the same places, as a scan of everything, and as lol_html finds them.
 #[test]
 fn markdown_with_figure_references_never_panics() {
     let (figures, urls) = shipped_figures();
@@ -896,6 +896,13 @@ fn markdown_with_figure_references_never_panics() {
                         marked.set(marked.get() + rendered.code.len());
                         prop_assert_eq!(&skipping.refs, &whole.refs);
                         prop_assert_eq!(&skipping.ids, &whole.ids);
+                        // Read by the plain reader where it can: as lol_html reads it.
+                        let lol_html = briefing::util::html::scan_html_by_lol_html(
+                            &rendered.html,
+                            &rendered.code,
+                        );
+                        prop_assert_eq!(&skipping.refs, &lol_html.refs);
+                        prop_assert_eq!(&skipping.ids, &lol_html.ids);
                     }
                     Err(problems) => all_located(&problems, path, true)?,
                 }

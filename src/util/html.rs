@@ -698,7 +698,10 @@ mod tests {
                 "<xmp>", "<iframe>", "<noembed>", "<noframes>", "<code>", "<a ", "<IMG ",
                 "<img src=", "<link href=", "<meta property=og:image content=", "<a name=",
                 "<span id=", "style=", "<input type=image src=", "<svg>", "<noscript>",
+                "</noscript>",
                 "<p ", "<div id=", "<source srcset=", "id=a ID=b", "<code>", "</code>",
+                "<template>", "<table>", "<select>", "<option>", "<image ", "<frameset>",
+                "<html>", "<head>", "<body>", "</body>", "<pre>", "<listing>", "<font color=x>",
             ]), 0..40),
             hole in 0..40usize,
         ) {
@@ -752,7 +755,8 @@ mod tests {
             "<? <a href=pi/> ><!x <a href=bang/>><![CDATA[<a href=cd/>]]><a href=z/>",
             "</a href=\">\" id=endattr><a href=after-end/></ ><a href=after-bogus/></>",
             "<textarea><a href=ta/></textarea ><a href=after-ta/><xmp><a id=xm></XMP>\
-             <iframe><a id=if></iframe/><style/>p{background:url(sc.png)}</style>",
+             <iframe><a id=if></iframe/><style/>p{background:url(sc.png)}</style>\
+             <noscript><a href=ns/></noscript><a href=after-ns/>",
             "<input type=IMAGE src=\"in.png\"><meta property=og:image content=\"og.png\">\
              <source srcset=\"a.png 1x, b.png 2x\"><span style=\"background: url(sp.png)\">",
             "<a href=\"open",
@@ -777,7 +781,8 @@ mod tests {
         let unhandled = [
             "<svg><style>a{}</style><a href=x/></svg>",
             "<math><mi>x</mi></math>",
-            "<noscript><a href=n/></noscript>",
+            "<select><style></style><a href=sel/>",
+            "<frameset><style></style><a href=fr/>",
             "<plaintext><a href=p/>",
             "<a href=x>\0</a>",
             "<!-- <!-- --> <a href=c/>",

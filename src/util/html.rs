@@ -224,6 +224,9 @@ fn scan_with_lol_html(html: &str, skip: &[Range<usize>]) -> Scan {
             skipped.push(hole.clone());
             source.skipped.set(source.skipped.get() + hole.len());
             from = hole.end;
+            // One `<code>` start tag opens one range: a range that starts where this one
+            // ended is read.
+            code_opened.set(usize::MAX);
         }
     }
     if written.is_ok() {
@@ -702,6 +705,7 @@ mod tests {
                 "<p ", "<div id=", "<source srcset=", "id=a ID=b", "<code>", "</code>",
                 "<template>", "<table>", "<select>", "<option>", "<image ", "<frameset>",
                 "<html>", "<head>", "<body>", "</body>", "<pre>", "<listing>", "<font color=x>",
+                "<style a=>", "<title a= >", "<script x=>",
             ]), 0..40),
             hole in 0..40usize,
         ) {
@@ -717,6 +721,8 @@ mod tests {
                 }
                 plain_agrees_with_lol_html(&html, std::slice::from_ref(&(start..end)))?;
                 plain_agrees_with_lol_html(&html, std::slice::from_ref(&(start - 1..end)))?;
+                // A range right after a skipped one is read.
+                plain_agrees_with_lol_html(&html, &[start..end, end..html.len()])?;
                 // A range read (not after `<code>`) and then one that is not.
                 if let Some(second) = html[end..].find("<code>") {
                     let second = end + second + "<code>".len();
@@ -788,6 +794,10 @@ mod tests {
             "<!-- <!-- --> <a href=c/>",
             "<script><!-- <script> </script> <a href=s/> </script>",
             "<title>never closed <a href=t/>",
+            // lol_html reads on in the data state after `=>`, the standard in raw text.
+            "<style a=>p{background:url(x.png)}<a href=y></style>",
+            "<style a\n=\n>url(a)<a href=y></style>",
+            "<title a=>x</title><a href=t/><textarea a= >x</textarea><a href=ta/>",
         ];
         for html in unhandled {
             assert!(scan_plain_html(html, &[]).is_err(), "{html}");
@@ -881,6 +891,22 @@ mod tests {
         assert!(read_whole(std::slice::from_ref(&later)).contains("hidden"));
         assert!(read_whole(&[hole.clone(), 0..1]).contains("hidden"));
         assert!(read_whole(std::slice::from_ref(&past_end)).contains("hidden"));
+    }
+
+    #[test]
+    fn a_range_that_starts_where_a_skipped_one_ends_is_read() {
+        // One `<code>` start tag opens one range, whichever reader reads the page.
+        let cases: [(&str, [Range<usize>; 2], &str); 2] = [
+            ("<code><a id=x><a id=y>", [6..14, 14..22], "y"),
+            ("<code><a id=x></a>", [6..6, 6..18], "x"),
+        ];
+        for (html, skip, id) in cases {
+            let plain = scan_plain_html(html, &skip).unwrap();
+            let full = scan_with_lol_html(html, &skip);
+            let expected: HashSet<String> = [id.to_string()].into();
+            assert_eq!(plain.ids, expected, "{html}");
+            assert_eq!(full.ids, expected, "{html}");
+        }
     }
 
     #[test]

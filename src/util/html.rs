@@ -1,5 +1,6 @@
 //! Shared: reading HTML and CSS for the URLs they refer to and the ids they define, in
-//! one pass with lol_html (and a small CSS scanner that skips comments and strings).
+//! one pass: plain HTML by [`tags`], any other page by lol_html, and CSS by a small
+//! scanner that skips comments and strings.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -130,7 +131,7 @@ pub fn scan_html_skipping(html: &str, skip: &[Range<usize>]) -> Scan {
         })
         .is_some();
     let skip = if in_order { skip } else { &[] };
-    scan_plain_html(html, skip).unwrap_or_else(|Unhandled| scan_with_lol_html(html, skip))
+    scan_plain_html(html, skip).unwrap_or_else(|Unhandled| scan_html_by_lol_html(html, skip))
 }
 
 /// [`scan_html_skipping`] by [`tags::read`], for a page of plain HTML: a quarter of
@@ -145,10 +146,9 @@ fn scan_plain_html(html: &str, skip: &[Range<usize>]) -> Result<Scan, Unhandled>
             attributes,
         } => {
             let attributes = attributes.iter().filter_map(|attribute| {
-                let value = attribute.value.clone()?;
+                let value = attribute.value.as_ref()?;
                 let name = lowercase(&html[attribute.name.clone()]);
-                let raw = move || Cow::Borrowed(&html[value.clone()]);
-                Some((name, attribute.value.clone()?, raw))
+                Some((name, value.clone(), || Cow::Borrowed(&html[value.clone()])))
             });
             record_element(&lowercase(name), tag.start, attributes, &mut scan);
         }
@@ -157,18 +157,13 @@ fn scan_plain_html(html: &str, skip: &[Range<usize>]) -> Result<Scan, Unhandled>
     Ok(scan)
 }
 
-/// [`scan_html_skipping`] as lol_html reads the page, whatever it holds: what the plain
-/// reader must agree with on the pages it takes (the properties compare them).
+/// [`scan_html_skipping`] by lol_html, for any page; public (hidden) for the properties
+/// that hold the plain reader to it. One handler looks at every element but the spans of
+/// highlighted code (none of them a link): faster than a selector per kind of reference
+/// on pages with many links. A span can only hold an id or a style's URLs: those spans
+/// are looked at.
 #[doc(hidden)]
 pub fn scan_html_by_lol_html(html: &str, skip: &[Range<usize>]) -> Scan {
-    scan_with_lol_html(html, skip)
-}
-
-/// [`scan_html_skipping`] by lol_html, for any page. One handler looks at every element
-/// but the spans of highlighted code (none of them a link): faster than a selector per
-/// kind of reference on pages with many links. A span can only hold an id or a style's
-/// URLs: those spans are looked at.
-fn scan_with_lol_html(html: &str, skip: &[Range<usize>]) -> Scan {
     let scan = RefCell::new(Scan::default());
     let style = RefCell::new((usize::MAX, String::new()));
     // Where the last `<code>` start tag read ends, in the bytes read.
@@ -682,7 +677,7 @@ mod tests {
         let Ok(plain) = scan_plain_html(html, skip) else {
             return Ok(false);
         };
-        let full = scan_with_lol_html(html, skip);
+        let full = scan_html_by_lol_html(html, skip);
         proptest::prop_assert_eq!(&plain.refs, &full.refs, "{:?}", html);
         proptest::prop_assert_eq!(&plain.ids, &full.ids, "{:?}", html);
         Ok(true)
@@ -801,7 +796,7 @@ mod tests {
         ];
         for html in unhandled {
             assert!(scan_plain_html(html, &[]).is_err(), "{html}");
-            assert_eq!(scan_html(html).refs, scan_with_lol_html(html, &[]).refs);
+            assert_eq!(scan_html(html).refs, scan_html_by_lol_html(html, &[]).refs);
         }
     }
 
@@ -902,7 +897,7 @@ mod tests {
         ];
         for (html, skip, id) in cases {
             let plain = scan_plain_html(html, &skip).unwrap();
-            let full = scan_with_lol_html(html, &skip);
+            let full = scan_html_by_lol_html(html, &skip);
             let expected: HashSet<String> = [id.to_string()].into();
             assert_eq!(plain.ids, expected, "{html}");
             assert_eq!(full.ids, expected, "{html}");

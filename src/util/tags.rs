@@ -56,11 +56,6 @@ pub fn read(html: &str, skip: &[Range<usize>], mut on: impl FnMut(Event)) -> Res
                 let Some((name_end, end)) = tag(b, at + 1, Some(&mut attributes)) else {
                     return Ok(());
                 };
-                // lol_html goes on in the data state after a tag ending in `a=>` (an
-                // attribute without its value), whatever the tag, where the standard reads
-                // raw text: a raw-text element whose tag ends in `=` (and `>`, after spaces)
-                // is left to lol_html.
-                let ends_in_missing_value = b[..end - 1].trim_ascii_end().ends_with(b"=");
                 let name = &html[at + 1..name_end];
                 on(Event::Start {
                     tag: at..end,
@@ -77,7 +72,11 @@ pub fn read(html: &str, skip: &[Range<usize>], mut on: impl FnMut(Event)) -> Res
                     }
                     Text::Data => end,
                     Text::Unhandled => return Err(Unhandled),
-                    _ if ends_in_missing_value => return Err(Unhandled),
+                    // lol_html goes on in the data state after a tag ending in `a=>` (an
+                    // attribute without its value), where the standard reads raw text: a
+                    // raw-text element whose tag ends in `=` (then `>`, after spaces) is
+                    // left to lol_html.
+                    _ if b[..end - 1].trim_ascii_end().ends_with(b"=") => return Err(Unhandled),
                     kind => {
                         let close = end_tag(b, end, name).ok_or(Unhandled)?;
                         if kind == Text::Script && memmem::find(&b[end..close], b"<!--").is_some() {
